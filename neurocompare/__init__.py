@@ -1,0 +1,35 @@
+"""neurocompare: compare deep networks with each other and with human data.
+
+``import neurocompare as nc`` is cheap: submodules (and torch, matplotlib,
+xarray) load on first use.
+"""
+from __future__ import annotations
+
+import importlib
+
+from ._utils.logging import set_log_level
+from ._version import __version__
+
+_SUBMODULES = ("stimuli", "models", "extraction", "plotting", "cli", "demo")
+
+__all__ = ["__version__", "extract", "set_log_level", *_SUBMODULES]
+
+
+def extract(model, stimuli, **kwargs):
+    """Extract layer activations; see :func:`neurocompare.extraction.extract`."""
+    from .extraction import extract as _extract
+
+    return _extract(model, stimuli, **kwargs)
+
+
+extract.__doc__ = "Extract layer activations (see neurocompare.extraction.extract for all options)."
+
+
+def __getattr__(name: str):
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'neurocompare' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_SUBMODULES))

@@ -1,0 +1,1 @@
+"""Internal helpers: argument checks, logging, devices, seeds, optional imports."""

@@ -1,0 +1,91 @@
+"""Running a wrapped model on batches without changing it."""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+
+import numpy as np
+
+
+@contextlib.contextmanager
+def prepared(module, device):
+    """Eval mode on ``device`` inside the block; every module's mode and the device are restored after."""
+    modes = {name: m.training for name, m in module.named_modules()}
+    tensors = list(module.parameters()) + list(module.buffers())
+    orig = tensors[0].device if tensors else None
+    moved = orig is not None and orig != device
+    if moved:
+        module.to(device)
+    module.eval()
+    try:
+        yield
+    finally:
+        if moved:
+            module.to(orig)
+        for name, m in module.named_modules():
+            m.training = modes.get(name, m.training)
+
+
+def collate(items):
+    """Stack ``(image, position)`` items into a batch; keep a list when image sizes differ."""
+    import torch
+
+    imgs = [x for x, _ in items]
+    if all(i.shape == imgs[0].shape for i in imgs):
+        return torch.stack(imgs)
+    return imgs
+
+
+class StimulusSource:
+    """Stimuli as batches of model inputs, with their coordinates."""
+
+    def __init__(self, stimuli):
+        import torch
+
+        from ..stimuli import StimulusSet
+
+        self.stimuli = None
+        self.array = None
+        self.latent = False
+        if isinstance(stimuli, StimulusSet):
+            self.stimuli = stimuli
+            self.n = len(stimuli)
+            self.coords = stimuli.coords()
+            self.name = stimuli.name
+            self.id_hash = _hash({"ids": list(stimuli.ids), "files": list(stimuli.metadata["file"])})
+        elif isinstance(stimuli, (torch.Tensor, np.ndarray)):
+            arr = torch.as_tensor(stimuli)
+            if arr.dim() < 2 or len(arr) == 0:
+                raise ValueError(f"Invalid value for 'stimuli': an array input needs shape (n_stimuli, ...) with "
+                                 f"n_stimuli >= 1; got shape {tuple(arr.shape)}.")
+            self.array = arr.float() if not arr.is_floating_point() else arr
+            self.latent = arr.dim() == 2
+            self.n = len(arr)
+            self.coords = {"stimulus": ("stimulus", np.arange(self.n).astype(str))}
+            self.name = "array"
+            self.id_hash = _hash({"shape": list(arr.shape), "sum": float(arr.double().sum())})
+        else:
+            raise TypeError(f"Invalid value for 'stimuli': expected a StimulusSet, a torch.Tensor or a numpy array; "
+                            f"got {type(stimuli).__name__}. Load a folder with neurocompare.stimuli.load(path).")
+
+    def batches(self, wrapper, batch_size: int, start: int, num_workers: int):
+        """Yield ``(first_position, inputs)`` from ``start`` on."""
+        if self.array is not None:
+            for a in range(start, self.n, batch_size):
+                yield a, self.array[a:a + batch_size]
+            return
+        from torch.utils.data import DataLoader
+
+        if wrapper.transform is None:
+            raise ValueError(f"Model {wrapper.name!r} has no transform; pass transform= to neurocompare.models.wrap.")
+        ds = self.stimuli.to_torch(wrapper.transform, start=start)
+        loader = DataLoader(ds, batch_size=batch_size, shuffle=False, num_workers=num_workers, collate_fn=collate)
+        pos = start
+        for inputs in loader:
+            yield pos, inputs
+            pos += len(inputs)
+
+
+def _hash(obj) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:16]

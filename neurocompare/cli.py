@@ -1,0 +1,194 @@
+"""The ``neurocompare`` command."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+app = typer.Typer(help="neurocompare: compare deep networks with each other and with human data.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+stimuli_app = typer.Typer(help="Make and inspect stimulus sets.", no_args_is_help=True)
+models_app = typer.Typer(help="The model zoo and the built-in nets.", no_args_is_help=True)
+app.add_typer(stimuli_app, name="stimuli")
+app.add_typer(models_app, name="models")
+
+_USER_ERRORS = (ValueError, KeyError, TypeError, FileNotFoundError, FileExistsError, ConnectionError, ImportError,
+                RuntimeError)
+
+
+def _fail(err: Exception) -> None:
+    from rich.console import Console
+
+    msg = err.args[0] if isinstance(err, KeyError) and err.args else str(err)
+    Console(stderr=True).print(f"[bold red]Error:[/] {msg}", markup=True, highlight=False, soft_wrap=True)
+    raise typer.Exit(code=1)
+
+
+def _parse_options(options: list[str]) -> dict:
+    out = {}
+    for item in options:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise ValueError(f"Invalid value for '--option': expected KEY=VALUE; got {item!r}.")
+        try:
+            out[key] = int(value)
+        except ValueError:
+            try:
+                out[key] = float(value)
+            except ValueError:
+                out[key] = value
+    return out
+
+
+@app.callback()
+def _main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Show progress messages.")):
+    from ._utils.logging import set_log_level
+
+    set_log_level("INFO" if verbose else "WARNING")
+
+
+@app.command()
+def demo(out: Path = typer.Option(Path("neurocompare-demo"), help="Results folder to write."),
+         quick: bool = typer.Option(False, help="A smaller, faster run (for checks)."),
+         overwrite: bool = typer.Option(False, help="Replace OUT if it exists.")):
+    """Run the main job on the embedded default data: stimuli, trained built-in nets, activations, figures."""
+    from .demo import run_demo
+
+    try:
+        summary = run_demo(out, quick=quick, overwrite=overwrite)
+    except _USER_ERRORS as err:
+        _fail(err)
+    typer.echo(summary)
+
+
+@stimuli_app.command("make")
+def stimuli_make(out: Path = typer.Argument(..., help="Folder to create."),
+                 spec: Optional[str] = typer.Option(None, help="A shipped spec name or a .toml path "
+                                                              "(other options are then ignored)."),
+                 n_per_category: int = typer.Option(20, help="Stimuli per category."),
+                 image_size: int = typer.Option(64, help="Image side in pixels."),
+                 categories: int = typer.Option(8, help="Number of shape categories (2-8)."),
+                 background: str = typer.Option("blank", help="blank, noise or texture."),
+                 clutter: int = typer.Option(0, help="Distractor shapes per image."),
+                 colour: bool = typer.Option(False, help="Random hue per target."),
+                 seed: int = typer.Option(0, help="random_state."),
+                 overwrite: bool = typer.Option(False, help="Replace OUT if it exists.")):
+    """Generate a what/where stimulus set (images, masks, stimuli.csv)."""
+    from . import stimuli
+
+    try:
+        if spec:
+            st = stimuli.make_from_spec(spec, out, overwrite=overwrite)
+        else:
+            st = stimuli.make_whatwhere(out, n_per_category=n_per_category, image_size=image_size,
+                                        categories=categories, background=background, clutter=clutter, colour=colour,
+                                        random_state=seed, overwrite=overwrite)
+    except _USER_ERRORS as err:
+        _fail(err)
+    typer.echo(f"Wrote {len(st)} stimuli to {st.root}")
+
+
+@stimuli_app.command("specs")
+def stimuli_specs():
+    """List the shipped stimulus specs."""
+    from . import stimuli
+
+    for name in stimuli.list_specs():
+        typer.echo(f"{name}: {stimuli.read_spec(name)['description']}")
+
+
+@stimuli_app.command("info")
+def stimuli_info(path: Path = typer.Argument(..., help="A stimulus folder.")):
+    """Check a stimulus folder and summarise it."""
+    from . import stimuli
+
+    try:
+        st = stimuli.load(path)
+    except _USER_ERRORS as err:
+        _fail(err)
+    typer.echo(repr(st))
+    typer.echo(st.metadata.describe(include="all").T.to_string())
+
+
+@models_app.command("list")
+def models_list():
+    """List the models that load by name."""
+    from .models import list_models
+
+    typer.echo(list_models().to_string(index=False))
+    typer.echo("\nAny other torchvision classification, segmentation or detection model also loads by its name.")
+
+
+@models_app.command("layers")
+def models_layers(name: str = typer.Argument(..., help="Model name."),
+                  all_layers: bool = typer.Option(False, "--all", help="Every layer, not just the defaults.")):
+    """Show a model's layers and their streams."""
+    from .models import load
+
+    try:
+        m = load(name)
+    except _USER_ERRORS as err:
+        _fail(err)
+    for layer in (m.layers if all_layers else m.default_layers):
+        typer.echo(f"{m.streams[layer]:7s} {layer}")
+
+
+@models_app.command("train")
+def models_train(name: str = typer.Argument(..., help="smallcnn, twostreamnet or unet."),
+                 stimuli_path: Path = typer.Argument(..., metavar="STIMULI", help="A stimulus folder."),
+                 out: Path = typer.Option(..., help="Checkpoint file to write (.pt)."),
+                 epochs: Optional[int] = typer.Option(None, help="Training epochs."),
+                 seed: int = typer.Option(0, help="random_state."),
+                 device: str = typer.Option("auto", help="auto, cpu, cuda, mps.")):
+    """Train a built-in net on a stimulus folder and save the checkpoint."""
+    from . import models, stimuli
+
+    try:
+        st = stimuli.load(stimuli_path)
+        m = models.train(name, st, epochs=epochs, random_state=seed, device=device)
+        models.save(m, out)
+    except _USER_ERRORS as err:
+        _fail(err)
+    last = m.history[(m.history.epoch == m.history.epoch.max()) & (m.history.split == "validation")]
+    typer.echo(f"Saved {out}; final validation: " + ", ".join(f"{r.metric}={r.value:.3f}" for r in last.itertuples()))
+
+
+@app.command()
+def extract(model: str = typer.Argument(..., help="Model name (see `neurocompare models list`)."),
+            stimuli_path: Path = typer.Argument(..., metavar="STIMULI", help="A stimulus folder."),
+            out: Path = typer.Option(..., help="Output: a .zarr folder (streamed, resumable) or a .nc file."),
+            weights: Optional[str] = typer.Option(None, help="None (random), DEFAULT, whatwhere, or a .pth file."),
+            layers: Optional[str] = typer.Option(None, help="Comma-separated layer names, or all/what/where/shared."),
+            reduce: Optional[str] = typer.Option(None, help="avgpool, grid:K, project:K or pca:K."),
+            batch_size: int = typer.Option(32, help="Stimuli per batch."),
+            device: str = typer.Option("auto", help="auto, cpu, cuda, mps."),
+            seed: int = typer.Option(0, help="random_state (initialisation and projections)."),
+            option: list[str] = typer.Option([], help="Model option KEY=VALUE (repeatable), e.g. min_size=224."),
+            overwrite: bool = typer.Option(False, help="Replace OUT instead of resuming it.")):
+    """Extract layer activations of a model on a stimulus folder."""
+    from . import models, stimuli
+    from .extraction import extract as _extract
+    from .extraction import to_frame
+
+    try:
+        st = stimuli.load(stimuli_path)
+        w = None if weights in (None, "None", "none") else weights
+        m = models.load(model, weights=w, random_state=seed, **_parse_options(option))
+        names = None if layers is None else (layers if layers in ("all", "what", "where", "shared")
+                                             else [s.strip() for s in layers.split(",") if s.strip()])
+        tree = _extract(m, st, layers=names, batch_size=batch_size, reduce=reduce, device=device, out=out,
+                        overwrite=overwrite, random_state=seed, progress=sys.stderr.isatty())
+    except _USER_ERRORS as err:
+        _fail(err)
+    typer.echo(to_frame(tree).to_string(index=False))
+    typer.echo(f"Wrote {out}")
+
+
+def main() -> None:  # pragma: no cover - entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

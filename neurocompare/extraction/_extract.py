@@ -1,0 +1,325 @@
+"""``extract``: layer activations of one or more models on a stimulus set, as an xarray DataTree."""
+from __future__ import annotations
+
+import contextlib
+import json
+
+import numpy as np
+
+from .._utils.checks import check_positive_int
+from .._utils.logging import logger
+from .._utils.modelrun import StimulusSource, prepared
+from .._utils.progress import progress_bar
+from .._version import __version__
+from ._hooks import LayerRecorder, unit_coords
+from ._reduce import RandomProjection, StreamingPCA, describe, parse_reduce
+from ._store import ZarrStore, is_netcdf, open_tree, save_tree, settings_hash
+
+REGION_NOTE = ("per-region outputs averaged over the regions of each image (RPN proposals for box heads, "
+               "final detections for mask/keypoint heads); NaN where an image has none")
+
+
+def extract(model, stimuli, *, layers=None, batch_size: int = 32, reduce=None, device="auto", out=None,
+            overwrite: bool = False, random_state: int = 0, num_workers: int = 0, amp: bool = False,
+            progress: bool = True):
+    """Extract layer activations.
+
+    Parameters
+    ----------
+    model : ModelWrapper or list of ModelWrapper
+        From :func:`neurocompare.models.load` or :func:`neurocompare.models.wrap`.
+        It is left exactly as it was (mode, device, ``requires_grad``).
+    stimuli : StimulusSet, torch.Tensor or numpy.ndarray
+        A StimulusSet (each image goes through ``model.transform``), or a batch
+        of ready model inputs, first dim = stimuli (e.g. latent vectors for a
+        DCGAN generator). Array inputs get ids ``"0", "1", ...``.
+    layers : None, str or list of str
+        Layer names (see ``model.layers``), ``"all"``, or a stream: ``"shared"``,
+        ``"what"``, ``"where"``. ``None`` takes ``model.default_layers``.
+    batch_size : int
+    reduce : None, "avgpool", ("grid", k), ("project", k) or ("pca", k)
+        ``None`` keeps every unit. ``"avgpool"`` averages over space (maps) or
+        tokens (transformers). ``("grid", k)`` average-pools each map to k x k.
+        ``("project", k)`` applies a seeded sparse random projection to k dims
+        (Li et al. 2006; the matrix of scikit-learn's ``SparseRandomProjection``).
+        ``("pca", k)`` fits an incremental PCA over all stimuli (one extra
+        forward pass) and keeps k components.
+    device : str
+        ``"auto"`` picks cuda, then mps, then cpu.
+    out : path-like, optional
+        A ``.zarr`` folder: batches stream to disk (memory stays flat), and an
+        interrupted run resumes from the last complete batch when called again
+        with the same arguments; the tree returned is lazy (dask). A ``.nc``
+        file: extracted in memory, then written as netCDF.
+    overwrite : bool
+        Replace ``out`` instead of resuming or refusing.
+    random_state : int
+        Seed of the random projection.
+    num_workers : int
+        DataLoader worker processes for image decoding.
+    amp : bool
+        Mixed precision (float16 autocast) on CUDA; ignored elsewhere.
+    progress : bool
+        Show a progress bar.
+
+    Returns
+    -------
+    xarray.DataTree
+        ``/<model>/<layer>`` nodes, each a Dataset with ``activations`` (dims
+        ``stimulus, unit``), every stimulus factor as a coordinate on
+        ``stimulus``, ``channel`` (and ``y, x`` / ``token`` / ``part``) on
+        ``unit``, and provenance in attrs. Detector heads that run per region
+        (``roi_heads.*``) are averaged over each image's regions (see attrs
+        ``regions``).
+
+    Notes
+    -----
+    A module called more than once per forward pass keeps every call, as
+    separate ``part``\\ s (``call0``, ``call1``, ...) along ``unit``.
+    """
+    import xarray as xr
+
+    from .._utils.device import resolve_device
+
+    models = _check_models(model)
+    kind, k = parse_reduce(reduce)
+    batch_size = check_positive_int("batch_size", batch_size)
+    num_workers = check_positive_int("num_workers", num_workers, minimum=0)
+    source = StimulusSource(stimuli)
+    dev = resolve_device(device)
+    plan = [(m, _layers_for(m, layers, source)) for m in models]
+    store = ZarrStore(out, overwrite=overwrite) if out is not None and not is_netcdf(out) else None
+    nodes = {"/": xr.Dataset(attrs={"created_by": "neurocompare.extract"})}
+    for m, names in plan:
+        run = _Run(m, names, source, kind=kind, k=k, batch_size=batch_size, device=dev,
+                   random_state=random_state, num_workers=num_workers, amp=amp and dev.type == "cuda",
+                   progress=progress)
+        if store is not None:
+            run.to_store(store)
+        else:
+            nodes.update(run.in_memory())
+    if store is not None:
+        store.finish()
+        return open_tree(store.path, models=[m.name for m in models])
+    tree = xr.DataTree.from_dict(nodes)
+    if out is not None:
+        save_tree(tree, out, overwrite=overwrite)
+    return tree
+
+
+def _check_models(model) -> list:
+    from ..models import ModelWrapper
+
+    models = [model] if isinstance(model, ModelWrapper) else model
+    if not isinstance(models, (list, tuple)) or not models or not all(isinstance(m, ModelWrapper) for m in models):
+        got = type(model).__name__
+        hint = " Wrap an nn.Module with neurocompare.models.wrap(module)." if got not in ("list", "tuple") else ""
+        raise TypeError(f"Invalid value for 'model': expected a ModelWrapper or a list of them; got {got}.{hint}")
+    names = [m.name for m in models]
+    if len(set(names)) != len(names):
+        raise ValueError(f"Invalid value for 'model': model names must be unique in one tree; got {names}. "
+                         "Set distinct names (wrapper.name = ...).")
+    return list(models)
+
+
+def _layers_for(m, layers, source) -> list[str]:
+    if layers is None and source.latent and getattr(m, "latent_default_layers", None):
+        return list(m.latent_default_layers)
+    return m.resolve_layers(layers)
+
+
+class _Run:
+    """One model's extraction."""
+
+    def __init__(self, wrapper, layers, source, *, kind, k, batch_size, device, random_state, num_workers, amp,
+                 progress):
+        self.m, self.layers, self.source = wrapper, layers, source
+        self.kind, self.k = kind, k
+        self.batch_size, self.device, self.random_state = batch_size, device, random_state
+        self.num_workers, self.amp, self.progress = num_workers, amp, progress
+        self.recorder = LayerRecorder(wrapper, layers, kind, k)
+        self.unit_coords: dict[str, dict] = {}
+        self.shapes: dict[str, list] = {}
+        self.projections: dict[str, RandomProjection] = {}
+        self.pcas: dict[str, StreamingPCA] = {}
+
+    # -- settings and attrs ---------------------------------------------------------
+    def settings(self) -> dict:
+        return {"model": self.m.name, "family": self.m.family, "weights": self.m.weights,
+                "config": self.m.config, "layers": self.layers, "reduce": describe(self.kind, self.k),
+                "batch_size": self.batch_size, "random_state": self.random_state, "stimuli": self.source.id_hash,
+                "n_stimuli": self.source.n}
+
+    def model_attrs(self) -> dict:
+        import torch
+
+        return {"model": self.m.name, "family": self.m.family, "weights": self.m.weights,
+                "config": json.dumps(self.m.config, sort_keys=True, default=str), "layers": json.dumps(self.layers),
+                "reduce": describe(self.kind, self.k), "batch_size": self.batch_size,
+                "random_state": self.random_state, "stimuli": self.source.name, "n_stimuli": self.source.n,
+                "device": self.device.type, "neurocompare_version": __version__, "torch_version": torch.__version__,
+                "extraction_hash": settings_hash(self.settings())}
+
+    def layer_attrs(self, layer: str) -> dict:
+        attrs = {"model": self.m.name, "layer": layer, "stream": self.m.streams[layer], "family": self.m.family,
+                 "weights": self.m.weights, "reduce": describe(self.kind, self.k), "random_state": self.random_state,
+                 "output_shape": json.dumps(self.shapes[layer]), "neurocompare_version": __version__}
+        if self.recorder.region_level(layer):
+            attrs["regions"] = REGION_NOTE
+        if layer in self.pcas:
+            attrs["pca_method"] = self.pcas[layer].method
+            attrs["pca_explained_variance"] = [float(v) for v in self.pcas[layer].explained_variance_]
+        return attrs
+
+    # -- running --------------------------------------------------------------------
+    def _forward(self, pos, inputs):
+        import torch
+
+        self.recorder.reset()
+        if isinstance(inputs, list):
+            if self.m.input_kind != "list":
+                shapes = sorted({tuple(t.shape) for t in inputs})
+                raise ValueError(f"The stimuli give inputs of different sizes {shapes[:3]} after model "
+                                 f"{self.m.name!r}'s transform, so they cannot be stacked into one batch. Use a "
+                                 "transform that resizes to a fixed size, or resize the images.")
+            inputs = [t.to(self.device) for t in inputs]
+        else:
+            inputs = inputs.to(self.device)
+        ctx = torch.autocast("cuda", dtype=torch.float16) if self.amp else contextlib.nullcontext()
+        try:
+            with torch.inference_mode(), ctx:
+                self.m.run(inputs)
+        except (RuntimeError, ValueError, TypeError, AssertionError, IndexError) as err:
+            first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            shape = [tuple(t.shape) for t in inputs[:1]] if isinstance(inputs, list) else tuple(inputs.shape)
+            raise RuntimeError(f"Model {self.m.name!r} failed on the batch starting at stimulus {pos} (input shape "
+                               f"{shape}): {type(err).__name__}: {first}. Check that the stimuli match what the "
+                               "model expects (model.transform, number of channels, image size).") from err
+
+    def _batch_features(self, n: int) -> dict:
+        """Per-layer (n, units) tensors after spatial reduction, plus coords on the first batch."""
+        out = {}
+        for layer in self.layers:
+            feats, coords, shapes = self.recorder.features(layer, n)
+            if layer not in self.unit_coords:
+                self.unit_coords[layer] = {"_parts": coords}
+                self.shapes[layer] = shapes
+            elif coords != self.unit_coords[layer]["_parts"]:
+                raise RuntimeError(f"Layer {layer!r} gave outputs of shape {[c[1] for c in coords]} for some stimuli "
+                                   f"and {[c[1] for c in self.unit_coords[layer]['_parts']]} for others (images of "
+                                   "different sizes?). Resize the stimuli to one size, or use reduce='avgpool'.")
+            out[layer] = feats
+        return out
+
+    def _finalise(self, layer: str, feats) -> np.ndarray:
+        if self.kind == "project":
+            if layer not in self.projections:
+                d = feats.shape[1]
+                self.projections[layer] = RandomProjection(d, self.k, self.random_state, feats.device)
+            feats = self.projections[layer](feats)
+        arr = feats.float().cpu().numpy()
+        if self.kind == "pca":
+            arr = self.pcas[layer].transform(arr)
+        return arr.astype(np.float32, copy=False)
+
+    def _coords(self, layer: str) -> dict:
+        if self.kind in ("project", "pca"):
+            return {"component": ("unit", np.arange(self.k))}
+        return {k: ("unit", v) for k, v in unit_coords(self.unit_coords[layer]["_parts"]).items()}
+
+    def _fit_pca(self) -> None:
+        self.pcas = {}
+        with progress_bar(self.source.n, f"{self.m.name}: fitting PCA", enable=self.progress) as advance:
+            for pos, inputs in self.source.batches(self.m, self.batch_size, 0, self.num_workers):
+                n = len(inputs)
+                self._forward(pos, inputs)
+                for layer, feats in self._batch_features(n).items():
+                    if layer not in self.pcas:
+                        if feats.shape[1] < self.k:
+                            raise ValueError(f"Invalid value for 'reduce': ('pca', {self.k}) asks for more "
+                                             f"components than layer {layer!r} has units ({feats.shape[1]}).")
+                        self.pcas[layer] = StreamingPCA(self.k, feats.shape[1])
+                    self.pcas[layer].add(feats.float().cpu().numpy())
+                advance(n)
+        if self.source.n < self.k:
+            raise ValueError(f"Invalid value for 'reduce': ('pca', {self.k}) asks for more components than there are "
+                             f"stimuli ({self.source.n}).")
+        for p in self.pcas.values():
+            p.finish()
+
+    def _dataset(self, layer: str, values):
+        import xarray as xr
+
+        coords = dict(self.source.coords)
+        unit = self._coords(layer)
+        clash = sorted(set(unit) & set(coords))
+        if clash:
+            raise ValueError(f"The stimulus factor(s) {clash} have the name of a unit coordinate of layer {layer!r}; "
+                             "rename those columns in stimuli.csv.")
+        coords.update(unit)
+        attrs = self.layer_attrs(layer)
+        return xr.Dataset({"activations": xr.Variable(("stimulus", "unit"), values, attrs=attrs)}, coords=coords,
+                          attrs=attrs)
+
+    def _iterate(self, start: int):
+        """Yield (position, {layer: float32 array}) batch by batch from ``start``."""
+        with prepared(self.m.module, self.device), self.recorder:
+            if self.kind == "pca":
+                self._fit_pca()
+            remaining = self.source.n - start
+            with progress_bar(remaining, f"{self.m.name}: extracting", enable=self.progress) as advance:
+                for pos, inputs in self.source.batches(self.m, self.batch_size, start, self.num_workers):
+                    n = len(inputs)
+                    self._forward(pos, inputs)
+                    feats = self._batch_features(n)
+                    yield pos, {layer: self._finalise(layer, f) for layer, f in feats.items()}
+                    advance(n)
+
+    def in_memory(self) -> dict:
+        import xarray as xr
+
+        arrays: dict[str, np.ndarray] = {}
+        for pos, batch in self._iterate(0):
+            for layer, values in batch.items():
+                if layer not in arrays:
+                    arrays[layer] = np.empty((self.source.n, values.shape[1]), dtype=np.float32)
+                arrays[layer][pos:pos + len(values)] = values
+        nodes = {f"/{self.m.name}": xr.Dataset(attrs=self.model_attrs())}
+        for layer in self.layers:
+            nodes[f"/{self.m.name}/{layer}"] = self._dataset(layer, arrays[layer])
+        logger.info("Extracted %d layers of %s for %d stimuli", len(self.layers), self.m.name, self.source.n)
+        return nodes
+
+    def to_store(self, store: ZarrStore) -> None:
+        name = self.m.name
+        attrs = self.model_attrs()
+        state = store.state(name)
+        if state is not None and state.get("extraction_hash") != attrs["extraction_hash"]:
+            raise FileExistsError(
+                f"Invalid value for 'out': {str(store.path)!r} already holds activations of {name!r} extracted with "
+                "different settings (layers, reduce, batch_size, weights or stimuli). Pass overwrite=True to "
+                "replace them, or choose another path.")
+        if state is not None and state.get("complete"):
+            logger.info("%s in %s is already complete; nothing to do", name, store.path)
+            return
+        start = int(state["n_done"]) if state is not None else 0
+        if state is None:
+            store.create_model(name, {**attrs, "n_done": 0, "complete": 0})
+        elif start:
+            logger.info("Resuming %s at stimulus %d of %d", name, start, self.source.n)
+        for pos, batch in self._iterate(start):
+            for layer, values in batch.items():
+                if not store.has_layer(name, layer):
+                    import dask.array as da
+
+                    lazy = da.zeros((self.source.n, values.shape[1]), dtype=np.float32,
+                                    chunks=(self.batch_size, values.shape[1]))
+                    store.create_layer(name, layer, self._dataset(layer, lazy), chunk_rows=self.batch_size)
+                elif store.layer_units(name, layer) != values.shape[1]:
+                    raise RuntimeError(f"Layer {layer!r} now has {values.shape[1]} units but the store holds "
+                                       f"{store.layer_units(name, layer)}; pass overwrite=True to start again.")
+                store.write(name, layer, pos, values)
+            end = pos + len(next(iter(batch.values())))
+            store.set_progress(name, end, complete=end >= self.source.n)
+        logger.info("Extracted %d layers of %s for %d stimuli into %s", len(self.layers), name, self.source.n,
+                    store.path)

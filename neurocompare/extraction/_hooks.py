@@ -1,0 +1,172 @@
+"""Forward hooks that capture layer outputs safely, and turn them into (batch, unit) features."""
+from __future__ import annotations
+
+import numpy as np
+
+from ._reduce import layout_of, spatial
+
+
+class _Unsupported:
+    def __init__(self, what: str):
+        self.what = what
+
+
+class LayerRecorder:
+    """Registers forward hooks on the chosen layers and collects their outputs.
+
+    Hooks clone what they keep (or reduce it, which makes a new tensor), so in-place
+    operations later in the network cannot overwrite a captured output. A module
+    called several times in one forward pass (a reused ReLU, an RPN head applied
+    to each FPN level) keeps every call; the calls become ``part``\\ s of the layer.
+    """
+
+    def __init__(self, wrapper, layers, kind: str, k: int | None):
+        self.wrapper = wrapper
+        self.layers = list(layers)
+        self.kind, self.k = kind, k
+        self.calls: dict[str, list] = {n: [] for n in self.layers}
+        self.box_counts: list[int] | None = None
+        self.det_counts: list[int] | None = None
+        self._handles = []
+
+    def region_level(self, layer: str) -> str | None:
+        """``"box"`` / ``"detection"`` for detector heads that run once per region, else None."""
+        if self.wrapper.family != "detection" or not layer.startswith("roi_heads."):
+            return None
+        return "detection" if layer.startswith(("roi_heads.mask_", "roi_heads.keypoint_")) else "box"
+
+    def __enter__(self):
+        modules = dict(self.wrapper.module.named_modules())
+        for name in self.layers:
+            self._handles.append(modules[name].register_forward_hook(self._make_hook(name)))
+        levels = {self.region_level(n) for n in self.layers}
+        if "box" in levels:
+            self._handles.append(modules["rpn"].register_forward_hook(self._count_boxes))
+        if "detection" in levels:
+            self._handles.append(modules["roi_heads"].register_forward_hook(self._count_detections))
+        return self
+
+    def __exit__(self, *exc):
+        for h in self._handles:
+            h.remove()
+        self._handles.clear()
+
+    def reset(self) -> None:
+        for v in self.calls.values():
+            v.clear()
+        self.box_counts = self.det_counts = None
+
+    def _make_hook(self, name):
+        def hook(module, inputs, output):
+            self.calls[name].append(self._capture(output))
+        return hook
+
+    def _count_boxes(self, module, inputs, output):
+        self.box_counts = [len(b) for b in output[0]]
+
+    def _count_detections(self, module, inputs, output):
+        self.det_counts = [len(r["boxes"]) for r in output[0]]
+
+    def _capture(self, out):
+        import torch
+
+        if isinstance(out, torch.Tensor):
+            shape = tuple(out.shape[1:])
+            red = spatial(out.detach(), self.kind, self.k, layout_of(out))
+            if red is None:
+                return _Unsupported(f"('grid', k) needs spatial maps (N, C, H, W); this output has shape "
+                                    f"{tuple(out.shape)}")
+            if red is out or red.data_ptr() == out.data_ptr():
+                red = red.clone()
+            return (red, shape)
+        if isinstance(out, dict):
+            return {str(k): self._capture(v) for k, v in out.items()}
+        if isinstance(out, (list, tuple)):
+            return [self._capture(v) for v in out]
+        return _Unsupported(f"an output of type {type(out).__name__}")
+
+    def features(self, layer: str, batch: int):
+        """The batch's features for ``layer``: a (batch, units) float tensor, unit coords and part shapes."""
+        import torch
+
+        calls = self.calls[layer]
+        if not calls:
+            raise RuntimeError(f"Layer {layer!r} of model {self.wrapper.name!r} did not run during the forward pass, "
+                               "so it has no output to extract. Choose another layer.")
+        parts = []
+        for i, c in enumerate(calls):
+            _flatten(c, f"call{i}" if len(calls) > 1 else "", parts, layer)
+        level = self.region_level(layer)
+        feats, coords, shapes = [], [], []
+        for label, t, shape in parts:
+            if level:
+                t = _pool_regions(t, self.box_counts if level == "box" else self.det_counts, batch, layer)
+            if t.shape[0] != batch:
+                raise RuntimeError(f"Layer {layer!r} returned an output with {t.shape[0]} rows for a batch of "
+                                   f"{batch} images, so it cannot be split per stimulus. Choose another layer.")
+            feats.append(t.reshape(batch, -1).float())
+            coords.append((label, tuple(t.shape[1:]), layout_of(t)))
+            shapes.append((label, list(shape)))
+        return torch.cat(feats, dim=1) if len(feats) > 1 else feats[0], coords, shapes
+
+
+def _flatten(c, label, parts, layer):
+    if isinstance(c, _Unsupported):
+        raise RuntimeError(f"Layer {layer!r} cannot be extracted: {c.what}. Choose another layer"
+                           + (" or another reduction." if "grid" in c.what else "."))
+    if isinstance(c, tuple):
+        parts.append((label, c[0], c[1]))
+    elif isinstance(c, dict):
+        for k, v in c.items():
+            _flatten(v, f"{label}/{k}" if label else k, parts, layer)
+    else:
+        for i, v in enumerate(c):
+            _flatten(v, f"{label}/{i}" if label else str(i), parts, layer)
+
+
+def _pool_regions(t, counts, batch, layer):
+    """Average the rows of a per-region output within each image (NaN where an image has none)."""
+    import torch
+
+    if counts is None or len(counts) != batch or sum(counts) != t.shape[0]:
+        raise RuntimeError(f"Could not match the {t.shape[0]} region rows of layer {layer!r} to the {batch} images "
+                           "of the batch. Choose a backbone or FPN layer instead.")
+    out = torch.full((batch, *t.shape[1:]), float("nan"), dtype=torch.float32, device=t.device)
+    start = 0
+    for i, n in enumerate(counts):
+        if n:
+            out[i] = t[start:start + n].float().mean(0)
+        start += n
+    return out
+
+
+def unit_coords(coords) -> dict[str, np.ndarray]:
+    """Coordinates along ``unit`` from the per-part shapes (C-order flattening within each part).
+
+    ``channel`` is always present. ``unit_y``/``unit_x`` (the position in the feature
+    map; named so they never clash with the stimulus factors ``x``/``y``) appear when a part is a spatial map,
+    ``token`` when a part is a token sequence, ``part`` when a layer has several
+    outputs or calls. Entries that do not apply are -1 (or "").
+    """
+    chans, ys, xs, toks, labels = [], [], [], [], []
+    for label, shape, layout in coords:
+        n = int(np.prod(shape)) if shape else 1
+        if layout == "map":
+            c, h, w = shape
+            cc, yy, xx = np.meshgrid(np.arange(c), np.arange(h), np.arange(w), indexing="ij")
+            chans.append(cc.ravel()); ys.append(yy.ravel()); xs.append(xx.ravel()); toks.append(np.full(n, -1))
+        elif layout == "tokens":
+            t, d = shape
+            tt, dd = np.meshgrid(np.arange(t), np.arange(d), indexing="ij")
+            chans.append(dd.ravel()); toks.append(tt.ravel()); ys.append(np.full(n, -1)); xs.append(np.full(n, -1))
+        else:
+            chans.append(np.arange(n)); ys.append(np.full(n, -1)); xs.append(np.full(n, -1)); toks.append(np.full(n, -1))
+        labels.append(np.full(n, label, dtype=object))
+    out = {"channel": np.concatenate(chans)}
+    if any(layout == "map" for _, _, layout in coords):
+        out["unit_y"], out["unit_x"] = np.concatenate(ys), np.concatenate(xs)
+    if any(layout == "tokens" for _, _, layout in coords):
+        out["token"] = np.concatenate(toks)
+    if len(coords) > 1:
+        out["part"] = np.concatenate(labels).astype(str)
+    return out

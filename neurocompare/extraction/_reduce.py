@@ -1,0 +1,160 @@
+"""Reductions of layer outputs: none, global average pool, spatial grid, random projection, PCA."""
+from __future__ import annotations
+
+import numbers
+
+REDUCTIONS = ("none", "avgpool", "grid", "project", "pca")
+
+
+def parse_reduce(reduce) -> tuple[str, int | None]:
+    """Normalise ``reduce`` to ``(kind, k)``.
+
+    Accepts ``None``, ``"avgpool"``, ``("grid", k)``, ``("project", k)``,
+    ``("pca", k)``, and the CLI spellings ``"grid:k"``, ``"project:k"``, ``"pca:k"``.
+    """
+    expected = "None, 'avgpool', ('grid', k), ('project', k) or ('pca', k) with k a positive int"
+    if reduce is None or reduce == "none":
+        return "none", None
+    if reduce == "avgpool":
+        return "avgpool", None
+    if isinstance(reduce, str) and ":" in reduce:
+        kind, _, k = reduce.partition(":")
+        try:
+            reduce = (kind, int(k))
+        except ValueError:
+            raise ValueError(f"Invalid value for 'reduce': expected {expected}; got {reduce!r}.") from None
+    if (isinstance(reduce, (tuple, list)) and len(reduce) == 2 and reduce[0] in ("grid", "project", "pca")
+            and isinstance(reduce[1], numbers.Integral) and not isinstance(reduce[1], bool) and reduce[1] > 0):
+        return str(reduce[0]), int(reduce[1])
+    raise ValueError(f"Invalid value for 'reduce': expected {expected}; got {reduce!r}.")
+
+
+def describe(kind: str, k: int | None) -> str:
+    return kind if k is None else f"{kind}:{k}"
+
+
+def spatial(t, kind: str, k: int | None, layout: str):
+    """Apply a per-sample spatial reduction to one output tensor (batch first).
+
+    ``layout`` is ``"vector"`` (N, C), ``"map"`` (N, C, H, W), ``"tokens"`` (N, T, D),
+    ``"volume"`` (N, C, T, H, W) or ``"other"``.
+    """
+    import torch.nn.functional as F
+
+    if kind == "avgpool":
+        if layout == "map":
+            return t.mean(dim=(2, 3))
+        if layout == "tokens":
+            return t.mean(dim=1)
+        if layout == "volume":
+            return t.mean(dim=(2, 3, 4))
+        return t
+    if kind == "grid":
+        if layout == "map":
+            return F.adaptive_avg_pool2d(t, k)
+        if layout == "vector":
+            return t
+        return None  # not defined; caller raises
+    return t
+
+
+def layout_of(t) -> str:
+    return {2: "vector", 3: "tokens", 4: "map", 5: "volume"}.get(t.dim(), "other")
+
+
+class RandomProjection:
+    """A seeded sparse random projection (Li et al. 2006), fixed per layer.
+
+    Entries are 0 with probability 1 - 1/sqrt(D), else +-sqrt(sqrt(D) / k);
+    identical to :class:`sklearn.random_projection.SparseRandomProjection` with the
+    same seed, which builds the matrix.
+    """
+
+    def __init__(self, n_features: int, k: int, random_state: int, device):
+        import numpy as np
+        import torch
+        from sklearn.random_projection import SparseRandomProjection
+
+        srp = SparseRandomProjection(n_components=k, random_state=random_state, dense_output=True)
+        srp.fit(np.zeros((1, n_features), dtype=np.float32))
+        comp = srp.components_.tocoo()
+        idx = torch.from_numpy(np.vstack([comp.row, comp.col]).astype(np.int64))
+        self.matrix = torch.sparse_coo_tensor(idx, torch.from_numpy(comp.data.astype(np.float32)),
+                                              size=comp.shape, check_invariants=True).coalesce().to(device)
+
+    def __call__(self, x):
+        import torch
+
+        return torch.sparse.mm(self.matrix, x.T.float()).T
+
+
+EXACT_PCA_MAX_UNITS = 4096
+
+
+class StreamingPCA:
+    """PCA fitted batch by batch, so no (stimuli x units) matrix is ever held.
+
+    Up to ``EXACT_PCA_MAX_UNITS`` units it accumulates the mean and the units x
+    units scatter matrix in float64 and takes its eigenvectors: the result is
+    scikit-learn's ``PCA`` (same sign convention: the largest-magnitude loading
+    of each component is positive). Wider layers use scikit-learn's
+    ``IncrementalPCA`` (Ross et al. 2008), an approximation whose every partial
+    fit sees at least ``k`` rows. ``method`` says which was used.
+    """
+
+    def __init__(self, k: int, n_features: int):
+        import numpy as np
+
+        self.k = k
+        self.method = "exact" if n_features <= EXACT_PCA_MAX_UNITS else "incremental"
+        if self.method == "exact":
+            self._sum = np.zeros(n_features)
+            self._scatter = np.zeros((n_features, n_features))
+            self._n = 0
+        else:
+            from sklearn.decomposition import IncrementalPCA
+
+            self.pca = IncrementalPCA(n_components=k)
+            self._buffer: list = []
+            self._rows = 0
+
+    def add(self, x) -> None:
+        import numpy as np
+
+        x = np.asarray(x, dtype=np.float64)
+        if self.method == "exact":
+            self._sum += x.sum(0)
+            self._scatter += x.T @ x
+            self._n += len(x)
+            return
+        self._buffer.append(x)
+        self._rows += len(x)
+        if self._rows >= 2 * self.k:
+            data = np.concatenate(self._buffer)
+            self.pca.partial_fit(data[:-self.k])
+            self._buffer, self._rows = [data[-self.k:]], self.k
+
+    def finish(self) -> None:
+        import numpy as np
+
+        if self.method == "exact":
+            self.mean_ = self._sum / self._n
+            cov = (self._scatter - self._n * np.outer(self.mean_, self.mean_)) / max(self._n - 1, 1)
+            vals, vecs = np.linalg.eigh(cov)
+            comps = vecs[:, ::-1][:, :self.k].T
+            signs = np.sign(comps[np.arange(self.k), np.argmax(np.abs(comps), axis=1)])
+            signs[signs == 0] = 1
+            self.components_ = comps * signs[:, None]
+            self.explained_variance_ = vals[::-1][:self.k]
+            del self._scatter
+            return
+        if self._rows:
+            self.pca.partial_fit(np.concatenate(self._buffer))
+        self._buffer, self._rows = [], 0
+        self.mean_, self.components_ = self.pca.mean_, self.pca.components_
+        self.explained_variance_ = self.pca.explained_variance_
+
+    def transform(self, x):
+        import numpy as np
+
+        return ((np.asarray(x, dtype=np.float64) - self.mean_) @ self.components_.T).astype(np.float32)

@@ -1,0 +1,292 @@
+"""Training the built-in nets on a StimulusSet (CPU-friendly, seeded, cached)."""
+from __future__ import annotations
+
+import hashlib
+import json
+
+import numpy as np
+import pandas as pd
+
+from .._utils.checks import check_positive_int
+from .._utils.logging import logger
+from .._utils.paths import cache_dir
+from .._utils.progress import progress_bar
+from ._wrapper import ModelWrapper
+
+TRAINABLE = ("smallcnn", "twostreamnet", "unet")
+WHERE_TARGETS = ("x", "y", "size")
+_DEFAULT_EPOCHS = {"smallcnn": 20, "twostreamnet": 20, "unet": 15}
+_TRAIN_VERSION = 1  # bump when training code changes, to invalidate cached weights
+
+
+def train(model, stimuli, *, epochs: int | None = None, lr: float = 2e-3, batch_size: int = 32,
+          val_fraction: float = 0.2, weight_decay: float = 1e-4, random_state: int = 0, device="auto",
+          cache: bool = True, progress: bool = True, options: dict | None = None) -> ModelWrapper:
+    """Train a built-in net on a StimulusSet and return a trained copy.
+
+    - ``smallcnn``: cross-entropy on ``category``.
+    - ``twostreamnet``: cross-entropy on ``category`` (ventral branch) plus mean
+      squared error on the standardised ``x, y, size`` (dorsal branch).
+    - ``unet``: per-pixel cross-entropy on the masks (background + categories)
+      plus cross-entropy of the category head. Needs ``mask_file``.
+
+    Images are preprocessed once with the model's transform. A stratified
+    ``val_fraction`` of the stimuli is held out and scored every epoch.
+    The weights are cached on disk, keyed by the model configuration, the
+    stimuli (table and image bytes), the training options and the seed, so a
+    second call with the same inputs loads instead of training.
+
+    Parameters
+    ----------
+    model : str or ModelWrapper
+        ``"smallcnn"``, ``"twostreamnet"`` or ``"unet"``, or a wrapper of one of
+        them (its current weights are the starting point; it is not modified).
+    stimuli : StimulusSet
+        Must have ``category`` (and ``x, y, size`` or ``mask_file`` as above).
+    epochs : int, optional
+        Default 20 (smallcnn, twostreamnet) or 15 (unet).
+    lr, batch_size, weight_decay : float, int, float
+        Adam settings.
+    val_fraction : float
+        Share of stimuli held out for validation (0 for none).
+    random_state : int
+        Seeds initialisation, the split and the batch order.
+    device : str
+        ``"auto"``, ``"cpu"``, ``"cuda"``, ...
+    cache : bool
+        Read and write the weight cache (``$NEUROCOMPARE_CACHE_DIR/models``).
+    options : dict, optional
+        Build options when ``model`` is a name (``width``, ``image_size``, ...).
+
+    Returns
+    -------
+    ModelWrapper
+        With ``classes`` set to the sorted categories and a ``history``
+        attribute: a long DataFrame ``model, epoch, split, metric, value``.
+    """
+    import torch
+
+    from .._utils.device import resolve_device
+    from .._utils.random import torch_seed
+    from ..stimuli import StimulusSet
+    from ._builtin_zoo import build_module, check_options, load_checkpoint, make_wrapper, save
+
+    if not isinstance(stimuli, StimulusSet):
+        raise TypeError(f"Invalid value for 'stimuli': expected a StimulusSet; got {type(stimuli).__name__}.")
+    key, start = _resolve_model(model)
+    if "category" not in stimuli.metadata.columns:
+        raise ValueError(f"Invalid value for 'stimuli': training {key!r} needs a 'category' column; "
+                         f"available factors: {stimuli.factors}.")
+    classes = sorted(stimuli.metadata["category"].astype(str).unique())
+    if len(classes) < 2:
+        raise ValueError(f"Invalid value for 'stimuli': 'category' has a single value {classes}; training needs "
+                         "at least two categories.")
+    if key == "twostreamnet":
+        missing = [c for c in WHERE_TARGETS if c not in stimuli.metadata.columns]
+        if missing:
+            raise ValueError(f"Invalid value for 'stimuli': training 'twostreamnet' needs the where factors "
+                             f"{list(WHERE_TARGETS)}; missing {missing}.")
+    if key == "unet" and not stimuli.has_masks:
+        raise ValueError("Invalid value for 'stimuli': training 'unet' needs masks, but the stimulus table has no "
+                         "'mask_file' column.")
+    epochs = check_positive_int("epochs", _DEFAULT_EPOCHS[key] if epochs is None else epochs)
+    batch_size = check_positive_int("batch_size", batch_size, minimum=2)
+    if not 0 <= val_fraction < 1:
+        raise ValueError(f"Invalid value for 'val_fraction': expected a number in [0, 1); got {val_fraction!r}.")
+
+    if start is None:
+        cfg = check_options(key, {**(options or {}), "n_classes": len(classes)})
+        init_hash = "seed"
+    else:
+        cfg = {k: v for k, v in start.config.items() if k in check_options(key, {})}
+        if cfg.get("n_classes") != len(classes):
+            raise ValueError(f"Invalid value for 'model': it has {cfg.get('n_classes')} output classes but the "
+                             f"stimuli have {len(classes)} categories; start from the name {key!r} instead.")
+        init_hash = _state_hash(start.module)
+    settings = dict(model=key, config=cfg, stimuli=stimuli.fingerprint(), epochs=epochs, lr=lr,
+                    batch_size=batch_size, val_fraction=val_fraction, weight_decay=weight_decay,
+                    random_state=random_state, init=init_hash, version=_TRAIN_VERSION, classes=classes)
+    digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
+    path = cache_dir("models") / f"{key}-{digest}.pt"
+    if cache and path.is_file():
+        logger.info("Loading cached trained %s from %s", key, path)
+        return load_checkpoint(key, path)
+
+    dev = resolve_device(device)
+    with torch_seed(random_state):
+        module = build_module(key, cfg) if start is None else _copy_module(start.module)
+        wrapper = make_wrapper(key, module, cfg, weights="training")
+        data = _prepare(key, stimuli, wrapper.transform, classes)
+        train_idx, val_idx = _split(stimuli.metadata["category"].astype(str).to_numpy(), val_fraction, random_state)
+        extra = {}
+        if key == "twostreamnet":
+            mu = data["where"][train_idx].mean(0)
+            sd = data["where"][train_idx].std(0) + 1e-8
+            data["where"] = (data["where"] - mu) / sd
+            extra = {"where_targets": list(WHERE_TARGETS), "where_mean": [float(v) for v in mu],
+                     "where_std": [float(v) for v in sd]}
+        history = _fit(key, module, data, train_idx, val_idx, epochs=epochs, lr=lr, batch_size=batch_size,
+                       weight_decay=weight_decay, device=dev, progress=progress, random_state=random_state)
+    module.to("cpu").eval()
+    out = make_wrapper(key, module, cfg, weights=f"trained on {stimuli.name} ({epochs} epochs, seed {random_state})",
+                       classes=classes, extra={**extra, "trained_on": stimuli.name})
+    out.history = history
+    if cache:
+        save(out, path)
+        logger.info("Cached trained %s at %s", key, path)
+    return out
+
+
+def _resolve_model(model):
+    if isinstance(model, str):
+        key = model.lower()
+        if key not in TRAINABLE:
+            raise ValueError(f"Invalid value for 'model': expected one of {list(TRAINABLE)} or a wrapper of one; "
+                             f"got {model!r}.")
+        return key, None
+    if isinstance(model, ModelWrapper) and model.config.get("name") in TRAINABLE:
+        return model.config["name"], model
+    raise ValueError(f"Invalid value for 'model': neurocompare.models.train trains the built-in nets "
+                     f"{list(TRAINABLE)}; got {getattr(model, 'name', model)!r}.")
+
+
+def _copy_module(module):
+    import copy
+
+    return copy.deepcopy(module)
+
+
+def _state_hash(module) -> str:
+    h = hashlib.sha256()
+    for k, v in module.state_dict().items():
+        h.update(k.encode())
+        h.update(v.detach().cpu().numpy().tobytes())
+    return h.hexdigest()[:16]
+
+
+def _prepare(key, stimuli, transform, classes) -> dict:
+    import torch
+
+    md = stimuli.metadata
+    x = torch.stack([transform(stimuli.load_image(i)) for i in range(len(stimuli))])
+    lookup = {c: i for i, c in enumerate(classes)}
+    y = torch.tensor([lookup[c] for c in md["category"].astype(str)])
+    data = {"x": x, "y": y}
+    if key == "twostreamnet":
+        data["where"] = torch.tensor(md[list(WHERE_TARGETS)].to_numpy(dtype=np.float32))
+    if key == "unet":
+        import torch.nn.functional as F
+
+        size = x.shape[-1]
+        masks = torch.stack([torch.from_numpy(stimuli.load_mask(i)) for i in range(len(stimuli))]).float()
+        masks = F.interpolate(masks[:, None], size=(size, size), mode="nearest")[:, 0] > 0.5
+        data["seg"] = masks.long() * (y[:, None, None] + 1)
+    return data
+
+
+def _split(categories: np.ndarray, val_fraction: float, random_state: int):
+    idx = np.arange(len(categories))
+    if val_fraction == 0:
+        return idx, idx[:0]
+    from sklearn.model_selection import train_test_split
+
+    counts = pd.Series(categories).value_counts()
+    strat = categories if counts.min() >= 2 else None
+    tr, va = train_test_split(idx, test_size=val_fraction, random_state=random_state, stratify=strat)
+    return np.sort(tr), np.sort(va)
+
+
+def _losses(key, module, batch, device):
+    import torch.nn.functional as F
+
+    x = batch["x"].to(device)
+    out = module(x)
+    y = batch["y"].to(device)
+    m = {}
+    if key == "smallcnn":
+        loss = F.cross_entropy(out, y)
+        m["accuracy"] = (out.argmax(1) == y).float().mean().item()
+    elif key == "twostreamnet":
+        where = batch["where"].to(device)
+        mse = F.mse_loss(out["where"], where)
+        loss = F.cross_entropy(out["what"], y) + mse
+        m["accuracy"] = (out["what"].argmax(1) == y).float().mean().item()
+        m["where_mse"] = mse.item()
+    else:
+        seg = batch["seg"].to(device)
+        loss = F.cross_entropy(out["out"], seg) + 0.5 * F.cross_entropy(out["category"], y)
+        m["accuracy"] = (out["category"].argmax(1) == y).float().mean().item()
+        pred = out["out"].argmax(1)
+        fg_pred, fg_true = pred > 0, seg > 0
+        inter = (fg_pred & fg_true).flatten(1).sum(1).float()
+        union = (fg_pred | fg_true).flatten(1).sum(1).float().clamp(min=1)
+        m["mask_iou"] = (inter / union).mean().item()
+    m["loss"] = loss.item()
+    return loss, m
+
+
+def _fit(key, module, data, train_idx, val_idx, *, epochs, lr, batch_size, weight_decay, device, progress,
+         random_state) -> pd.DataFrame:
+    import torch
+
+    module.to(device)
+    opt = torch.optim.Adam(module.parameters(), lr=lr, weight_decay=weight_decay)
+    gen = torch.Generator().manual_seed(int(random_state))
+    rows = []
+    n_batches = max(1, len(train_idx) // batch_size)
+    with progress_bar(epochs, f"training {key}", enable=progress) as advance:
+        for epoch in range(1, epochs + 1):
+            module.train()
+            perm = torch.from_numpy(train_idx)[torch.randperm(len(train_idx), generator=gen)]
+            totals, count = {}, 0
+            for b in range(n_batches):
+                idx = perm[b * batch_size:(b + 1) * batch_size] if b < n_batches - 1 else perm[b * batch_size:]
+                if len(idx) < 2:
+                    continue
+                loss, m = _losses(key, module, {k: v[idx] for k, v in data.items()}, device)
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                for k, v in m.items():
+                    totals[k] = totals.get(k, 0.0) + v * len(idx)
+                count += len(idx)
+            rows += [(epoch, "train", k, v / count) for k, v in totals.items()]
+            _recalibrate_batchnorm(module, data["x"][torch.from_numpy(train_idx)], batch_size, device)
+            if len(val_idx):
+                module.eval()
+                with torch.no_grad():
+                    _, m = _losses(key, module, {k: v[torch.from_numpy(val_idx)] for k, v in data.items()}, device)
+                rows += [(epoch, "validation", k, v) for k, v in m.items()]
+            advance()
+    hist = pd.DataFrame(rows, columns=["epoch", "split", "metric", "value"])
+    hist.insert(0, "model", key)
+    last = hist[hist.epoch == epochs]
+    logger.info("Trained %s for %d epochs: %s", key, epochs,
+                ", ".join(f"{r.split} {r.metric}={r.value:.3f}" for r in last.itertuples()))
+    return hist
+
+
+def _recalibrate_batchnorm(module, x, batch_size, device) -> None:
+    """Re-estimate batch-norm running statistics on the training images with the final weights.
+
+    With few, fast-changing steps the exponential running averages lag behind the
+    weights and evaluation-mode accuracy collapses; a cumulative pass fixes that.
+    """
+    import torch
+
+    bns = [m for m in module.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    if not bns:
+        return
+    momenta = [m.momentum for m in bns]
+    for m in bns:
+        m.reset_running_stats()
+        m.momentum = None
+    module.train()
+    with torch.no_grad():
+        for b in range(0, len(x), batch_size):
+            chunk = x[b:b + batch_size]
+            if len(chunk) > 1:
+                module(chunk.to(device))
+    for m, mom in zip(bns, momenta):
+        m.momentum = mom
+    module.eval()

@@ -1,0 +1,7 @@
+"""Paper-ready figures. Every function takes ``ax=None`` and returns the Axes."""
+from ._activations import plot_layer_pca, plot_training_history
+from ._stimuli import plot_predictions, plot_stimuli
+from ._style import PALETTE, STREAM_COLOURS, paper_style, save_figure
+
+__all__ = ["plot_stimuli", "plot_predictions", "plot_layer_pca", "plot_training_history", "paper_style",
+           "save_figure", "PALETTE", "STREAM_COLOURS"]

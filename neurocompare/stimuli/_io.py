@@ -1,0 +1,225 @@
+"""Reading and writing StimulusSet folders (``stimuli.csv`` + images + optional ``stimuli.toml``)."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+
+from .._utils.logging import logger
+from .._utils.paths import atomic_dir
+from ._stimulusset import StimulusSet
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm", ".pgm")
+CSV_NAME = "stimuli.csv"
+TOML_NAME = "stimuli.toml"
+
+
+def open_image(path: Path, *, what: str = "image"):
+    """Open an image with PIL, turning every failure into a clear error naming the file."""
+    from PIL import Image, UnidentifiedImageError
+
+    if not path.is_file():
+        raise FileNotFoundError(f"The file of {what} does not exist: {str(path)!r}.")
+    try:
+        img = Image.open(path)
+        img.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
+        raise ValueError(f"The file of {what} is not a readable image: {str(path)!r} ({err}).") from None
+    return img
+
+
+def _check_image_header(path: Path) -> str | None:
+    """None if the file opens as an image, otherwise the reason it does not."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as img:
+            img.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
+        return str(err) or type(err).__name__
+    return None
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as err:
+        raise ValueError(f"The sidecar file {str(path)!r} is not valid TOML: {err}.") from None
+
+
+def load(path, *, validate: bool = True, name: str | None = None) -> StimulusSet:
+    """Load a stimulus folder.
+
+    Parameters
+    ----------
+    path : path-like
+        A folder holding ``stimuli.csv`` (one row per stimulus with at least a
+        ``file`` column; ``stimulus_id`` is taken from the file stem when absent),
+        or an ImageFolder-style tree with one subfolder of images per category.
+        Column names may carry a stream prefix (``what:category``, ``where:x``);
+        a sidecar ``stimuli.toml`` with a ``[streams]`` table (``what = [...]``,
+        ``where = [...]``) does the same.
+    validate : bool
+        Check that every file exists and is a readable image (default). Errors
+        name the CSV row and the file.
+    name : str, optional
+        Name of the set; defaults to the folder name.
+
+    Returns
+    -------
+    StimulusSet
+    """
+    root = Path(path)
+    if not root.is_dir():
+        raise FileNotFoundError(f"Invalid value for 'path': expected a folder with a {CSV_NAME} or "
+                                f"class subfolders; {str(root)!r} does not exist or is not a folder.")
+    csv = root / CSV_NAME
+    if csv.is_file():
+        md, what, where = _read_table(csv)
+    else:
+        md = _scan_image_folder(root)
+        what, where = ["category"], []
+    if (root / TOML_NAME).is_file():
+        streams = _read_toml(root / TOML_NAME).get("streams", {})
+        what = streams.get("what", what)
+        where = streams.get("where", where)
+    if validate:
+        _validate_files(root, md, csv if csv.is_file() else None)
+    stim = StimulusSet(root, md, what=what, where=where, name=name)
+    logger.info("Loaded %d stimuli from %s", len(stim), root)
+    return stim
+
+
+def _read_table(csv: Path):
+    try:
+        md = pd.read_csv(csv, dtype={"stimulus_id": str, "file": str, "mask_file": str, "category": str,
+                                     "identity": str}, keep_default_na=False, na_values=[""])
+    except (pd.errors.ParserError, UnicodeDecodeError) as err:
+        raise ValueError(f"The stimulus table {str(csv)!r} could not be parsed as CSV: {err}.") from None
+    except pd.errors.EmptyDataError:
+        raise ValueError(f"The stimulus table {str(csv)!r} is empty; expected a header row with at least "
+                         "a 'file' column and one row per stimulus.") from None
+    streams: dict[str, list[str]] = {"what": [], "where": []}
+    renames = {}
+    for col in md.columns:
+        prefix, _, rest = str(col).partition(":")
+        if rest and prefix in streams:
+            renames[col] = rest
+            streams[prefix].append(rest)
+    md = md.rename(columns=renames)
+    what, where = streams["what"] or None, streams["where"] or None
+    if "file" not in md.columns:
+        raise ValueError(f"The stimulus table {str(csv)!r} is missing the required column 'file' "
+                         f"(image paths relative to the folder); its columns are {list(md.columns)}.")
+    if len(md) == 0:
+        raise ValueError(f"The stimulus table {str(csv)!r} has a header but no rows.")
+    empty = md.index[md["file"].isna()]
+    if len(empty):
+        rows = [int(i) + 2 for i in empty[:5]]
+        raise ValueError(f"The stimulus table {str(csv)!r} has an empty 'file' on line(s) {rows}.")
+    if "stimulus_id" not in md.columns:
+        md.insert(0, "stimulus_id", [Path(f).stem for f in md["file"]])
+        logger.info("%s has no 'stimulus_id' column; using file names without extension", csv)
+    ids = md["stimulus_id"]
+    if ids.isna().any():
+        rows = [int(i) + 2 for i in md.index[ids.isna()][:5]]
+        raise ValueError(f"The stimulus table {str(csv)!r} has an empty 'stimulus_id' on line(s) {rows}.")
+    dup = ids[ids.duplicated(keep=False)]
+    if len(dup):
+        first = dup.iloc[0]
+        lines = [int(i) + 2 for i in dup.index[dup == first]]
+        raise ValueError(f"The stimulus table {str(csv)!r} has duplicate stimulus_id {first!r} on lines "
+                         f"{lines} ({dup.nunique()} duplicated id(s) in all); ids must be unique.")
+    return md, what, where
+
+
+def _scan_image_folder(root: Path) -> pd.DataFrame:
+    rows = []
+    for sub in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        for f in sorted(sub.iterdir()):
+            if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES:
+                rel = f.relative_to(root).as_posix()
+                rows.append({"stimulus_id": f"{sub.name}/{f.stem}", "file": rel, "category": sub.name})
+    if not rows:
+        raise FileNotFoundError(
+            f"Invalid value for 'path': {str(root)!r} has no {CSV_NAME} and no class subfolders with images "
+            f"({', '.join(IMAGE_SUFFIXES)}). Add a {CSV_NAME} with a 'file' column, or put the images in "
+            "one subfolder per category.")
+    md = pd.DataFrame(rows)
+    dup = md["stimulus_id"][md["stimulus_id"].duplicated()]
+    if len(dup):
+        raise ValueError(f"Two images in {str(root)!r} give the same stimulus_id {dup.iloc[0]!r} "
+                         "(same name, different extension); rename one of them.")
+    return md
+
+
+def _validate_files(root: Path, md: pd.DataFrame, csv: Path | None) -> None:
+    where = f" (listed in {str(csv)!r})" if csv else ""
+    cols = ["file"] + (["mask_file"] if "mask_file" in md.columns else [])
+    for col in cols:
+        for i, rel in zip(md.index, md[col]):
+            line = f"line {int(i) + 2}, " if csv else ""
+            if pd.isna(rel):
+                if col == "mask_file":
+                    continue
+            f = root / str(rel)
+            if not f.is_file():
+                raise FileNotFoundError(f"Missing {col.replace('_', ' ')} for stimulus "
+                                        f"{md.loc[i, 'stimulus_id']!r} ({line}{col}={rel!r}){where}: "
+                                        f"{str(f)!r} does not exist.")
+            reason = _check_image_header(f)
+            if reason:
+                raise ValueError(f"Unreadable {col.replace('_', ' ')} for stimulus {md.loc[i, 'stimulus_id']!r} "
+                                 f"({line}{col}={rel!r}){where}: {str(f)!r} is not an image ({reason}).")
+
+
+def save(stimuli: StimulusSet, out, *, overwrite: bool = False) -> StimulusSet:
+    """Copy a StimulusSet to a new folder (images, masks, ``stimuli.csv``, ``stimuli.toml``).
+
+    The folder is written under a temporary name and moved into place only when
+    complete, so a failure leaves nothing behind.
+    """
+    out = Path(out)
+    if out.resolve() == stimuli.root.resolve():
+        raise ValueError(f"Invalid value for 'out': it is the set's own folder {str(out)!r}; choose another.")
+    with atomic_dir(out, overwrite=overwrite) as tmp:
+        md = stimuli.metadata.copy()
+        for col in ("file", "mask_file"):
+            if col not in md.columns:
+                continue
+            for rel in md[col].dropna():
+                dest = tmp / rel
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(stimuli.root / rel, dest)
+        write_table(tmp, md, what=stimuli.what, where=stimuli.where)
+    return load(out, name=stimuli.name)
+
+
+def write_table(folder: Path, metadata: pd.DataFrame, *, what, where, extra: dict | None = None) -> None:
+    """Write ``stimuli.csv`` and the ``stimuli.toml`` sidecar into ``folder``."""
+    md = metadata.reset_index() if metadata.index.name == "stimulus_id" else metadata
+    md.to_csv(folder / CSV_NAME, index=False, lineterminator="\n")
+    lines = ["# Stream assignment of the factors in stimuli.csv (see stimuli/README.md)", "[streams]",
+             f"what = [{', '.join(repr(w).replace(chr(39), chr(34)) for w in what)}]",
+             f"where = [{', '.join(repr(w).replace(chr(39), chr(34)) for w in where)}]"]
+    for section, table in (extra or {}).items():
+        lines += ["", f"[{section}]"]
+        for k, v in table.items():
+            lines.append(f"{k} = {_toml_value(v)}")
+    (folder / TOML_NAME).write_text("\n".join(lines) + "\n")
+
+
+def _toml_value(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    return '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'

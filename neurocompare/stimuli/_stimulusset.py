@@ -1,0 +1,180 @@
+"""The StimulusSet: a folder of images plus a table of factors."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+WHAT_DEFAULTS = ("category", "identity")
+WHERE_DEFAULTS = ("x", "y", "size", "rotation", "bbox_x0", "bbox_y0", "bbox_x1", "bbox_y1")
+RESERVED = ("stimulus_id", "file", "mask_file")
+
+
+class StimulusSet:
+    """A set of image stimuli and their factors.
+
+    Parameters
+    ----------
+    root : path-like
+        Folder that ``file`` (and ``mask_file``) paths are relative to.
+    metadata : pandas.DataFrame
+        One row per stimulus. Must have a ``file`` column and either a
+        ``stimulus_id`` column or a ``stimulus_id`` index. Other columns are
+        factors. It is copied, so the caller's frame is never changed.
+    what, where : sequence of str, optional
+        Factor names that belong to the ventral ("what") and dorsal ("where")
+        streams. By default the usual names present in ``metadata``:
+        ``category, identity`` and ``x, y, size, rotation, bbox_*``.
+    name : str, optional
+        A short name used in results and provenance.
+
+    Attributes
+    ----------
+    root : pathlib.Path
+    metadata : pandas.DataFrame
+        Indexed by ``stimulus_id`` with ``file`` relative to ``root``.
+    what, where : tuple of str
+    """
+
+    def __init__(self, root, metadata: pd.DataFrame, *, what: Sequence[str] | None = None,
+                 where: Sequence[str] | None = None, name: str | None = None):
+        self.root = Path(root)
+        md = metadata.copy()
+        if "stimulus_id" in md.columns:
+            md = md.set_index("stimulus_id")
+        elif md.index.name != "stimulus_id":
+            raise ValueError("Invalid 'metadata': expected a 'stimulus_id' column or index; "
+                             f"got columns {list(md.columns)} and index {md.index.name!r}.")
+        if "file" not in md.columns:
+            raise ValueError(f"Invalid 'metadata': the required column 'file' is missing; got columns {list(md.columns)}.")
+        md.index = md.index.astype(str)
+        md.index.name = "stimulus_id"
+        dup = md.index[md.index.duplicated()].unique()
+        if len(dup):
+            raise ValueError(f"Invalid 'metadata': duplicate stimulus_id values {list(dup[:5])}.")
+        md["file"] = md["file"].astype(str)
+        self.metadata = md
+        self.what = self._check_stream("what", what, WHAT_DEFAULTS)
+        self.where = self._check_stream("where", where, WHERE_DEFAULTS)
+        self.name = name or self.root.name
+
+    def _check_stream(self, stream, names, defaults) -> tuple[str, ...]:
+        if names is None:
+            return tuple(c for c in defaults if c in self.metadata.columns)
+        names = (names,) if isinstance(names, str) else tuple(names)
+        missing = [n for n in names if n not in self.metadata.columns]
+        if missing:
+            raise ValueError(f"Invalid value for {stream!r}: factor(s) {missing} are not columns of the "
+                             f"stimulus table; available factors: {self.factors}.")
+        return names
+
+    # -- basic container behaviour -------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.metadata)
+
+    def __repr__(self) -> str:
+        return (f"<StimulusSet {self.name!r}: {len(self)} stimuli in {str(self.root)!r}; "
+                f"what={list(self.what)}, where={list(self.where)}>")
+
+    @property
+    def ids(self) -> pd.Index:
+        """The stimulus ids, in order."""
+        return self.metadata.index
+
+    @property
+    def factors(self) -> list[str]:
+        """All factor columns (everything but ``file`` and ``mask_file``)."""
+        return [c for c in self.metadata.columns if c not in RESERVED]
+
+    @property
+    def has_masks(self) -> bool:
+        return "mask_file" in self.metadata.columns
+
+    def _row(self, stimulus) -> pd.Series:
+        if isinstance(stimulus, (int, np.integer)):
+            if not -len(self) <= stimulus < len(self):
+                raise IndexError(f"Stimulus position {stimulus} is out of range for {len(self)} stimuli.")
+            return self.metadata.iloc[int(stimulus)]
+        key = str(stimulus)
+        if key not in self.metadata.index:
+            from .._utils.checks import unknown_name_error
+
+            raise unknown_name_error("stimulus_id", key, self.metadata.index)
+        return self.metadata.loc[key]
+
+    def path(self, stimulus) -> Path:
+        """Absolute path of a stimulus image (by id or position)."""
+        return self.root / self._row(stimulus)["file"]
+
+    def load_image(self, stimulus, *, mode: str = "RGB"):
+        """Load one image as a PIL image (converted to ``mode``)."""
+        from ._io import open_image
+
+        row = self._row(stimulus)
+        return open_image(self.root / row["file"], what=f"stimulus {row.name!r}").convert(mode)
+
+    def load_mask(self, stimulus) -> np.ndarray:
+        """Load the binary object mask of a stimulus as a boolean (H, W) array."""
+        from ._io import open_image
+
+        if not self.has_masks:
+            raise ValueError(f"This StimulusSet has no masks: the column 'mask_file' is missing from "
+                             f"{str(self.root / 'stimuli.csv')!r}.")
+        row = self._row(stimulus)
+        img = open_image(self.root / row["mask_file"], what=f"mask of stimulus {row.name!r}")
+        return np.asarray(img.convert("L")) > 127
+
+    def subset(self, selection) -> "StimulusSet":
+        """A new StimulusSet with the selected rows (ids, positions or a boolean mask), in that order."""
+        sel = selection
+        if isinstance(sel, pd.Series) and sel.dtype == bool:
+            md = self.metadata[sel.to_numpy()]
+        elif isinstance(sel, np.ndarray) and sel.dtype == bool:
+            md = self.metadata[sel]
+        else:
+            sel = list(sel)
+            if sel and all(isinstance(s, (int, np.integer)) for s in sel):
+                md = self.metadata.iloc[sel]
+            else:
+                missing = [s for s in sel if str(s) not in self.metadata.index]
+                if missing:
+                    raise KeyError(f"Unknown stimulus_id(s) in 'selection': {missing[:5]}.")
+                md = self.metadata.loc[[str(s) for s in sel]]
+        return StimulusSet(self.root, md, what=self.what, where=self.where, name=self.name)
+
+    def to_torch(self, transform=None, *, start: int = 0):
+        """A ``torch.utils.data.Dataset`` yielding ``(transform(image), position)``."""
+        from ._torch import ImageDataset
+
+        return ImageDataset(self, transform, start=start)
+
+    def coords(self) -> dict[str, tuple[str, np.ndarray]]:
+        """The stimulus factors as xarray coordinates on a ``stimulus`` dim (zarr/netCDF-safe dtypes)."""
+        out = {"stimulus": ("stimulus", self.ids.to_numpy().astype(str))}
+        for col in ["file", *self.factors]:
+            out[col] = ("stimulus", _storable(self.metadata[col]))
+        return out
+
+    def fingerprint(self) -> str:
+        """A hash of the table and every image's bytes (for caching trained models)."""
+        import hashlib
+
+        h = hashlib.sha256(self.metadata.to_csv().encode())
+        for f in self.metadata["file"]:
+            h.update((self.root / f).read_bytes())
+        return h.hexdigest()
+
+    def save(self, out, *, overwrite: bool = False) -> "StimulusSet":
+        """Copy the images (and masks) and write ``stimuli.csv`` to a new folder."""
+        from ._io import save
+
+        return save(self, out, overwrite=overwrite)
+
+
+def _storable(col: pd.Series) -> np.ndarray:
+    """Numeric columns as they are; anything else as fixed-width unicode."""
+    if pd.api.types.is_bool_dtype(col) or pd.api.types.is_numeric_dtype(col):
+        return col.to_numpy()
+    return col.astype(str).to_numpy().astype(str)

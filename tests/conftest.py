@@ -1,0 +1,86 @@
+"""Shared fixtures: small seeded stimulus sets, trained built-in nets, an isolated cache."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def pytest_configure(config):
+    os.environ.setdefault("NEUROCOMPARE_DATA_DIR", str((REPO / ".." / "shared" / "data").resolve()))
+    os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_cache(tmp_path_factory):
+    """Trained weights, generated stimuli and torch hub files go to a throw-away folder."""
+    root = tmp_path_factory.mktemp("cache")
+    old = {k: os.environ.get(k) for k in ("NEUROCOMPARE_CACHE_DIR", "TORCH_HOME")}
+    os.environ["NEUROCOMPARE_CACHE_DIR"] = str(root / "neurocompare")
+    os.environ["TORCH_HOME"] = str(root / "torch")
+    yield
+    for k, v in old.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+
+
+@pytest.fixture(scope="session")
+def data_dir():
+    """The real human datasets (../shared/data); tests using it skip when it is absent."""
+    path = Path(os.environ["NEUROCOMPARE_DATA_DIR"])
+    if not path.is_dir():
+        pytest.skip(f"NEUROCOMPARE_DATA_DIR={path} does not exist; real-data tests skipped")
+    return path
+
+
+@pytest.fixture(scope="session")
+def small_set(tmp_path_factory):
+    """6 categories x 4 stimuli, 32 px, blank background."""
+    from neurocompare.stimuli import make_whatwhere
+
+    return make_whatwhere(tmp_path_factory.mktemp("stim") / "small", n_per_category=4, image_size=32,
+                          categories=6, random_state=0)
+
+
+@pytest.fixture(scope="session")
+def train_set(tmp_path_factory):
+    """6 categories x 30 stimuli, 32 px: enough to train the built-in nets in seconds."""
+    from neurocompare.stimuli import make_whatwhere
+
+    return make_whatwhere(tmp_path_factory.mktemp("stim") / "train", n_per_category=30, image_size=32,
+                          categories=6, random_state=1)
+
+
+@pytest.fixture(scope="session")
+def test_set(tmp_path_factory):
+    """Held-out stimuli from the same distribution as ``train_set`` (another seed)."""
+    from neurocompare.stimuli import make_whatwhere
+
+    return make_whatwhere(tmp_path_factory.mktemp("stim") / "test", n_per_category=5, image_size=32,
+                          categories=6, random_state=2)
+
+
+@pytest.fixture(scope="session")
+def trained_unet(train_set):
+    from neurocompare.models import train
+
+    return train("unet", train_set, epochs=15, options={"image_size": 32}, progress=False)
+
+
+@pytest.fixture(scope="session")
+def trained_twostream(train_set):
+    from neurocompare.models import train
+
+    return train("twostreamnet", train_set, epochs=15, options={"image_size": 32}, progress=False)
+
+
+@pytest.fixture(scope="session")
+def resnet18():
+    from neurocompare.models import load
+
+    return load("resnet18", random_state=0)
