@@ -157,7 +157,7 @@ class _Run:
                 "config": json.dumps(self.m.config, sort_keys=True, default=str), "layers": json.dumps(self.layers),
                 "reduce": describe(self.kind, self.k), "batch_size": self.batch_size,
                 "random_state": self.random_state, "stimuli": self.source.name, "n_stimuli": self.source.n,
-                "device": self.device.type, "neurocompare_version": __version__, "torch_version": torch.__version__,
+                "device": self.device.type, "neurocompare_version": __version__, "torch_version": str(torch.__version__),
                 "extraction_hash": settings_hash(self.settings())}
 
     def layer_attrs(self, layer: str) -> dict:

@@ -107,8 +107,7 @@ def open_tree(path, *, models=None):
     if not path.exists():
         raise FileNotFoundError(f"Invalid value for 'path': {str(path)!r} does not exist.")
     if is_netcdf(path):
-        tree = xr.open_datatree(path, engine="h5netcdf")
-        tree = tree.load()
+        tree = _strings_as(xr.open_datatree(path, engine="h5netcdf").load(), str)
     else:
         if not (path / ".zgroup").is_file():
             raise ValueError(f"Invalid value for 'path': {str(path)!r} is not a zarr store written by neurocompare "
@@ -152,7 +151,7 @@ def save_tree(tree, path, *, overwrite: bool = False) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         if is_netcdf(path):
-            tree.to_netcdf(tmp, engine="h5netcdf")
+            _strings_as(tree, object).to_netcdf(tmp, engine="h5netcdf")
         else:
             tree.to_zarr(tmp, mode="w", consolidated=True, zarr_format=ZARR_FORMAT)
         if path.exists():
@@ -168,3 +167,17 @@ def settings_hash(settings: dict) -> str:
     import hashlib
 
     return hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _strings_as(tree, kind):
+    """Fixed-width unicode (in memory, zarr) <-> variable-length strings (netCDF via h5py)."""
+    def convert(ds):
+        out = ds.copy()
+        for name, var in ds.variables.items():
+            if kind is object and var.dtype.kind == "U":
+                out[name] = var.astype(object)
+            elif kind is str and var.dtype.kind == "O":
+                out[name] = var.astype(str)
+        return out
+
+    return tree.map_over_datasets(convert)

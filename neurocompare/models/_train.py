@@ -191,7 +191,11 @@ def _split(categories: np.ndarray, val_fraction: float, random_state: int):
     from sklearn.model_selection import train_test_split
 
     counts = pd.Series(categories).value_counts()
-    strat = categories if counts.min() >= 2 else None
+    n_val = int(np.ceil(val_fraction * len(categories)))
+    strat = categories if counts.min() >= 2 and len(counts) <= n_val <= len(categories) - len(counts) else None
+    if strat is None:
+        logger.warning("Too few stimuli for a stratified %.0f%% validation split; using a random split",
+                       100 * val_fraction)
     tr, va = train_test_split(idx, test_size=val_fraction, random_state=random_state, stratify=strat)
     return np.sort(tr), np.sort(va)
 

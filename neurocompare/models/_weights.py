@@ -72,7 +72,7 @@ def read_state_file(path) -> dict:
         raise ValueError(f"The weights file {str(path)!r} holds Python objects other than tensors, so it cannot be "
                          "loaded safely with torch.load(weights_only=True). Re-save only the weights: "
                          f"torch.save(model.state_dict(), path). ({str(err).splitlines()[0]})") from None
-    except (RuntimeError, EOFError, OSError, ValueError) as err:
+    except Exception as err:  # noqa: BLE001 - any failure to parse means "not a weights file"
         raise ValueError(f"The weights file {str(path)!r} is not a readable PyTorch file (truncated or another "
                          f"format?): {str(err).splitlines()[0] if str(err) else type(err).__name__}.") from None
     if not isinstance(obj, dict):

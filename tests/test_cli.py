@@ -1,0 +1,53 @@
+import pytest
+from typer.testing import CliRunner
+
+from neurocompare.cli import app
+from neurocompare.extraction import get_layer, load
+
+runner = CliRunner()
+
+
+def test_stimuli_make_specs_and_info(tmp_path):
+    res = runner.invoke(app, ["stimuli", "make", str(tmp_path / "s"), "--n-per-category", "2", "--image-size", "24",
+                              "--categories", "3", "--background", "noise"])
+    assert res.exit_code == 0, res.output
+    assert "Wrote 6 stimuli" in res.output
+    res = runner.invoke(app, ["stimuli", "info", str(tmp_path / "s")])
+    assert res.exit_code == 0 and "StimulusSet" in res.output
+    res = runner.invoke(app, ["stimuli", "specs"])
+    assert "whatwhere-default" in res.output
+    res = runner.invoke(app, ["stimuli", "make", str(tmp_path / "t"), "--background", "plaid"])
+    assert res.exit_code == 1 and "Invalid value for 'background'" in res.output
+    assert "Traceback" not in res.output
+
+
+def test_models_list_and_layers():
+    res = runner.invoke(app, ["models", "list"])
+    assert res.exit_code == 0 and "twostreamnet" in res.output and "maskrcnn_resnet50_fpn" in res.output
+    res = runner.invoke(app, ["models", "layers", "twostreamnet"])
+    assert "where   dorsal.fc" in res.output and "what    ventral.fc" in res.output
+
+
+def test_extract_command(small_set, tmp_path):
+    out = tmp_path / "acts.zarr"
+    res = runner.invoke(app, ["extract", "smallcnn", str(small_set.root), "--out", str(out), "--layers",
+                              "block1,fc", "--reduce", "grid:2", "--option", "n_classes=6"])
+    assert res.exit_code == 0, res.output
+    tree = load(out)
+    assert get_layer(tree, "block1").sizes["unit"] == 16 * 4
+    res = runner.invoke(app, ["extract", "smallcnn", str(small_set.root), "--out", str(out), "--layers", "blok1"])
+    assert res.exit_code == 1 and "Close matches: 'block1'" in res.output
+    res = runner.invoke(app, ["extract", "resnet18", str(tmp_path / "missing"), "--out", str(out)])
+    assert res.exit_code == 1 and "does not exist" in res.output
+
+
+def test_models_train_command(small_set, tmp_path):
+    res = runner.invoke(app, ["models", "train", "smallcnn", str(small_set.root), "--out", str(tmp_path / "m.pt"),
+                              "--epochs", "1"])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "m.pt").is_file() and "validation" in res.output
+
+
+@pytest.mark.parametrize("args", [["demo", "--help"], ["--help"]])
+def test_help(args):
+    assert runner.invoke(app, args).exit_code == 0
