@@ -53,7 +53,7 @@ class StimulusSource:
             self.n = len(stimuli)
             self.coords = stimuli.coords()
             self.name = stimuli.name
-            self.id_hash = _hash({"ids": list(stimuli.ids), "files": list(stimuli.metadata["file"])})
+            self._hash_of = lambda: _hash({"ids": list(stimuli.ids), "files": list(stimuli.metadata["file"])})
         elif isinstance(stimuli, (torch.Tensor, np.ndarray)):
             arr = torch.as_tensor(stimuli)
             if arr.dim() < 2 or len(arr) == 0:
@@ -64,10 +64,17 @@ class StimulusSource:
             self.n = len(arr)
             self.coords = {"stimulus": ("stimulus", np.arange(self.n).astype(str))}
             self.name = "array"
-            self.id_hash = _hash({"shape": list(arr.shape), "sum": float(arr.double().sum())})
+            self._hash_of = lambda: _hash({"shape": list(arr.shape), "sum": float(arr.double().sum())})
         else:
             raise TypeError(f"Invalid value for 'stimuli': expected a StimulusSet, a torch.Tensor or a numpy array; "
                             f"got {type(stimuli).__name__}. Load a folder with neurocompare.stimuli.load(path).")
+
+    @property
+    def id_hash(self) -> str:
+        """A fingerprint of the stimuli (computed on first use: it reads every array value)."""
+        if not hasattr(self, "_id_hash"):
+            self._id_hash = self._hash_of()
+        return self._id_hash
 
     def batches(self, wrapper, batch_size: int, start: int, num_workers: int):
         """Yield ``(first_position, inputs)`` from ``start`` on."""

@@ -150,15 +150,17 @@ class _Run:
                 "batch_size": self.batch_size, "random_state": self.random_state, "stimuli": self.source.id_hash,
                 "n_stimuli": self.source.n}
 
-    def model_attrs(self) -> dict:
+    def model_attrs(self, *, with_hash: bool = False) -> dict:
         import torch
 
-        return {"model": self.m.name, "family": self.m.family, "weights": self.m.weights,
-                "config": json.dumps(self.m.config, sort_keys=True, default=str), "layers": json.dumps(self.layers),
+        attrs = {"model": self.m.name, "family": self.m.family, "weights": self.m.weights,
+                 "config": json.dumps(self.m.config, sort_keys=True, default=str), "layers": json.dumps(self.layers),
                 "reduce": describe(self.kind, self.k), "batch_size": self.batch_size,
                 "random_state": self.random_state, "stimuli": self.source.name, "n_stimuli": self.source.n,
-                "device": self.device.type, "neurocompare_version": __version__, "torch_version": str(torch.__version__),
-                "extraction_hash": settings_hash(self.settings())}
+                "device": self.device.type, "neurocompare_version": __version__, "torch_version": str(torch.__version__)}
+        if with_hash:  # fingerprints every input value, so only for resumable stores
+            attrs["extraction_hash"] = settings_hash(self.settings())
+        return attrs
 
     def layer_attrs(self, layer: str) -> dict:
         attrs = {"model": self.m.name, "layer": layer, "stream": self.m.streams[layer], "family": self.m.family,
@@ -176,6 +178,7 @@ class _Run:
         import torch
 
         self.recorder.reset()
+        self.recorder.position = pos
         if isinstance(inputs, list):
             if self.m.input_kind != "list":
                 shapes = sorted({tuple(t.shape) for t in inputs})
@@ -201,6 +204,9 @@ class _Run:
         out = {}
         for layer in self.layers:
             feats, coords, shapes = self.recorder.features(layer, n)
+            if feats is None:  # already written into its sink by the hook
+                out[layer] = None
+                continue
             if layer not in self.unit_coords:
                 self.unit_coords[layer] = {"_parts": coords}
                 self.shapes[layer] = shapes
@@ -261,28 +267,46 @@ class _Run:
         return xr.Dataset({"activations": xr.Variable(("stimulus", "unit"), values, attrs=attrs)}, coords=coords,
                           attrs=attrs)
 
-    def _iterate(self, start: int):
-        """Yield (position, {layer: float32 array}) batch by batch from ``start``."""
+    def _allocate_sinks(self, arrays: dict) -> None:
+        """Run one stimulus to learn each layer's size, then let hooks write straight into the result arrays.
+
+        Costs one extra single-image forward pass and saves a full copy of every
+        single-output layer (the dominant cost when ``reduce=None``).
+        """
+        pos, inputs = next(iter(self.source.batches(self.m, 1, 0, 0)))
+        self._forward(pos, inputs)
+        for layer, feats in self._batch_features(1).items():
+            parts = self.unit_coords[layer]["_parts"]
+            if len(parts) == 1 and not self.recorder.region_level(layer):
+                arrays[layer] = _empty((self.source.n, feats.shape[1]))
+                self.recorder.sinks[layer] = arrays[layer]
+
+    def _iterate(self, start: int, arrays: dict | None = None):
+        """Yield (position, {layer: float32 array or None if already written}) batch by batch from ``start``."""
         with prepared(self.m.module, self.device), self.recorder:
             if self.kind == "pca":
                 self._fit_pca()
+            if arrays is not None and self.kind in ("none", "avgpool", "grid") and self.m.family != "detection":
+                self._allocate_sinks(arrays)
             remaining = self.source.n - start
             with progress_bar(remaining, f"{self.m.name}: extracting", enable=self.progress) as advance:
                 for pos, inputs in self.source.batches(self.m, self.batch_size, start, self.num_workers):
                     n = len(inputs)
                     self._forward(pos, inputs)
                     feats = self._batch_features(n)
-                    yield pos, {layer: self._finalise(layer, f) for layer, f in feats.items()}
+                    yield pos, {layer: None if f is None else self._finalise(layer, f) for layer, f in feats.items()}
                     advance(n)
 
     def in_memory(self) -> dict:
         import xarray as xr
 
         arrays: dict[str, np.ndarray] = {}
-        for pos, batch in self._iterate(0):
+        for pos, batch in self._iterate(0, arrays):
             for layer, values in batch.items():
+                if values is None:
+                    continue
                 if layer not in arrays:
-                    arrays[layer] = np.empty((self.source.n, values.shape[1]), dtype=np.float32)
+                    arrays[layer] = _empty((self.source.n, values.shape[1]))
                 arrays[layer][pos:pos + len(values)] = values
         nodes = {f"/{self.m.name}": xr.Dataset(attrs=self.model_attrs())}
         for layer in self.layers:
@@ -292,7 +316,7 @@ class _Run:
 
     def to_store(self, store: ZarrStore) -> None:
         name = self.m.name
-        attrs = self.model_attrs()
+        attrs = self.model_attrs(with_hash=True)
         state = store.state(name)
         if state is not None and state.get("extraction_hash") != attrs["extraction_hash"]:
             raise FileExistsError(
@@ -323,3 +347,11 @@ class _Run:
             store.set_progress(name, end, complete=end >= self.source.n)
         logger.info("Extracted %d layers of %s for %d stimuli into %s", len(self.layers), name, self.source.n,
                     store.path)
+
+
+def _empty(shape) -> np.ndarray:
+    """An uninitialised float32 array from torch's allocator (measured much cheaper than np.empty for
+    hundreds of MiB: pages come back warm)."""
+    import torch
+
+    return torch.empty(shape, dtype=torch.float32).numpy()

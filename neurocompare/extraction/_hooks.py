@@ -6,6 +6,9 @@ import numpy as np
 from ._reduce import layout_of, spatial
 
 
+_SUNK = object()  # marker: the hook already wrote this call's output into its sink
+
+
 class _Unsupported:
     def __init__(self, what: str):
         self.what = what
@@ -25,6 +28,9 @@ class LayerRecorder:
         self.layers = list(layers)
         self.kind, self.k = kind, k
         self.calls: dict[str, list] = {n: [] for n in self.layers}
+        #: layer -> preallocated (stimuli, units) float32 array that the hook writes into directly
+        self.sinks: dict[str, np.ndarray] = {}
+        self.position = 0
         self.box_counts: list[int] | None = None
         self.det_counts: list[int] | None = None
         self._handles = []
@@ -58,8 +64,24 @@ class LayerRecorder:
 
     def _make_hook(self, name):
         def hook(module, inputs, output):
-            self.calls[name].append(self._capture(output))
+            if name in self.sinks and self._sink(name, output):
+                self.calls[name].append(_SUNK)
+            else:
+                self.calls[name].append(self._capture(output))
         return hook
+
+    def _sink(self, name, out) -> bool:
+        """Copy the (reduced) output straight into the result array: one copy, which is also the clone."""
+        import torch
+
+        if not isinstance(out, torch.Tensor):
+            return False
+        red = spatial(out.detach(), self.kind, self.k, layout_of(out))
+        dest = self.sinks[name][self.position:self.position + out.shape[0]]
+        if red is None or red[0].numel() != dest.shape[1] or len(red) != len(dest):
+            return False
+        torch.from_numpy(dest).copy_(red.reshape(len(dest), -1))
+        return True
 
     def _count_boxes(self, module, inputs, output):
         self.box_counts = [len(b) for b in output[0]]
@@ -90,6 +112,8 @@ class LayerRecorder:
         import torch
 
         calls = self.calls[layer]
+        if calls == [_SUNK]:
+            return None, None, None
         if not calls:
             raise RuntimeError(f"Layer {layer!r} of model {self.wrapper.name!r} did not run during the forward pass, "
                                "so it has no output to extract. Choose another layer.")

@@ -84,9 +84,6 @@ def load_builtin(key: str, weights=None, *, random_state: int = 0, **options) ->
             module = build_module(key, cfg)
         return make_wrapper(key, module, cfg, weights=f"none (random init, seed {random_state})")
     if isinstance(weights, str) and weights == "whatwhere":
-        if key == "dcgan":
-            raise ValueError("Invalid value for 'weights': 'whatwhere' training covers 'smallcnn', 'twostreamnet' and "
-                             "'unet'; the DCGAN is trained adversarially, not by neurocompare.models.train.")
         from ..stimuli import make_from_spec
         from ._train import train
 

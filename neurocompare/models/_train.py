@@ -13,13 +13,15 @@ from .._utils.paths import cache_dir
 from .._utils.progress import progress_bar
 from ._wrapper import ModelWrapper
 
-TRAINABLE = ("smallcnn", "twostreamnet", "unet")
+TRAINABLE = ("smallcnn", "twostreamnet", "unet", "dcgan")
 WHERE_TARGETS = ("x", "y", "size")
-_DEFAULT_EPOCHS = {"smallcnn": 20, "twostreamnet": 20, "unet": 15}
+_DEFAULT_EPOCHS = {"smallcnn": 20, "twostreamnet": 20, "unet": 15, "dcgan": 60}
+_DEFAULT_BATCH = {"smallcnn": 32, "twostreamnet": 32, "unet": 32, "dcgan": 16}
+_DEFAULT_LR = {"smallcnn": 2e-3, "twostreamnet": 2e-3, "unet": 2e-3, "dcgan": 2e-4}
 _TRAIN_VERSION = 1  # bump when training code changes, to invalidate cached weights
 
 
-def train(model, stimuli, *, epochs: int | None = None, lr: float = 2e-3, batch_size: int = 32,
+def train(model, stimuli, *, epochs: int | None = None, lr: float | None = None, batch_size: int | None = None,
           val_fraction: float = 0.2, weight_decay: float = 1e-4, random_state: int = 0, device="auto",
           cache: bool = True, progress: bool = True, options: dict | None = None) -> ModelWrapper:
     """Train a built-in net on a StimulusSet and return a trained copy.
@@ -29,6 +31,10 @@ def train(model, stimuli, *, epochs: int | None = None, lr: float = 2e-3, batch_
       squared error on the standardised ``x, y, size`` (dorsal branch).
     - ``unet``: per-pixel cross-entropy on the masks (background + categories)
       plus cross-entropy of the category head. Needs ``mask_file``.
+    - ``dcgan``: the adversarial game of Radford et al. (2016) on the images
+      (unconditional; binary cross-entropy, Adam with beta1 = 0.5). Every
+      stimulus is used for training; the history records, per epoch, the
+      discriminator and generator losses and the mean D(x) and D(G(z)).
 
     Images are preprocessed once with the model's transform. A stratified
     ``val_fraction`` of the stimuli is held out and scored every epoch.
@@ -39,14 +45,18 @@ def train(model, stimuli, *, epochs: int | None = None, lr: float = 2e-3, batch_
     Parameters
     ----------
     model : str or ModelWrapper
-        ``"smallcnn"``, ``"twostreamnet"`` or ``"unet"``, or a wrapper of one of
+        ``"smallcnn"``, ``"twostreamnet"``, ``"unet"`` or ``"dcgan"``, or a wrapper of one of
         them (its current weights are the starting point; it is not modified).
     stimuli : StimulusSet
         Must have ``category`` (and ``x, y, size`` or ``mask_file`` as above).
     epochs : int, optional
-        Default 20 (smallcnn, twostreamnet) or 15 (unet).
-    lr, batch_size, weight_decay : float, int, float
-        Adam settings.
+        Default 20 (smallcnn, twostreamnet), 15 (unet) or 60 (dcgan).
+    lr : float, optional
+        Adam learning rate; default 2e-3 (2e-4 for the DCGAN).
+    batch_size : int, optional
+        Default 32 (16 for the DCGAN, which needs many small steps).
+    weight_decay : float
+        Adam weight decay (none for the DCGAN).
     val_fraction : float
         Share of stimuli held out for validation (0 for none).
     random_state : int
@@ -74,6 +84,11 @@ def train(model, stimuli, *, epochs: int | None = None, lr: float = 2e-3, batch_
     if not isinstance(stimuli, StimulusSet):
         raise TypeError(f"Invalid value for 'stimuli': expected a StimulusSet; got {type(stimuli).__name__}.")
     key, start = _resolve_model(model)
+    if key == "dcgan":
+        return _train_gan(start, stimuli, epochs=epochs, lr=lr, batch_size=batch_size, random_state=random_state,
+                          device=device, cache=cache, progress=progress, options=options)
+    lr = _DEFAULT_LR[key] if lr is None else lr
+    batch_size = _DEFAULT_BATCH[key] if batch_size is None else batch_size
     if "category" not in stimuli.metadata.columns:
         raise ValueError(f"Invalid value for 'stimuli': training {key!r} needs a 'category' column; "
                          f"available factors: {stimuli.factors}.")
@@ -294,3 +309,97 @@ def _recalibrate_batchnorm(module, x, batch_size, device) -> None:
     for m, mom in zip(bns, momenta):
         m.momentum = mom
     module.eval()
+
+
+def _cache_path(key: str, settings: dict):
+    digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
+    return cache_dir("models") / f"{key}-{digest}.pt"
+
+
+def _train_gan(start, stimuli, *, epochs, lr, batch_size, random_state, device, cache, progress, options):
+    """Adversarial training of the built-in DCGAN (see :func:`train`)."""
+    import torch
+
+    from .._utils.device import resolve_device
+    from .._utils.random import torch_seed
+    from ._builtin_zoo import build_module, check_options, load_checkpoint, make_wrapper, save
+
+    epochs = check_positive_int("epochs", _DEFAULT_EPOCHS["dcgan"] if epochs is None else epochs)
+    batch_size = check_positive_int("batch_size", _DEFAULT_BATCH["dcgan"] if batch_size is None else batch_size,
+                                    minimum=2)
+    lr = _DEFAULT_LR["dcgan"] if lr is None else lr
+    if len(stimuli) < 2:
+        raise ValueError(f"Invalid value for 'stimuli': GAN training needs at least 2 images; got {len(stimuli)}.")
+    if start is None:
+        cfg = check_options("dcgan", dict(options or {}))
+        init_hash = "seed"
+    else:
+        cfg = {k: v for k, v in start.config.items() if k in check_options("dcgan", {})}
+        init_hash = _state_hash(start.module)
+    settings = dict(model="dcgan", config=cfg, stimuli=stimuli.fingerprint(), epochs=epochs, lr=lr,
+                    batch_size=batch_size, random_state=random_state, init=init_hash, version=_TRAIN_VERSION)
+    path = _cache_path("dcgan", settings)
+    if cache and path.is_file():
+        logger.info("Loading cached trained dcgan from %s", path)
+        return load_checkpoint("dcgan", path)
+    dev = resolve_device(device)
+    with torch_seed(random_state):
+        module = build_module("dcgan", cfg) if start is None else _copy_module(start.module)
+        wrapper = make_wrapper("dcgan", module, cfg, weights="training")
+        x = torch.stack([wrapper.transform(stimuli.load_image(i)) for i in range(len(stimuli))])
+        history = _fit_gan(module, x, epochs=epochs, lr=lr, batch_size=batch_size, device=dev, progress=progress,
+                           random_state=random_state)
+    module.to("cpu").eval()
+    out = make_wrapper("dcgan", module, cfg, extra={"trained_on": stimuli.name},
+                       weights=f"trained on {stimuli.name} ({epochs} epochs, seed {random_state})")
+    out.history = history
+    if cache:
+        save(out, path)
+    return out
+
+
+def _fit_gan(module, x, *, epochs, lr, batch_size, device, progress, random_state) -> pd.DataFrame:
+    import torch
+    import torch.nn.functional as F
+
+    module.to(device).train()
+    g, d = module.generator, module.discriminator
+    opt_g = torch.optim.Adam(g.parameters(), lr=lr, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(d.parameters(), lr=lr, betas=(0.5, 0.999))
+    gen = torch.Generator().manual_seed(int(random_state))
+    rows = []
+    with progress_bar(epochs, "training dcgan", enable=progress) as advance:
+        for epoch in range(1, epochs + 1):
+            perm = torch.randperm(len(x), generator=gen)
+            sums = {"loss_d": 0.0, "loss_g": 0.0, "d_real": 0.0, "d_fake": 0.0}
+            count = 0
+            for b in range(0, len(x) - 1, batch_size):
+                idx = perm[b:b + batch_size]
+                if len(idx) < 2:
+                    continue
+                real = x[idx].to(device)
+                z = torch.randn(len(idx), g.latent_dim, generator=gen).to(device)
+                fake = g(z)
+                out_real, out_fake = d(real), d(fake.detach())
+                loss_d = (F.binary_cross_entropy_with_logits(out_real, torch.ones_like(out_real))
+                          + F.binary_cross_entropy_with_logits(out_fake, torch.zeros_like(out_fake)))
+                opt_d.zero_grad()
+                loss_d.backward()
+                opt_d.step()
+                out_gen = d(fake)
+                loss_g = F.binary_cross_entropy_with_logits(out_gen, torch.ones_like(out_gen))
+                opt_g.zero_grad()
+                loss_g.backward()
+                opt_g.step()
+                n = len(idx)
+                sums["loss_d"] += loss_d.item() * n
+                sums["loss_g"] += loss_g.item() * n
+                sums["d_real"] += torch.sigmoid(out_real).mean().item() * n
+                sums["d_fake"] += torch.sigmoid(out_fake).mean().item() * n
+                count += n
+            rows += [(epoch, "train", k, v / count) for k, v in sums.items()]
+            advance()
+    module.eval()
+    hist = pd.DataFrame(rows, columns=["epoch", "split", "metric", "value"])
+    hist.insert(0, "model", "dcgan")
+    return hist

@@ -61,11 +61,12 @@ class _InplaceNet(torch.nn.Module):
         return self.fc(y.mean((2, 3)))
 
 
-def test_hooks_are_safe_against_inplace_ops(small_set):
+@pytest.mark.parametrize("batch_size", [32, 5])  # one batch (clone), several (direct copy into the result)
+def test_hooks_are_safe_against_inplace_ops(small_set, batch_size):
     torch.manual_seed(0)
     net = _InplaceNet()
     m = wrap(net, input_size=32)
-    tree = nc.extract(m, small_set, layers=["relu"], progress=False)
+    tree = nc.extract(m, small_set, layers=["relu"], batch_size=batch_size, progress=False)
     got = get_layer(tree, "relu").values
     with torch.no_grad():
         want = torch.relu(net.conv(_inputs(m, small_set))).reshape(len(small_set), -1).numpy()

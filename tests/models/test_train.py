@@ -67,8 +67,8 @@ def test_save_and_load_checkpoint(trained_twostream, tmp_path):
 
 
 def test_bad_training_input(train_set, small_set, tmp_path):
-    with pytest.raises(ValueError, match="'model'.*'dcgan'"):
-        train("dcgan", train_set)
+    with pytest.raises(ValueError, match="'model'.*'resnet18'"):
+        train("resnet18", train_set)
     with pytest.raises(TypeError, match="StimulusSet"):
         train("smallcnn", "folder")
     one = small_set.subset(small_set.metadata.category == "circle")
@@ -80,3 +80,20 @@ def test_bad_training_input(train_set, small_set, tmp_path):
         train("unet", no_masks)
     with pytest.raises(ValueError, match="'epochs'"):
         train("smallcnn", small_set, epochs=0)
+
+
+def test_dcgan_learns_to_draw_shapes(train_set):
+    gan = train("dcgan", train_set, epochs=40, options={"image_size": 32, "latent_dim": 32}, progress=False)
+    h = gan.history.pivot(index="epoch", columns="metric", values="value")
+    assert list(h.columns) == ["d_fake", "d_real", "loss_d", "loss_g"] and len(h) == 40
+    assert h.notna().all().all()
+    # the generator is not beaten outright: the discriminator still gives its samples some credit
+    assert h.d_fake.iloc[-5:].mean() > 0.02
+    with torch.no_grad():
+        fake = gan.module.generator(torch.randn(64, 32, generator=torch.Generator().manual_seed(0)))
+    real = torch.stack([gan.transform(train_set.load_image(i)) for i in range(64)])
+    # like the stimuli: a dark uniform background with a bright object covering a small part of the image
+    bright_fake = (fake.mean(1) > 0.2).float().mean().item()
+    bright_real = (real.mean(1) > 0.2).float().mean().item()
+    assert 0.3 * bright_real < bright_fake < 3 * bright_real
+    assert abs(fake.median().item() - real.median().item()) < 0.2
