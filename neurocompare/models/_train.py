@@ -121,8 +121,7 @@ def train(model, stimuli, *, epochs: int | None = None, lr: float | None = None,
     settings = dict(model=key, config=cfg, stimuli=stimuli.fingerprint(), epochs=epochs, lr=lr,
                     batch_size=batch_size, val_fraction=val_fraction, weight_decay=weight_decay,
                     random_state=random_state, init=init_hash, version=_TRAIN_VERSION, classes=classes)
-    digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
-    path = cache_dir("models") / f"{key}-{digest}.pt"
+    path = _cache_path(key, settings)
     if cache and path.is_file():
         logger.info("Loading cached trained %s from %s", key, path)
         return load_checkpoint(key, path)

@@ -25,7 +25,7 @@ def torchvision_weights(name, builder, wenum, weights, *, random_state: int, opt
     """Build a torchvision model with ``weights`` (None, a tag such as "DEFAULT", or a file)."""
     if weights is None or is_path(weights):
         with torch_seed(random_state):
-            module = builder(weights=None, **options)
+            module = _build(name, builder, None, options)
         if weights is None:
             return module, f"none (random init, seed {random_state})"
         load_state_file(module, weights, model_name=name)
@@ -40,10 +40,23 @@ def torchvision_weights(name, builder, wenum, weights, *, random_state: int, opt
     w = wenum.DEFAULT if weights == "DEFAULT" else wenum[weights]
     opts = {k: v for k, v in options.items() if k != "weights_backbone"}
     try:
-        module = builder(weights=w, **opts)
+        module = _build(name, builder, w, opts)
     except (OSError, http.client.HTTPException) as err:
         raise WeightsDownloadError(_offline_message(name, w, err)) from err
     return module, f"{w} (torchvision)"
+
+
+def _build(name, builder, weights, options):
+    """Call a torchvision builder, turning bad options into an error that names them."""
+    try:
+        return builder(weights=weights, **options)
+    except TypeError as err:
+        user = sorted(k for k in options if k != "weights_backbone")
+        raise TypeError(f"Invalid option(s) {user} for {name!r}: {err}. The options are passed to "
+                        f"torchvision.models.{name}(); see its documentation (e.g. num_classes, and min_size for "
+                        "detectors).") from None
+    except ValueError as err:
+        raise ValueError(f"Invalid option(s) for {name!r}: {err}") from None
 
 
 def _offline_message(name: str, w, err: Exception) -> str:

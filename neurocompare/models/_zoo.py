@@ -155,6 +155,8 @@ def _load_torchvision(name: str, family: str, weights, *, random_state: int, **o
         layers = _CLASSIFIER_DEFAULT_LAYERS.get(name)
         if layers is None and name.startswith(("resnet", "resnext", "wide_resnet")):
             layers = _RESNET_LAYERS
+        if layers is None:
+            layers = _stage_layers(module)
         return ModelWrapper(module, name=name, family=family, transform=transform, default_layers=layers,
                             classes=classes, weights=wdesc, config={"name": name, **options})
     if family == "segmentation":
@@ -179,6 +181,19 @@ def _load_torchvision(name: str, family: str, weights, *, random_state: int, **o
     return ModelWrapper(module, name=name, family="detection", transform=transform, stream_fn=detection_stream,
                         default_layers=layers, classes=classes, weights=wdesc, input_kind="list",
                         exclude=_DET_EXCLUDE, config={"name": name, **options})
+
+
+def _stage_layers(module) -> list[str]:
+    """Top-level children, with a ``features``/``layers``/``blocks`` Sequential expanded into its stages."""
+    import torch
+
+    out = []
+    for name, child in module.named_children():
+        if name in ("features", "layers", "blocks", "stages") and isinstance(child, torch.nn.Sequential):
+            out += [f"{name}.{sub}" for sub, _ in child.named_children()]
+        else:
+            out.append(name)
+    return out
 
 
 def _n_outputs(module, family: str) -> int | None:

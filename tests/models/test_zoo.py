@@ -174,3 +174,12 @@ def test_resolve_layers(resnet18):
         resnet18.resolve_layers("where")
     with pytest.raises(KeyError, match="'layer5'.*Close matches: 'layer4'"):
         resnet18.resolve_layers(["layer1", "layer5"])
+
+
+def test_other_torchvision_models_and_bad_options():
+    m = load("convnext_tiny")
+    assert m.default_layers[:2] == ["features.0", "features.1"] and m.default_layers[-1] == "classifier"
+    with pytest.raises(TypeError, match=r"Invalid option\(s\) \['foo'\] for 'resnet18'"):
+        load("resnet18", foo=1)
+    assert load("resnet18", num_classes=10).module.fc.out_features == 10
+    assert load("resnet18", num_classes=10).classes is None  # ImageNet names no longer apply
