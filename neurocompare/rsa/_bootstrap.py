@@ -1,0 +1,376 @@
+"""Vectorised resampling statistics for RSA.
+
+A bootstrap sample of stimuli is a vector of multiplicities ``c`` (how often each stimulus
+was drawn). Resampled RDMs contain the pair (i, j) ``c_i * c_j`` times, and the pairs of a
+stimulus with its own copies are undefined (NaN), exactly as in rsatoolbox's
+``subsample_pattern``. Every comparison on a resampled RDM is therefore a *weighted*
+statistic over the original pairs, with weights ``c_i * c_j``. Computing those weighted
+statistics for all samples at once, with matrix products and cumulative sums instead of a
+Python loop over samples, is what makes the bootstrap fast. Subject resampling works the
+same way with subject multiplicities.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ._ceiling import pool
+from ._compare import compare_vectors
+from ._format import n_from_length, triu_indices
+
+FAST_METHODS = ("cosine", "corr", "spearman", "rho-a")
+SCHEMES = ("stimuli", "subjects", "both")
+
+
+def n_jobs() -> int:
+    """Worker threads: ``$NEUROCOMPARE_N_JOBS`` or the number of CPUs available to this process."""
+    import os
+
+    env = os.environ.get("NEUROCOMPARE_N_JOBS")
+    if env:
+        return max(1, int(env))
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def draw_samples(n_stimuli: int, n_subjects: int, n_boot: int, scheme: str, rng: np.random.Generator):
+    """Stimulus and subject multiplicities, (B, n_stimuli) and (B, n_subjects), as integer counts."""
+    stim = np.ones((n_boot, n_stimuli), dtype=np.int64)
+    subj = np.ones((n_boot, n_subjects), dtype=np.int64)
+    if scheme in ("stimuli", "both"):
+        draws = rng.integers(0, n_stimuli, size=(n_boot, n_stimuli))
+        stim = _counts(draws, n_stimuli)
+    if scheme in ("subjects", "both"):
+        draws = rng.integers(0, n_subjects, size=(n_boot, n_subjects))
+        subj = _counts(draws, n_subjects)
+    return stim, subj
+
+
+def _counts(draws, n):
+    out = np.zeros((len(draws), n), dtype=np.int64)
+    np.add.at(out, (np.repeat(np.arange(len(draws)), draws.shape[1]), draws.ravel()), 1)
+    return out
+
+
+def pair_weights(stim_counts: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """(B, n) stimulus multiplicities -> (B, P_valid) weights of the defined pairs."""
+    n = stim_counts.shape[1]
+    iu = triu_indices(n)
+    w = stim_counts[:, iu[0]] * stim_counts[:, iu[1]]
+    return w[:, mask].astype(np.float64)
+
+
+class _FixedRanks:
+    """Doubled weighted ranks of fixed vectors (R, P) for many weightings at once.
+
+    Sorting happens once; each weighting then costs a gather, a cumulative sum and a
+    scatter. Twice the average rank of an entry is ``2 * before + group + 1``, an integer,
+    where ``before`` is the weight of all smaller entries and ``group`` that of its ties.
+    """
+
+    def __init__(self, x: np.ndarray):
+        self.order = np.argsort(x, axis=-1, kind="stable")
+        xs = np.take_along_axis(x, self.order, -1)
+        self.new_group = np.ones(xs.shape, dtype=bool)
+        self.new_group[:, 1:] = xs[:, 1:] != xs[:, :-1]
+        self.has_ties = not self.new_group.all()
+
+    def doubled_at(self, w: np.ndarray, keep: np.ndarray) -> np.ndarray:
+        """Doubled ranks (B, R, Q) at the pair indices ``keep`` (B, Q) only."""
+        ws = w[:, self.order]
+        sorted2 = _doubled_sorted(ws, np.broadcast_to(self.new_group, ws.shape) if self.has_ties else None)
+        if not hasattr(self, "inverse"):
+            self.inverse = np.argsort(self.order, axis=-1)
+        idx = self.inverse[:, keep].transpose(1, 0, 2)                # (B, R, Q): sorted position of each kept pair
+        return np.take_along_axis(sorted2, idx, -1)
+
+    def doubled(self, w: np.ndarray) -> np.ndarray:
+        """(B, P) integer weights -> (B, R, P) doubled ranks, in the original entry order."""
+        ws = w[:, self.order]
+        sorted2 = _doubled_sorted(ws, np.broadcast_to(self.new_group, ws.shape) if self.has_ties else None)
+        out = np.empty_like(sorted2)
+        np.put_along_axis(out, np.broadcast_to(self.order, ws.shape), sorted2, -1)
+        return out
+
+
+def _doubled_sorted(ws, new_group):
+    """Doubled average ranks along the last axis for weights already in sorted order."""
+    cs = np.cumsum(ws, axis=-1, dtype=ws.dtype)
+    if new_group is None:  # no ties: before = cs - ws, group = ws
+        return 2 * cs - ws + 1
+    before = np.maximum.accumulate(np.where(new_group, cs - ws, 0), axis=-1)
+    last = np.ones(ws.shape, dtype=bool)
+    last[..., :-1] = new_group[..., 1:]
+    big = np.iinfo(cs.dtype).max if np.issubdtype(cs.dtype, np.integer) else np.inf
+    end = np.flip(np.minimum.accumulate(np.flip(np.where(last, cs, big), -1), axis=-1), -1)
+    return before + end + 1
+
+
+def weighted_ranks(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Average ranks of each row of ``x`` (..., P), counting entry p ``w[..., p]`` times."""
+    order = np.argsort(x, axis=-1, kind="stable")
+    xs = np.take_along_axis(x, order, -1)
+    new_group = np.ones(xs.shape, dtype=bool)
+    new_group[..., 1:] = xs[..., 1:] != xs[..., :-1]
+    ws = np.take_along_axis(np.broadcast_to(w, x.shape), order, -1).astype(np.float64)
+    sorted_ranks = _doubled_sorted(ws, new_group) / 2
+    out = np.empty_like(sorted_ranks)
+    np.put_along_axis(out, order, sorted_ranks, -1)
+    return out
+
+
+class _MomentEngine:
+    """cosine and Pearson correlation under sample weights, from weighted moment matrices.
+
+    Every statistic, the noise ceiling included, is a function of the weighted sums of
+    x_k, v_s, x_k v_s and v_t v_s over the pairs, which are matrix products of the weights
+    with precomputed element-wise products.
+    """
+
+    def __init__(self, x, v, method):
+        self.method = method
+        if method == "corr":  # a constant shift changes nothing and keeps the sums well conditioned
+            x = x - x.mean(1, keepdims=True)
+            v = v - v.mean(1, keepdims=True)
+        self.x, self.v = x, v
+        self.x2 = x * x
+        self.xv = (x[:, None, :] * v[None]).reshape(-1, x.shape[1])
+        self.vv = (v[:, None, :] * v[None]).reshape(-1, x.shape[1])
+
+    def __call__(self, w, m, ceiling):
+        K, S = len(self.x), len(self.v)
+        b = len(w)
+        n = w.sum(1)
+        qx = w @ self.x2.T
+        cxv = (w @ self.xv.T).reshape(b, K, S)
+        cvv = (w @ self.vv.T).reshape(b, S, S)
+        if self.method == "corr":
+            sx, sv = w @ self.x.T, w @ self.v.T
+            qx = qx - sx * sx / n[:, None]
+            cxv = cxv - sx[:, :, None] * sv[:, None, :] / n[:, None, None]
+            cvv = cvv - sv[:, :, None] * sv[:, None, :] / n[:, None, None]
+        vv = np.diagonal(cvv, axis1=1, axis2=2)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sim = cxv / np.sqrt(qx)[:, :, None] / np.sqrt(vv)[:, None, :]
+            if self.method == "cosine":
+                sim[~((qx > 0)[:, :, None] & (vv > 0)[:, None, :])] = 0.0
+            evals = np.einsum("bks,bs->bk", sim, m) / m.sum(1)[:, None]
+            if not ceiling:
+                return evals, None, None
+            # pooled RDM = sum_t m_t z_t with z_t the normalised subject RDM: its similarity to subject s
+            # is (R a)_s / sqrt(a' R a), R the subjects' similarity matrix under the weights
+            r = cvv / np.sqrt(vv)[:, :, None] / np.sqrt(vv)[:, None, :]
+            rm = np.einsum("bts,bt->bs", r, m)
+            mrm = np.einsum("bs,bs->b", rm, m)
+            upper = rm / np.sqrt(mrm)[:, None]
+            lower = (rm - m) / np.sqrt(mrm[:, None] - 2 * m * rm + m * m)
+        return evals, *_ceiling_average(lower, upper, m)
+
+
+class _RankEngine:
+    """Spearman and rho-a under sample weights, on exact doubled integer ranks."""
+
+    def __init__(self, x, v, method):
+        self.method = method
+        self.fx, self.fv = _FixedRanks(x), _FixedRanks(v)
+        self.p = x.shape[1]
+        self.kbits = max(1, int(self.p - 1).bit_length())
+
+    def __call__(self, w, m, ceiling):
+        # doubled ranks never exceed n_stimuli ** 2: small integer types halve the memory traffic
+        n_stim = int(round((1 + np.sqrt(1 + 8 * self.p)) / 2))
+        wi = np.rint(w).astype(np.int16 if n_stim ** 2 < 2**15 else np.int32)
+        # only pairs present in a sample matter: compress every sample to its weighted pairs
+        nz = wi > 0
+        width = int(nz.sum(1).max())
+        keep = np.argsort(~nz, axis=1, kind="stable")[:, :width]        # (b, Q), weighted pairs first
+        wq = np.take_along_axis(wi, keep, 1)                           # 0 on the padding
+        rx, rv = self.fx.doubled_at(wi, keep), self.fv.doubled_at(wi, keep)    # (b, K, Q), (b, S, Q)
+        n = wi.sum(1, dtype=np.int64).astype(np.float64)
+        wf = wq.astype(np.float64)
+        rvf = rv.astype(np.float64)
+        cross = np.einsum("bkq,bsq->bks", rx * wf[:, None, :], rvf, optimize=True) / 4    # (b, K, S)
+        qv = np.einsum("bq,bsq,bsq->bs", wf, rvf, rvf) / 4
+        qx = np.einsum("bq,bkq,bkq->bk", wf, rx, rx, dtype=np.float64) / 4
+        evals = np.einsum("bks,bs->bk", self._stat(cross, n, qx[:, :, None], qv[:, None, :]), m) / m.sum(1)[:, None]
+        if not ceiling:
+            return evals, None, None
+        mi = np.rint(m).astype(np.int64)
+        total = np.einsum("bs,bsq->bq", mi, rv.astype(np.int64))      # 2 * sum_t m_t rank_t
+        pooled = np.concatenate([total[:, None, :], total[:, None, :] - mi[:, :, None] * rv], axis=1)
+        kb = max(1, int(width - 1).bit_length())
+        dtype = np.int32 if int(pooled.max()).bit_length() + kb <= 31 else np.int64
+        keys = (pooled.astype(dtype) << kb) | np.arange(width, dtype=dtype)
+        keys.sort(axis=-1)
+        order = (keys & ((1 << kb) - 1)).astype(np.intp)
+        svals = keys >> kb
+        new_group = np.ones(svals.shape, dtype=bool)
+        new_group[..., 1:] = svals[..., 1:] != svals[..., :-1]
+        ws = np.take_along_axis(np.broadcast_to(wq[:, None, :], order.shape), order, -1)
+        rp_sorted = _doubled_sorted(ws.astype(np.int32), new_group)
+        rp = np.empty(rp_sorted.shape, dtype=np.float64)                # pooled ranks back in pair order
+        np.put_along_axis(rp, order, rp_sorted, -1)
+        wrp = rp * wf[:, None, :]
+        S = rv.shape[1]
+        up_cross = np.einsum("bq,bsq->bs", wrp[:, 0], rvf) / 4
+        lo_cross = np.einsum("bsq,bsq->bs", wrp[:, 1:], rvf) / 4
+        q_up = np.einsum("bq,bq->b", wrp[:, 0], rp[:, 0])[:, None] / 4
+        q_lo = np.einsum("bsq,bsq->bs", wrp[:, 1:], rp[:, 1:]) / 4
+        upper = self._stat(up_cross, n, np.broadcast_to(q_up, (len(n), S)), qv)
+        lower = self._stat(lo_cross, n, q_lo, qv)
+        return evals, *_ceiling_average(lower, upper, m)
+
+    def _stat(self, cross, n, qa, qb):
+        shape = (-1,) + (1,) * (cross.ndim - 1)
+        n = n.reshape(shape)
+        mu2 = n * ((n + 1) / 2) ** 2
+        if self.method == "rho-a":
+            return 12 * (cross - mu2) / (n ** 3 - n)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return (cross - mu2) / np.sqrt((qa - mu2) * (qb - mu2))
+
+
+def _ceiling_average(lower, upper, m):
+    """Average the per-subject bounds over the subjects present; one subject: lower = upper."""
+    present = m > 0
+    k = present.sum(1)
+    up = np.where(present, upper, 0).sum(1) / k
+    lo = np.where(present, lower, 0).sum(1) / k
+    lo = np.where(k == 1, up, lo)
+    return lo, up
+
+
+def bootstrap(model_vecs: np.ndarray, data_vecs: np.ndarray, method: str, *, scheme: str, n_boot: int,
+              rng: np.random.Generator, ceiling: bool = True, chunk_bytes: int = 96 * 2**20):
+    """Bootstrap distributions of model evaluations and of the noise ceiling.
+
+    Parameters
+    ----------
+    model_vecs : (K, P) array
+        Candidate RDMs (e.g. layers).
+    data_vecs : (S, P) array
+        Reference RDMs (e.g. subjects).
+    method : str
+        A comparison method; cosine, corr, spearman and rho-a are vectorised over samples,
+        the others fall back to one sample at a time.
+    scheme : {"stimuli", "subjects", "both"}
+    n_boot : int
+    rng : numpy.random.Generator
+    ceiling : bool
+        Also compute the noise ceiling in every sample (rsatoolbox's ``boot_noise_ceil``).
+
+    Returns
+    -------
+    dict
+        ``evaluations`` (B, K): mean over the (resampled) subjects of each model's similarity;
+        ``lower``/``upper`` (B,): noise-ceiling bounds (NaN without ``ceiling`` or with a
+        single subject); ``stimulus_counts`` (B, n) and ``subject_counts`` (B, S). Samples with
+        fewer than 3 distinct stimuli are NaN, as in rsatoolbox.
+    """
+    from ._compare import valid_mask
+
+    mask = valid_mask(model_vecs, data_vecs)
+    x, v = model_vecs[:, mask], data_vecs[:, mask]
+    n = n_from_length(mask.shape[0])
+    K, S = len(x), len(v)
+    stim, subj = draw_samples(n, S, n_boot, scheme, rng)
+    ok = (stim > 0).sum(1) >= 3
+    evals = np.full((n_boot, K), np.nan)
+    lower = np.full(n_boot, np.nan)
+    upper = np.full(n_boot, np.nan)
+    do_ceiling = ceiling and S > 1
+    if method not in FAST_METHODS:
+        return _bootstrap_loop(model_vecs, data_vecs, method, stim, subj, ok, do_ceiling, evals, lower, upper)
+    engine = (_MomentEngine if method in ("cosine", "corr") else _RankEngine)(x, v, method)
+    width = K + 4 * S + 4 if method in ("cosine", "corr") else 2 * K + 8 * (S + 1)
+    per = max(1, int(chunk_bytes // (8 * x.shape[1] * width)))
+
+    def run(a):
+        b = slice(a, min(n_boot, a + per))
+        ev, lo, up = engine(pair_weights(stim[b], mask), subj[b].astype(np.float64), do_ceiling)
+        evals[b] = ev
+        if do_ceiling:
+            lower[b], upper[b] = lo, up
+
+    # numpy releases the GIL in its loops, so chunks run in parallel threads (results do not depend on it)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=min(n_jobs(), max(1, n_boot // per))) as pool_:
+        list(pool_.map(run, range(0, n_boot, per)))
+    evals[~ok] = np.nan
+    lower[~ok] = np.nan
+    upper[~ok] = np.nan
+    return {"evaluations": evals, "lower": lower, "upper": upper, "stimulus_counts": stim, "subject_counts": subj}
+
+
+def resampled_vectors(vecs: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """rsatoolbox's ``subsample_pattern`` with repeats: the RDMs of the (sorted) resampled stimuli."""
+    n = counts.shape[0]
+    idx = np.repeat(np.arange(n), counts)
+    sq = np.zeros((len(vecs), n, n))
+    iu = triu_indices(n)
+    sq[:, iu[0], iu[1]] = vecs
+    sq[:, iu[1], iu[0]] = vecs
+    for s in sq:
+        np.fill_diagonal(s, np.nan)
+    sub = sq[:, idx][:, :, idx]
+    ju = triu_indices(len(idx))
+    return sub[:, ju[0], ju[1]]
+
+
+def _bootstrap_loop(model_vecs, data_vecs, method, stim, subj, ok, do_ceiling, evals, lower, upper):
+    """Fallback for the Kendall and whitened methods: resample explicitly, one sample at a time."""
+    from ._ceiling import noise_ceiling
+
+    for i in np.flatnonzero(ok):
+        mv = resampled_vectors(model_vecs, stim[i])
+        dv = resampled_vectors(data_vecs, stim[i])
+        dv = np.repeat(dv, subj[i], axis=0)
+        evals[i] = compare_vectors(mv, dv, method).mean(1)
+        if do_ceiling:
+            uniq = np.repeat(np.arange(len(subj[i])), subj[i])
+            lower[i], upper[i] = _ceiling_with_groups(dv, uniq, method) if len(set(uniq)) > 1 else \
+                noise_ceiling(dv, method) if len(dv) > 1 else (np.nan, np.nan)
+    return {"evaluations": evals, "lower": lower, "upper": upper, "stimulus_counts": stim, "subject_counts": subj}
+
+
+def _ceiling_with_groups(v, groups, method):
+    """Leave-one-subject-out ceiling where a resampled subject may appear several times."""
+    pooled_all = pool(v, method)[None]
+    lo, up = [], []
+    for g in np.unique(groups):
+        test = v[groups == g]
+        train = v[groups != g]
+        lo.append(compare_vectors(pool(train, method)[None], test, method).mean())
+        up.append(compare_vectors(pooled_all, test, method).mean())
+    return float(np.mean(lo)), float(np.mean(up))
+
+
+def permutation_null(model_vecs: np.ndarray, data_vecs: np.ndarray, method: str, *, n_perm: int,
+                     rng: np.random.Generator) -> np.ndarray:
+    """Mean-over-subjects similarity after randomly relabelling the stimuli of the model RDMs: (n_perm, K).
+
+    Each permutation relabels the rows and columns of every model RDM with the same random
+    order of stimuli (Mantel-style), keeping the data RDMs fixed.
+    """
+    from ._compare import valid_mask
+
+    mask = valid_mask(model_vecs, data_vecs)
+    if np.isnan(model_vecs).any():
+        raise ValueError("The permutation test needs model RDMs without NaN entries.")
+    n = n_from_length(mask.shape[0])
+    iu = triu_indices(n)
+    pair_id = np.zeros((n, n), dtype=np.int64)
+    pair_id[iu] = np.arange(len(iu[0]))
+    pair_id[iu[1], iu[0]] = np.arange(len(iu[0]))
+    perms = np.argsort(rng.random((n_perm, n)), axis=1)
+    v = data_vecs[:, mask]
+    out = np.empty((n_perm, len(model_vecs)))
+    for p in range(0, n_perm, 256):
+        pr = perms[p:p + 256]
+        idx = pair_id[pr[:, iu[0]], pr[:, iu[1]]][:, mask]           # (p, P_valid)
+        for k, vec in enumerate(model_vecs):
+            xp = vec[idx]                                             # (p, P_valid): permuted model RDMs
+            out[p:p + len(pr), k] = compare_vectors(xp, v, method).mean(1)
+    return out

@@ -1,0 +1,333 @@
+"""``compute_rdm``: RDMs from activations, built from Gram matrices accumulated over feature chunks."""
+from __future__ import annotations
+
+import numpy as np
+
+from .._utils.checks import check_option
+from .._utils.logging import logger
+from ._format import make_rdm, triu_indices
+
+METHODS = ("euclidean", "correlation", "cosine", "mahalanobis", "crossnobis", "poisson")
+CHUNK_BYTES = 256 * 2**20
+
+
+def compute_rdm(data, method: str = "correlation", *, descriptor=None, cv_descriptor=None, noise=None,
+                remove_mean: bool = False, prior_lambda: float = 1.0, prior_weight: float = 0.1,
+                device: str = "cpu", dtype: str = "float64", chunk_bytes: int = CHUNK_BYTES):
+    """Representational dissimilarity matrices, numerically identical to ``rsatoolbox.rdm.calc_rdm``.
+
+    Parameters
+    ----------
+    data : xarray.DataTree, xarray.DataArray or array
+        An activation tree from :func:`neurocompare.extract` (one RDM per layer), one
+        layer's DataArray ``(stimulus, unit)``, or an array ``(n_observations, n_channels)``.
+        Zarr/dask-backed layers are read one chunk of units at a time.
+    method : str
+        ``"euclidean"`` (squared, divided by the number of channels), ``"correlation"``
+        (1 - Pearson r), ``"cosine"`` (1 - cosine similarity), ``"mahalanobis"``
+        (squared, with the precision matrix ``noise``, divided by the number of channels),
+        ``"crossnobis"`` (cross-validated Mahalanobis over the folds in ``cv_descriptor``)
+        or ``"poisson"`` (symmetrised KL divergence of Poisson rates, with a prior).
+    descriptor : str or array, optional
+        Condition label of each observation (a stimulus coordinate name, or an array).
+        Observations with the same label are averaged, as rsatoolbox does; required for
+        crossnobis. Conditions keep the order of their first appearance.
+    cv_descriptor : str or array, optional
+        Cross-validation fold of each observation (crossnobis). By default the k-th
+        occurrence of each condition is fold k, as in rsatoolbox.
+    noise : array, optional
+        Precision matrix (channels x channels) for mahalanobis and crossnobis; identity
+        when omitted.
+    remove_mean : bool
+        Subtract each pattern's mean over channels first (euclidean, mahalanobis, crossnobis).
+    prior_lambda, prior_weight : float
+        Poisson prior, as in rsatoolbox.
+    device : str
+        ``"cpu"`` (numpy BLAS), or a torch device such as ``"cuda"`` for the Gram products.
+    dtype : {"float64", "float32"}
+        Precision of the Gram products. float64 (the default) is needed for agreement with
+        rsatoolbox to 1e-8; float32 is faster on GPUs.
+    chunk_bytes : int
+        Memory for one chunk of channels; arrays that are not already in memory as
+        float64 are processed chunk by chunk.
+
+    Returns
+    -------
+    xarray.DataArray
+        ``(stimulus_a, stimulus_b)`` for a DataArray or array, ``(rdm, stimulus_a,
+        stimulus_b)`` for a tree (coords ``model``, ``layer``, ``stream`` on ``rdm``).
+        Stimulus ids and factors are kept and never reordered; attrs record the method.
+    """
+    import xarray as xr
+
+    check_option("method", method, METHODS)
+    check_option("dtype", dtype, ("float64", "float32"))
+    if isinstance(data, xr.DataTree):
+        from ..extraction import iter_layers
+
+        layers = list(iter_layers(data))
+        if not layers:
+            raise ValueError("Invalid value for 'data': the activation tree holds no layers.")
+        rdms = [_compute_one(da, method, descriptor, cv_descriptor, noise, remove_mean, prior_lambda, prior_weight,
+                             device, dtype, chunk_bytes) for _, _, da in layers]
+        first = rdms[0]
+        for r, (model, layer, _) in zip(rdms[1:], layers[1:]):
+            if list(r.stimulus_a.values) != list(first.stimulus_a.values):
+                raise ValueError(f"Layer {model}/{layer} has other stimuli than the first layer.")
+        out = xr.concat(rdms, dim="rdm", coords="minimal", compat="override", combine_attrs="drop")
+        out = out.assign_coords(rdm=np.arange(len(layers)), model=("rdm", [m for m, _, _ in layers]),
+                                layer=("rdm", [lay for _, lay, _ in layers]),
+                                stream=("rdm", [da.attrs.get("stream", "") for _, _, da in layers]))
+        out.attrs = {"method": method}
+        return out
+    return _compute_one(data, method, descriptor, cv_descriptor, noise, remove_mean, prior_lambda, prior_weight,
+                        device, dtype, chunk_bytes)
+
+
+def _compute_one(data, method, descriptor, cv_descriptor, noise, remove_mean, prior_lambda, prior_weight, device,
+                 dtype, chunk_bytes):
+    import xarray as xr
+
+    ids, factors, attrs = None, {}, {}
+    if isinstance(data, xr.DataArray):
+        if data.ndim != 2:
+            raise ValueError(f"Invalid value for 'data': expected a 2-D DataArray (stimulus, unit); got dims "
+                             f"{data.dims}.")
+        obs_dim = data.dims[0]
+        ids = np.asarray(data[obs_dim].values).astype(str) if obs_dim in data.coords else None
+        factors = {c: np.asarray(data[c].values) for c in data.coords
+                   if data[c].dims == (obs_dim,) and c != obs_dim}
+        attrs = {k: data.attrs[k] for k in ("model", "layer", "stream") if k in data.attrs}
+        descriptor = _descriptor(data, descriptor, "descriptor")
+        cv_descriptor = _descriptor(data, cv_descriptor, "cv_descriptor")
+        source = data
+    else:
+        arr = np.asarray(data)
+        if arr.ndim != 2:
+            raise ValueError(f"Invalid value for 'data': expected an array (n_observations, n_channels); got shape "
+                             f"{arr.shape}.")
+        source = arr
+        descriptor = None if descriptor is None else np.asarray(descriptor)
+        cv_descriptor = None if cv_descriptor is None else np.asarray(cv_descriptor)
+    n_obs, n_chan = source.shape
+    if n_obs < 2 or n_chan < 1:
+        raise ValueError(f"Invalid value for 'data': an RDM needs at least 2 patterns and 1 channel; got shape "
+                         f"({n_obs}, {n_chan}).")
+    for nm, d in (("descriptor", descriptor), ("cv_descriptor", cv_descriptor)):
+        if d is not None and len(d) != n_obs:
+            raise ValueError(f"Invalid value for {nm!r}: {len(d)} labels for {n_obs} observations.")
+    if method == "crossnobis" and descriptor is None:
+        raise ValueError("Invalid value for 'descriptor': crossnobis needs the condition of each observation "
+                         "(repeated measurements grouped into folds); got None.")
+    if noise is not None:
+        noise = np.asarray(noise, dtype=float)
+        if noise.shape != (n_chan, n_chan):
+            raise ValueError(f"Invalid value for 'noise': expected a ({n_chan}, {n_chan}) precision matrix; got shape "
+                             f"{noise.shape}.")
+        if method not in ("mahalanobis", "crossnobis"):
+            raise ValueError(f"Invalid value for 'noise': only 'mahalanobis' and 'crossnobis' use a noise precision; "
+                             f"method is {method!r}.")
+    eng = _Engine(source, device=device, dtype=dtype, chunk_bytes=chunk_bytes)
+    if method == "crossnobis":
+        rdm, conds = _crossnobis(eng, descriptor, cv_descriptor, noise, remove_mean)
+        ids, factors = conds, _condition_factors(factors, descriptor, conds)
+    else:
+        if descriptor is not None:
+            conds, inverse = _first_appearance(descriptor)
+            eng = _Engine(_average(source, inverse, len(conds)), device=device, dtype=dtype, chunk_bytes=chunk_bytes)
+            factors = _condition_factors(factors, descriptor, conds)
+            ids = conds
+        rdm = _single(eng, method, noise, remove_mean, prior_lambda, prior_weight)
+    if np.isnan(rdm).any():
+        logger.warning("The %s RDM has %d undefined entries (NaN): constant or all-zero patterns.", method,
+                       int(np.isnan(rdm).sum() // 2))
+    return make_rdm(rdm, ids, method=method, factors=factors, attrs={**attrs, "n_channels": int(n_chan)})
+
+
+def _descriptor(da, d, name):
+    if d is None or not isinstance(d, str):
+        return None if d is None else np.asarray(d)
+    if d not in da.coords:
+        coords = [c for c in da.coords if da[c].dims == (da.dims[0],)]
+        raise ValueError(f"Invalid value for {name!r}: {d!r} is not a coordinate of the data; available: {coords}.")
+    return np.asarray(da[d].values)
+
+
+def _first_appearance(labels):
+    labels = np.asarray(labels).astype(str)
+    uniq, first, inverse = np.unique(labels, return_index=True, return_inverse=True)
+    order = np.argsort(first)
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    return uniq[order], rank[inverse.ravel()]
+
+
+def _average(source, inverse, n):
+    x = np.asarray(source.values if hasattr(source, "values") else source, dtype=np.float64)
+    out = np.zeros((n, x.shape[1]))
+    np.add.at(out, inverse, x)
+    return out / np.bincount(inverse, minlength=n)[:, None]
+
+
+def _condition_factors(factors, descriptor, conds):
+    """Keep the factors that are constant within every condition."""
+    out = {}
+    labels = np.asarray(descriptor).astype(str)
+    for name, vals in factors.items():
+        picked = []
+        for c in conds:
+            v = vals[labels == c]
+            if len(set(map(str, v))) != 1:
+                break
+            picked.append(v[0])
+        else:
+            out[name] = np.asarray(picked)
+    return out
+
+
+class _Engine:
+    """Chunked access to a (patterns x channels) matrix and Gram products over the chunks."""
+
+    def __init__(self, source, *, device, dtype, chunk_bytes):
+        self.source = source
+        self.n, self.d = source.shape
+        self.dtype = np.float64 if dtype == "float64" else np.float32
+        self.device = device
+        in_memory = isinstance(source, np.ndarray) or isinstance(getattr(source, "data", None), np.ndarray)
+        raw = source if isinstance(source, np.ndarray) else (source.data if in_memory else None)
+        if raw is not None and raw.dtype == self.dtype and raw.flags.c_contiguous:
+            self.chunk = self.d  # already in the working precision: no copies at all
+        else:
+            self.chunk = max(1, int(chunk_bytes // (8 * self.n)))
+        self._raw = raw
+
+    def chunks(self):
+        for a in range(0, self.d, self.chunk):
+            b = min(self.d, a + self.chunk)
+            if self._raw is not None:
+                x = self._raw[:, a:b]
+            else:
+                x = self.source[:, a:b].values
+            yield np.ascontiguousarray(x, dtype=self.dtype)
+
+    def gram(self, transform=None, other=None):
+        """Sum over chunks of f(X_c) f(X_c)^T (or f(X_c) g(X_c)^T), plus row sums of X."""
+        g = np.zeros((self.n, self.n))
+        sums = np.zeros(self.n)
+        for x in self.chunks():
+            sums += x.sum(1, dtype=np.float64)
+            left = x if transform is None else transform(x)
+            right = left if other is None else other(x)
+            g += self._matmul(left, right)
+        return g, sums
+
+    def _matmul(self, a, b):
+        if self.device == "cpu":
+            return (a @ b.T).astype(np.float64, copy=False)
+        import torch
+
+        ta = torch.from_numpy(a).to(self.device)
+        tb = ta if b is a else torch.from_numpy(b).to(self.device)
+        return (ta @ tb.T).double().cpu().numpy()
+
+    def dense(self):
+        return np.concatenate(list(self.chunks()), axis=1).astype(np.float64, copy=False)
+
+
+def _single(eng: _Engine, method, noise, remove_mean, prior_lambda, prior_weight) -> np.ndarray:
+    d = eng.d
+    if method == "poisson":
+        def rates(x):
+            m = (x.astype(np.float64) + prior_lambda * prior_weight) / (1 + prior_weight)
+            if m.min() <= 0:
+                raise ValueError("Invalid value for 'data': the poisson RDM needs non-negative rates or counts; the "
+                                 f"data has values down to {x.min():.3g}.")
+            return m
+
+        k, _ = eng.gram(transform=rates, other=lambda x: np.log(rates(x)))
+        diag = np.diag(k)
+        rdm = diag[None, :] + diag[:, None] - k - k.T
+        return rdm / d
+    if method == "mahalanobis" and noise is not None:
+        x = eng.dense()
+        if remove_mean:
+            x = x - x.mean(1, keepdims=True)
+        k = x @ noise @ x.T
+        diag = np.diag(k)
+        return (diag[None, :] + diag[:, None] - 2 * k) / d
+    g, s = eng.gram()
+    if method in ("euclidean", "mahalanobis"):
+        if remove_mean:
+            g = g - np.outer(s, s) / d
+        sq = np.diag(g)
+        rdm = (sq[:, None] + sq[None, :] - 2 * g) / d
+        np.fill_diagonal(rdm, 0.0)
+        return rdm
+    if method == "correlation":
+        gc = g - np.outer(s, s) / d
+        var = np.diag(gc).copy()
+        # cancellation guard: if the means dwarf the variation, recompute with centred chunks
+        if np.any(var <= 1e-10 * (s * s / d)):
+            means = s / d
+            gc, _ = eng.gram(transform=lambda x: x - means[:, None].astype(x.dtype))
+            var = np.diag(gc).copy()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            norm = np.sqrt(var)
+            r = gc / norm[:, None] / norm[None, :]
+        rdm = 1 - r
+        np.fill_diagonal(rdm, 0.0)
+        return rdm
+    # cosine
+    with np.errstate(invalid="ignore", divide="ignore"):
+        norm = np.sqrt(np.diag(g))
+        rdm = 1 - g / norm[:, None] / norm[None, :]
+    np.fill_diagonal(rdm, 0.0)
+    return rdm
+
+
+def _crossnobis(eng: _Engine, descriptor, cv_descriptor, noise, remove_mean):
+    conds, inverse = _first_appearance(descriptor)
+    if cv_descriptor is None:
+        counts = np.bincount(inverse)
+        if not np.all(counts == counts[0]):
+            raise ValueError("Invalid value for 'cv_descriptor': without it, every condition must have the same "
+                             f"number of observations (the k-th of each is fold k); counts range {counts.min()}"
+                             f"-{counts.max()}. Pass cv_descriptor=.")
+        folds = np.zeros(len(inverse), dtype=int)
+        for c in range(len(conds)):
+            folds[inverse == c] = np.arange(counts[c])
+    else:
+        folds = np.unique(np.asarray(cv_descriptor).astype(str), return_inverse=True)[1].ravel()
+    fold_ids = np.unique(folds)
+    if len(fold_ids) < 2:
+        raise ValueError("Invalid value for 'cv_descriptor': crossnobis needs at least 2 folds; got 1.")
+    x = eng.dense()
+    n_c = len(conds)
+    total = np.zeros(n_c * (n_c - 1) // 2)
+    iu = triu_indices(n_c)
+    prec = np.eye(x.shape[1]) if noise is None else noise
+    for f in fold_ids:
+        test = _fold_means(x, inverse, folds == f, n_c)
+        train = _fold_means(x, inverse, folds != f, n_c)
+        if remove_mean:
+            test = test - test.mean(1, keepdims=True)
+            train = train - train.mean(1, keepdims=True)
+        k = train @ prec @ test.T if noise is not None else train @ test.T
+        diag = np.diag(k)
+        rdm = diag[None, :] + diag[:, None] - k - k.T
+        total += rdm[iu] / x.shape[1]
+    vec = total / len(fold_ids)
+    out = np.zeros((n_c, n_c))
+    out[iu] = vec
+    out[iu[1], iu[0]] = vec
+    return out, conds
+
+
+def _fold_means(x, inverse, mask, n_c):
+    sums = np.zeros((n_c, x.shape[1]))
+    np.add.at(sums, inverse[mask], x[mask])
+    counts = np.bincount(inverse[mask], minlength=n_c)
+    if np.any(counts == 0):
+        raise ValueError("Invalid value for 'cv_descriptor': some condition has no observation in some fold; every "
+                         "condition must appear in every fold.")
+    return sums / counts[:, None]

@@ -1,0 +1,237 @@
+"""Model evaluation against reference RDMs: scores, bootstrap CIs, permutation p-values, noise ceilings,
+pairwise model tests and non-circular layer assignment. All results are tidy DataFrames."""
+from __future__ import annotations
+
+import numpy as np
+
+from .._utils.checks import check_option, check_positive_int
+from .._utils.random import check_random_state
+from ._bootstrap import SCHEMES, bootstrap, permutation_null
+from ._ceiling import noise_ceiling
+from ._compare import COMPARE_METHODS, compare_vectors
+from ._format import align, as_rdm, leading_labels, n_from_length, triu_indices, vectors
+
+
+def _prepare(rdms, reference):
+    a = as_rdm(rdms, name="rdms")
+    b = align(a, as_rdm(reference, name="reference"))
+    labels = leading_labels(a)
+    if a.ndim == 2:
+        labels = [{"model": a.attrs.get("model", a.name or "model"), "layer": a.attrs.get("layer", "")}]
+    return a, b, vectors(a), vectors(b), labels
+
+
+def _target_name(b, target):
+    if target is not None:
+        return str(target)
+    return str(b.name or b.attrs.get("name") or "reference")
+
+
+def evaluate(rdms, reference, *, method: str = "corr", bootstrap: str | None = "stimuli", n_bootstrap: int = 1000,
+             permutations: int = 1000, ci: float = 0.95, ceiling: bool = True, random_state=0, target=None):
+    """Score model RDMs against reference RDMs (e.g. each layer against each subject).
+
+    The score of a model is its similarity to each reference RDM, averaged over references
+    (subjects), as in rsatoolbox's ``eval_*`` functions.
+
+    Parameters
+    ----------
+    rdms : RDM DataArray
+        Candidate RDMs, e.g. ``compute_rdm(tree)`` (one per model layer; the coordinates of
+        the leading dim, such as ``model``, ``layer`` and ``stream``, become columns).
+    reference : RDM DataArray
+        Reference RDMs: several subjects (any leading dims, flattened), or one RDM.
+    method : str
+        A comparison method of :func:`compare`.
+    bootstrap : {"stimuli", "subjects", "both"} or None
+        What to resample for the confidence interval (rsatoolbox's ``eval_bootstrap_pattern``,
+        ``eval_bootstrap_rdm`` and ``eval_bootstrap``). A stimulus drawn twice is undefined
+        against its own copy. ``None``: no CI.
+    n_bootstrap : int
+    permutations : int
+        Stimulus-label permutations for the p-value (one-sided: model more similar than
+        chance). 0 skips the test.
+    ci : float
+        Confidence level of the percentile interval.
+    ceiling : bool
+        Add the noise ceiling (needs at least two reference RDMs).
+    random_state : int or numpy Generator
+    target : str, optional
+        Name of the reference in the table (default: the DataArray's name).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per candidate RDM: its labels (``model``, ``layer``, ``stream``, ...),
+        ``analysis, target, metric, value, ci_low, ci_high, se, p, n, n_stimuli,
+        noise_ceiling_lower, noise_ceiling_upper, bootstrap, n_bootstrap``.
+    """
+    import pandas as pd
+
+    check_option("method", method, COMPARE_METHODS)
+    if bootstrap is not None:
+        check_option("bootstrap", bootstrap, SCHEMES)
+        n_bootstrap = check_positive_int("n_bootstrap", n_bootstrap)
+    permutations = check_positive_int("permutations", permutations, minimum=0)
+    if not 0 < ci < 1:
+        raise ValueError(f"Invalid value for 'ci': expected a level between 0 and 1 (e.g. 0.95); got {ci!r}.")
+    rng = check_random_state(random_state)
+    a, b, x, v, labels = _prepare(rdms, reference)
+    if bootstrap in ("subjects", "both") and len(v) < 2:
+        raise ValueError(f"Invalid value for 'bootstrap': {bootstrap!r} resamples reference RDMs (subjects), but "
+                         "'reference' holds a single RDM. Use bootstrap='stimuli' or pass the subjects' RDMs.")
+    value = compare_vectors(x, v, method).mean(1)
+    lo_ci = hi_ci = se = np.full(len(x), np.nan)
+    if bootstrap is not None:
+        res = globals()["bootstrap"](x, v, method, scheme=bootstrap, n_boot=n_bootstrap, rng=rng, ceiling=False)
+        ev = res["evaluations"]
+        alpha = (1 - ci) / 2
+        lo_ci = np.nanquantile(ev, alpha, axis=0)
+        hi_ci = np.nanquantile(ev, 1 - alpha, axis=0)
+        se = np.nanstd(ev, axis=0, ddof=1)
+    p = np.full(len(x), np.nan)
+    if permutations:
+        null = permutation_null(x, v, method, n_perm=permutations, rng=rng)
+        p = (1 + (null >= value[None, :] - 1e-12).sum(0)) / (1 + permutations)
+    nc_lo = nc_hi = np.nan
+    if ceiling and len(v) >= 2:
+        nc_lo, nc_hi = noise_ceiling(v, method)
+    rows = []
+    for i, lab in enumerate(labels):
+        rows.append({**lab, "analysis": "rsa", "target": _target_name(b, target), "metric": method,
+                     "value": value[i], "ci_low": lo_ci[i], "ci_high": hi_ci[i], "se": se[i], "p": p[i],
+                     "n": len(v), "n_stimuli": a.sizes["stimulus_a"], "noise_ceiling_lower": nc_lo,
+                     "noise_ceiling_upper": nc_hi, "bootstrap": bootstrap or "none",
+                     "n_bootstrap": n_bootstrap if bootstrap else 0})
+    return pd.DataFrame(rows)
+
+
+def pairwise_tests(rdms, reference, *, method: str = "corr", bootstrap: str = "stimuli", n_bootstrap: int = 1000,
+                   alpha: float = 0.05, random_state=0, target=None):
+    """Bootstrap tests of every pair of candidate RDMs, with Benjamini-Hochberg FDR correction.
+
+    Both members of a pair are evaluated on the same bootstrap samples, so the test is on
+    the paired difference of their scores.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per pair: the labels of ``a`` and ``b`` (suffixed ``_a``/``_b``),
+        ``target, metric, value_a, value_b, difference, ci_low, ci_high, p, p_fdr, significant``
+        (two-sided, at ``alpha`` after FDR correction).
+    """
+    import pandas as pd
+
+    check_option("method", method, COMPARE_METHODS)
+    check_option("bootstrap", bootstrap, SCHEMES)
+    n_bootstrap = check_positive_int("n_bootstrap", n_bootstrap)
+    rng = check_random_state(random_state)
+    a, b, x, v, labels = _prepare(rdms, reference)
+    if len(x) < 2:
+        raise ValueError("Invalid value for 'rdms': pairwise tests need at least two candidate RDMs.")
+    if bootstrap in ("subjects", "both") and len(v) < 2:
+        raise ValueError(f"Invalid value for 'bootstrap': {bootstrap!r} needs several reference RDMs.")
+    value = compare_vectors(x, v, method).mean(1)
+    ev = globals()["bootstrap"](x, v, method, scheme=bootstrap, n_boot=n_bootstrap, rng=rng,
+                                ceiling=False)["evaluations"]
+    ev = ev[~np.isnan(ev).any(1)]
+    rows = []
+    for i in range(len(x)):
+        for j in range(i + 1, len(x)):
+            d = ev[:, i] - ev[:, j]
+            p = min(1.0, 2 * min((d <= 0).sum() + 1, (d >= 0).sum() + 1) / (len(d) + 1))
+            row = {f"{k}_a": val for k, val in labels[i].items()}
+            row.update({f"{k}_b": val for k, val in labels[j].items()})
+            row.update({"target": _target_name(b, target), "metric": method, "value_a": value[i], "value_b": value[j],
+                        "difference": value[i] - value[j], "ci_low": np.quantile(d, alpha / 2),
+                        "ci_high": np.quantile(d, 1 - alpha / 2), "p": p})
+            rows.append(row)
+    out = pd.DataFrame(rows)
+    out["p_fdr"] = fdr_bh(out["p"].to_numpy())
+    out["significant"] = out["p_fdr"] < alpha
+    return out
+
+
+def fdr_bh(p) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p-values (monotone, capped at 1)."""
+    p = np.asarray(p, dtype=float)
+    order = np.argsort(p)
+    ranked = p[order] * len(p) / np.arange(1, len(p) + 1)
+    adj = np.minimum.accumulate(ranked[::-1])[::-1]
+    out = np.empty_like(adj)
+    out[order] = np.minimum(adj, 1.0)
+    return out
+
+
+def assign_layers(rdms, reference, *, method: str = "corr", by: str = "subjects", n_splits: int | None = None,
+                  group: str | None = "model", layer: str = "layer", random_state=0):
+    """Which layer matches the reference best, chosen and scored on different data (not circular).
+
+    In each fold the best layer of each model is chosen on the training part (subjects or
+    stimuli) and scored on the held-out part.
+
+    Parameters
+    ----------
+    by : {"subjects", "stimuli"}
+        Hold out subjects (leave-one-out by default) or stimuli (5 folds by default; pairs
+        are only used within a fold's stimuli).
+    n_splits : int, optional
+    group : str or None
+        Coordinate grouping the candidates (the best layer is chosen within each model).
+    layer : str
+        Coordinate naming the candidates in the output.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per model and fold: ``model, fold, best_layer, train_score, test_score,
+        n_train, n_test``. The held-out scores (``test_score``) are the unbiased estimate.
+    """
+    import pandas as pd
+
+    check_option("by", by, ("subjects", "stimuli"))
+    check_option("method", method, COMPARE_METHODS)
+    a, b, x, v, labels = _prepare(rdms, reference)
+    groups = [lab.get(group, "all") if group else "all" for lab in labels]
+    names = [str(lab.get(layer, i)) for i, lab in enumerate(labels)]
+    rng = check_random_state(random_state)
+    n = n_from_length(x.shape[1])
+    if by == "subjects":
+        if len(v) < 2:
+            raise ValueError("Invalid value for 'by': 'subjects' needs at least two reference RDMs; got one.")
+        k = len(v) if n_splits is None else check_positive_int("n_splits", n_splits, minimum=2)
+        folds = np.array_split(rng.permutation(len(v)), min(k, len(v)))
+    else:
+        k = 5 if n_splits is None else check_positive_int("n_splits", n_splits, minimum=2)
+        folds = np.array_split(rng.permutation(n), k)
+        if min(len(f) for f in folds) < 3 or n - max(len(f) for f in folds) < 3:
+            raise ValueError(f"Invalid value for 'n_splits': {k} folds of {n} stimuli leave fewer than 3 stimuli on "
+                             "one side; use fewer folds.")
+    rows = []
+    for f, held in enumerate(folds):
+        if by == "subjects":
+            train = compare_vectors(x, np.delete(v, held, axis=0), method).mean(1)
+            test = compare_vectors(x, v[held], method).mean(1)
+            n_train, n_test = len(v) - len(held), len(held)
+        else:
+            rest = np.setdiff1d(np.arange(n), held)
+            train = compare_vectors(_restrict(x, rest, n), _restrict(v, rest, n), method).mean(1)
+            test = compare_vectors(_restrict(x, held, n), _restrict(v, held, n), method).mean(1)
+            n_train, n_test = len(rest), len(held)
+        for g in dict.fromkeys(groups):
+            idx = [i for i, gg in enumerate(groups) if gg == g]
+            best = idx[int(np.nanargmax(train[idx]))]
+            rows.append({"model": g, "fold": f, "best_layer": names[best], "train_score": train[best],
+                         "test_score": test[best], "n_train": n_train, "n_test": n_test, "by": by, "metric": method})
+    return pd.DataFrame(rows)
+
+
+def _restrict(vecs, idx, n):
+    """RDM vectors restricted to the stimuli ``idx`` (sorted), in upper-triangle order."""
+    iu = triu_indices(n)
+    pos = np.full((n, n), -1)
+    pos[iu] = np.arange(len(iu[0]))
+    idx = np.sort(idx)
+    ju = triu_indices(len(idx))
+    take = pos[idx[ju[0]], idx[ju[1]]]
+    return vecs[:, take]
