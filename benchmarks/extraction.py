@@ -229,15 +229,10 @@ def main():
     section = write_results(timing, mem)
     (HERE / "output").mkdir(exist_ok=True)
     (HERE / "output" / "extraction.json").write_text(json.dumps({"timing": timing, "memory": mem}, indent=1))
-    results = HERE / "RESULTS.md"
-    text = results.read_text() if results.is_file() else "# Benchmark results\n\n"
-    start = text.find("## Extraction")
-    if start >= 0:
-        end = text.find("\n## ", start + 3)
-        text = text[:start] + section + (text[end + 1:] if end >= 0 else "")
-    else:
-        text = text.rstrip() + "\n\n" + section
-    results.write_text(text)
+    sys.path.insert(0, str(HERE))
+    from _results import write_section
+
+    write_section("Extraction (`benchmarks/extraction.py`)", section.split("\n", 1)[1])
     print(section)
 
 

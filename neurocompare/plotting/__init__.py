@@ -1,7 +1,9 @@
 """Paper-ready figures. Every function takes ``ax=None`` and returns the Axes."""
 from ._activations import plot_layer_pca, plot_training_history
+from ._rsa import plot_layer_profile, plot_mds, plot_model_comparison, plot_rdm
 from ._stimuli import plot_predictions, plot_stimuli
 from ._style import PALETTE, STREAM_COLOURS, paper_style, save_figure
 
-__all__ = ["plot_stimuli", "plot_predictions", "plot_layer_pca", "plot_training_history", "paper_style",
+__all__ = ["plot_stimuli", "plot_predictions", "plot_layer_pca", "plot_training_history", "plot_rdm", "plot_mds",
+           "plot_layer_profile", "plot_model_comparison", "paper_style",
            "save_figure", "PALETTE", "STREAM_COLOURS"]

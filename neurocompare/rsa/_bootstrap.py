@@ -145,13 +145,13 @@ class _MomentEngine:
         qx = w @ self.x2.T
         cxv = (w @ self.xv.T).reshape(b, K, S)
         cvv = (w @ self.vv.T).reshape(b, S, S)
-        if self.method == "corr":
-            sx, sv = w @ self.x.T, w @ self.v.T
-            qx = qx - sx * sx / n[:, None]
-            cxv = cxv - sx[:, :, None] * sv[:, None, :] / n[:, None, None]
-            cvv = cvv - sv[:, :, None] * sv[:, None, :] / n[:, None, None]
-        vv = np.diagonal(cvv, axis1=1, axis2=2)
-        with np.errstate(invalid="ignore", divide="ignore"):
+        with np.errstate(invalid="ignore", divide="ignore"):  # samples without pairs give NaN, set aside later
+            if self.method == "corr":
+                sx, sv = w @ self.x.T, w @ self.v.T
+                qx = qx - sx * sx / n[:, None]
+                cxv = cxv - sx[:, :, None] * sv[:, None, :] / n[:, None, None]
+                cvv = cvv - sv[:, :, None] * sv[:, None, :] / n[:, None, None]
+            vv = np.diagonal(cvv, axis1=1, axis2=2)
             sim = cxv / np.sqrt(qx)[:, :, None] / np.sqrt(vv)[:, None, :]
             if self.method == "cosine":
                 sim[~((qx > 0)[:, :, None] & (vv > 0)[:, None, :])] = 0.0

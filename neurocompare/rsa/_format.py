@@ -92,10 +92,10 @@ def as_rdm(obj, *, name: str = "rdms", check_symmetric: bool = True):
     import xarray as xr
 
     if isinstance(obj, xr.DataArray):
-        if obj.dims[-2:] != DIMS:
-            raise ValueError(f"Invalid value for {name!r}: expected an RDM DataArray whose last dims are "
-                             f"('stimulus_a', 'stimulus_b'); got dims {obj.dims}.")
-        da = obj
+        if not set(DIMS) <= set(obj.dims):
+            raise ValueError(f"Invalid value for {name!r}: expected an RDM DataArray with dims 'stimulus_a' and "
+                             f"'stimulus_b'; got dims {obj.dims}.")
+        da = obj.transpose(..., *DIMS) if obj.dims[-2:] != DIMS else obj
     elif _is_rsatoolbox(obj):
         da = from_rsatoolbox(obj)
     else:

@@ -41,3 +41,45 @@ def test_plot_training_history_and_save(trained_twostream, tmp_path):
     with pytest.raises(ValueError, match="'metric'"):
         plotting.plot_training_history(trained_twostream.history, metric="iou")
     plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def rsa_results():
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    n, p = 12, 66
+    base = rng.random(p)
+    subjects = nc.rsa.make_rdm(base + 0.5 * rng.random((4, p)), [f"s{i}" for i in range(n)],
+                               leading={"subject": range(4)}, factors={"category": list("aabbccaabbcc")})
+    models = nc.rsa.make_rdm(np.stack([base + rng.random(p) for _ in range(3)]), [f"s{i}" for i in range(n)],
+                             leading={"rdm": {"rdm": [0, 1, 2], "model": ["net"] * 3, "layer": ["l1", "l2", "l3"],
+                                              "stream": ["shared", "what", "where"]}})
+    res = nc.rsa.evaluate(models, subjects, n_bootstrap=100, permutations=100)
+    return subjects, models, res
+
+
+def test_plot_rdm_and_mds(rsa_results):
+    subjects, _, _ = rsa_results
+    g = nc.rsa.group_rdm(subjects)
+    ax = plotting.plot_rdm(g, by="category", sort=True, percentile=True)
+    assert len(ax.patches) == 2 * 12 and ax.get_legend() is not None
+    ax2 = plotting.plot_mds(g)
+    assert len(ax2.collections) == 3
+    with pytest.raises(ValueError, match="single RDM"):
+        plotting.plot_rdm(subjects)
+    with pytest.raises(ValueError, match="'by'"):
+        plotting.plot_rdm(g, by="colour")
+    plt.close("all")
+
+
+def test_plot_layer_profile_and_model_comparison(rsa_results):
+    _, models, res = rsa_results
+    ax = plotting.plot_layer_profile(res, colour_by_stream=True)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["l1", "l2", "l3"]
+    pw = nc.rsa.pairwise_tests(models, rsa_results[0], n_bootstrap=100)
+    ax2 = plotting.plot_model_comparison(res, label="layer", pairwise=pw)
+    assert len(ax2.patches) >= 3
+    with pytest.raises(ValueError, match="'results'"):
+        plotting.plot_layer_profile(res.drop(columns="value"))
+    plt.close("all")

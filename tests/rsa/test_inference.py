@@ -1,0 +1,149 @@
+import warnings
+
+import numpy as np
+import pytest
+import rsatoolbox as rt
+
+from neurocompare.rsa import _bootstrap as boot
+from neurocompare.rsa import assign_layers, evaluate, fdr_bh, make_rdm, pairwise_tests
+
+
+@pytest.fixture(scope="module")
+def sets():
+    rng = np.random.default_rng(6)
+    n = 14
+    p = n * (n - 1) // 2
+    base = rng.random(p)
+    subjects = base + 0.6 * rng.random((6, p))
+    subjects[2] = np.round(subjects[2] * 4) / 4  # ties
+    models = np.stack([base + 0.3 * rng.random(p), base + 2 * rng.random(p), rng.random(p)])
+    models[1] = np.round(models[1] * 3)
+    return n, models, subjects
+
+
+def _rsatoolbox_sample(models, subjects, stim, subj, method):
+    n = len(stim)
+    idx = np.repeat(np.arange(n), stim)
+    data = rt.rdm.RDMs(np.repeat(subjects, subj, axis=0),
+                       rdm_descriptors={"index": np.repeat(np.arange(len(subjects)), subj)})
+    sample = data.subsample_pattern("index", idx)
+    ev = [np.mean(rt.rdm.compare(rt.rdm.RDMs(m[None]).subsample_pattern("index", idx), sample, method))
+          for m in models]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        lo, up = rt.inference.boot_noise_ceiling(sample, method=method, rdm_descriptor="index")
+    return np.array(ev), lo, up
+
+
+@pytest.mark.parametrize("method", ["corr", "cosine", "spearman", "rho-a", "tau-a", "cosine_cov"])
+@pytest.mark.parametrize("scheme", ["stimuli", "subjects", "both"])
+def test_every_bootstrap_sample_equals_rsatoolbox(sets, method, scheme):
+    """Our vectorised statistics on each resample equal rsatoolbox's on the same resample."""
+    _, models, subjects = sets
+    res = boot.bootstrap(models, subjects, method, scheme=scheme, n_boot=5, rng=np.random.default_rng(7))
+    checked = 0
+    for b in range(5):
+        if np.isnan(res["evaluations"][b, 0]):
+            continue
+        ev, lo, up = _rsatoolbox_sample(models, subjects, res["stimulus_counts"][b], res["subject_counts"][b], method)
+        np.testing.assert_allclose(res["evaluations"][b], ev, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose([res["lower"][b], res["upper"][b]], [lo, up], rtol=1e-10, atol=1e-12)
+        checked += 1
+    assert checked >= 3
+
+
+def test_a_stimulus_drawn_twice_is_undefined_against_its_copy(sets):
+    n, models, _ = sets
+    counts = np.zeros(n, dtype=int)
+    counts[[0, 3, 5]] = [2, 1, 1]
+    vec = boot.resampled_vectors(models[:1], counts)[0]
+    # resample [0, 0, 3, 5]: the pair (0, 0') is NaN, (0, 3) appears twice
+    assert np.isnan(vec[0]) and vec[1] == vec[3] and np.isfinite(vec[1:]).all()
+    w = boot.pair_weights(counts[None], np.ones(n * (n - 1) // 2, bool))[0]
+    assert w.sum() == 5 and w[2] == 2  # pair (0, 3) counted twice; 5 defined pairs of 6
+
+
+def test_samples_with_fewer_than_three_stimuli_are_nan():
+    rng = np.random.default_rng(8)
+    x = rng.random((2, 3))
+    y = rng.random((3, 3))
+    res = boot.bootstrap(x, y, "corr", scheme="stimuli", n_boot=200, rng=np.random.default_rng(0))
+    few = (res["stimulus_counts"] > 0).sum(1) < 3
+    assert few.any() and np.isnan(res["evaluations"][few]).all() and np.isfinite(res["evaluations"][~few]).all()
+
+
+def test_weighted_ranks_match_repeated_ranking():
+    from scipy.stats import rankdata
+
+    rng = np.random.default_rng(9)
+    x = np.round(rng.random((4, 30)) * 5)
+    w = rng.integers(0, 3, size=(4, 30))
+    got = boot.weighted_ranks(x, w)
+    for i in range(4):
+        expanded = np.repeat(x[i], w[i])
+        ranks = rankdata(expanded)
+        first = np.cumsum(w[i]) - w[i]
+        for p in np.flatnonzero(w[i]):
+            assert got[i, p] == ranks[first[p]]
+
+
+def test_bootstrap_ci_agrees_with_rsatoolbox_within_monte_carlo_error(sets):
+    _, models, subjects = sets
+    ours = evaluate(make_rdm(models, leading={"model": ["a", "b", "c"]}),
+                    make_rdm(subjects, leading={"subject": range(6)}), method="corr", n_bootstrap=600,
+                    permutations=0, random_state=1)
+    rt_models = [rt.model.ModelFixed(name, rt.rdm.RDMs(m[None])) for name, m in zip("abc", models)]
+    np.random.seed(2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = rt.inference.eval_bootstrap_pattern(rt_models, rt.rdm.RDMs(subjects), method="corr", N=600)
+    ev = res.evaluations
+    ev = ev[~np.isnan(ev).any(1)]
+    lo, hi = np.quantile(ev, 0.025, axis=0), np.quantile(ev, 0.975, axis=0)
+    sd = ev.std(0)
+    # percentile-quantile Monte Carlo error with 600 samples is a fraction of the bootstrap SD
+    assert np.all(np.abs(ours.ci_low.to_numpy() - lo) < 0.35 * sd)
+    assert np.all(np.abs(ours.ci_high.to_numpy() - hi) < 0.35 * sd)
+    np.testing.assert_allclose(ours.se.to_numpy(), sd, rtol=0.2)
+
+
+def test_evaluate_table(sets):
+    _, models, subjects = sets
+    rdms = make_rdm(models, leading={"rdm": {"rdm": [0, 1, 2], "model": ["net"] * 3, "layer": ["l1", "l2", "l3"],
+                                             "stream": ["shared", "what", "where"]}})
+    ref = make_rdm(subjects, leading={"subject": range(6)})
+    df = evaluate(rdms, ref, method="rho-a", n_bootstrap=300, permutations=300, target="judgments")
+    assert list(df.layer) == ["l1", "l2", "l3"] and (df.analysis == "rsa").all() and (df.target == "judgments").all()
+    for col in ("model", "stream", "metric", "value", "ci_low", "ci_high", "se", "p", "n", "n_stimuli",
+                "noise_ceiling_lower", "noise_ceiling_upper"):
+        assert col in df.columns
+    assert (df.ci_low <= df.value).all() and (df.value <= df.ci_high).all()
+    assert df.p.iloc[0] < 0.01 and df.p.iloc[2] > 0.05  # model 0 shares the subjects' structure, model 2 does not
+    assert df.noise_ceiling_lower.iloc[0] < df.noise_ceiling_upper.iloc[0]
+    with pytest.raises(ValueError, match="single RDM"):
+        evaluate(rdms, ref.isel(subject=0), bootstrap="subjects")
+    with pytest.raises(ValueError, match="'bootstrap'"):
+        evaluate(rdms, ref, bootstrap="patterns")
+
+
+def test_pairwise_tests_and_fdr(sets):
+    _, models, subjects = sets
+    out = pairwise_tests(make_rdm(models, leading={"model": ["a", "b", "c"]}),
+                         make_rdm(subjects, leading={"subject": range(6)}), n_bootstrap=400)
+    assert len(out) == 3 and {"model_a", "model_b", "p", "p_fdr", "significant"} <= set(out.columns)
+    ac = out[(out.model_a == "a") & (out.model_b == "c")].iloc[0]
+    assert ac.difference > 0 and ac.significant
+    np.testing.assert_allclose(fdr_bh([0.01, 0.04, 0.03, 0.5]), [0.04, 0.16 / 3, 0.16 / 3, 0.5])  # by hand
+
+
+def test_assign_layers_is_not_circular(sets):
+    _, models, subjects = sets
+    rdms = make_rdm(models, leading={"rdm": {"rdm": [0, 1, 2], "model": ["net"] * 3, "layer": ["l1", "l2", "l3"]}})
+    ref = make_rdm(subjects, leading={"subject": range(6)})
+    by_subject = assign_layers(rdms, ref)
+    assert len(by_subject) == 6 and set(by_subject.best_layer) == {"l1"}
+    assert (by_subject.n_test == 1).all()
+    by_stimulus = assign_layers(rdms, ref, by="stimuli", n_splits=3)
+    assert len(by_stimulus) == 3 and (by_stimulus.n_test + by_stimulus.n_train == 14).all()
+    with pytest.raises(ValueError, match="n_splits"):
+        assign_layers(rdms, ref, by="stimuli", n_splits=7)
