@@ -5,13 +5,14 @@ from pathlib import Path
 
 from .._utils.checks import check_positive_int
 from .._utils.random import torch_seed
-from ._streams import all_shared, twostream_stream, unet_stream
+from ._streams import all_shared, onestream_stream, twostream_stream, unet_stream
 from ._weights import is_path, read_state_file, state_dict_of
 from ._wrapper import ModelWrapper
 
 _OPTIONS = {
     "smallcnn": {"n_classes": 8, "width": 16, "image_size": 64},
     "twostreamnet": {"n_classes": 8, "n_where": 3, "width": 16, "image_size": 64},
+    "onestreamnet": {"n_classes": 8, "n_where": 3, "width": 16, "image_size": 64},
     "unet": {"n_classes": 8, "width": 16, "image_size": 64},
     "dcgan": {"latent_dim": 64, "image_size": 64, "width": 32},
 }
@@ -19,12 +20,16 @@ _DEFAULT_LAYERS = {
     "smallcnn": ["block1", "block2", "block3", "block4", "fc1", "fc"],
     "twostreamnet": ["block1", "block2", "ventral.block3", "ventral.block4", "ventral.fc", "dorsal.block3",
                      "dorsal.block4", "dorsal.fc1", "dorsal.fc"],
+    "onestreamnet": ["block1", "block2", "block3", "block4", "what.flatten", "what.fc", "where.reduce", "where.fc1",
+                     "where.fc"],
     "unet": ["enc1", "enc2", "enc3", "bottleneck", "classifier.fc", "dec3", "dec2", "dec1", "head"],
     "dcgan": ["discriminator.net.lrelu0", "discriminator.net.lrelu1", "discriminator.net.lrelu2",
               "discriminator.net.lrelu3", "discriminator.net.logit"],
 }
-_FAMILY = {"smallcnn": "classification", "twostreamnet": "classification", "unet": "segmentation", "dcgan": "gan"}
-_STREAM_FN = {"smallcnn": all_shared, "twostreamnet": twostream_stream, "unet": unet_stream, "dcgan": all_shared}
+_FAMILY = {"smallcnn": "classification", "twostreamnet": "classification", "onestreamnet": "classification",
+           "unet": "segmentation", "dcgan": "gan"}
+_STREAM_FN = {"smallcnn": all_shared, "twostreamnet": twostream_stream, "onestreamnet": onestream_stream,
+              "unet": unet_stream, "dcgan": all_shared}
 
 
 def builtin_transform(image_size: int):
@@ -42,7 +47,7 @@ def check_options(key: str, options: dict) -> dict:
     cfg = {**_OPTIONS[key], **options}
     for k, v in cfg.items():
         check_positive_int(k, v, minimum=2 if k == "n_classes" else 1)
-    if key in ("twostreamnet",) and cfg["image_size"] % 8:
+    if key in ("twostreamnet", "onestreamnet") and cfg["image_size"] % 8:
         raise ValueError(f"Invalid value for 'image_size': expected a multiple of 8 for {key!r}; got {cfg['image_size']}.")
     if key == "unet" and cfg["image_size"] % 8:
         raise ValueError(f"Invalid value for 'image_size': expected a multiple of 8 for 'unet'; got {cfg['image_size']}.")
@@ -51,13 +56,18 @@ def check_options(key: str, options: dict) -> dict:
     return cfg
 
 
-def build_module(key: str, cfg: dict):
+def build_module(key: str, cfg: dict, *, sizes: dict | None = None):
+    """Build a built-in net from its checked options (``sizes``: a OneStreamNet's saved derived sizes)."""
     from . import _builtin as B
 
     if key == "smallcnn":
         return B.SmallCNN(cfg["n_classes"], width=cfg["width"])
     if key == "twostreamnet":
         return B.TwoStreamNet(cfg["n_classes"], cfg["n_where"], width=cfg["width"], image_size=cfg["image_size"])
+    if key == "onestreamnet":
+        sizes = {k: v for k, v in (sizes or {}).items() if k in ("trunk_width", "where_hidden")}
+        return B.OneStreamNet(cfg["n_classes"], cfg["n_where"], width=cfg["width"], image_size=cfg["image_size"],
+                              **sizes)
     if key == "unet":
         return B.UNet(cfg["n_classes"], width=cfg["width"])
     module = B.DCGAN(cfg["latent_dim"], image_size=cfg["image_size"], width=cfg["width"])
@@ -67,6 +77,8 @@ def build_module(key: str, cfg: dict):
 
 def make_wrapper(key: str, module, cfg: dict, *, weights: str, classes=None, extra: dict | None = None):
     config = {"name": key, **cfg, **(extra or {})}
+    if key == "onestreamnet":  # derived sizes, recorded for provenance (rebuilt from the options on load)
+        config.update(trunk_width=module.trunk_width, where_hidden=module.where_hidden)
     wrapper = ModelWrapper(module, name=key, family=_FAMILY[key], transform=builtin_transform(cfg["image_size"]),
                         stream_fn=_STREAM_FN[key], default_layers=_DEFAULT_LAYERS[key], classes=classes,
                         weights=weights, config=config)
@@ -110,7 +122,7 @@ def load_checkpoint(key: str, path, **options) -> ModelWrapper:
     if clash:
         raise ValueError(f"Options {clash} (given, saved) contradict the checkpoint {str(path)!r}; leave them out.")
     cfg = check_options(key, {**saved, **options})
-    module = build_module(key, cfg)
+    module = build_module(key, cfg, sizes=meta.get("config", {}))
     load_state_file(module, path, model_name=key)
     extra = {k: v for k, v in meta.get("config", {}).items() if k not in _OPTIONS[key] and k != "name"}
     wrapper = make_wrapper(key, module, cfg, weights=str(Path(path)), classes=meta.get("classes"), extra=extra)

@@ -55,6 +55,15 @@ def twostream_stream(name: str) -> str:
     return "shared"
 
 
+def onestream_stream(name: str) -> str:
+    """OneStreamNet: the trunk is shared; the category head is what, the location head where."""
+    if _under(name, "what"):
+        return "what"
+    if _under(name, "where"):
+        return "where"
+    return "shared"
+
+
 def all_shared(name: str) -> str:
     """Plain classifiers and GANs: every layer is shared."""
     return "shared"

@@ -13,11 +13,13 @@ from .._utils.paths import cache_dir
 from .._utils.progress import progress_bar
 from ._wrapper import ModelWrapper
 
-TRAINABLE = ("smallcnn", "twostreamnet", "unet", "dcgan")
+TRAINABLE = ("smallcnn", "twostreamnet", "onestreamnet", "unet", "dcgan")
 WHERE_TARGETS = ("x", "y", "size")
-_DEFAULT_EPOCHS = {"smallcnn": 20, "twostreamnet": 20, "unet": 15, "dcgan": 60}
-_DEFAULT_BATCH = {"smallcnn": 32, "twostreamnet": 32, "unet": 32, "dcgan": 16}
-_DEFAULT_LR = {"smallcnn": 2e-3, "twostreamnet": 2e-3, "unet": 2e-3, "dcgan": 2e-4}
+#: nets with a category ("what") and a location ("where") output, trained on both
+WHAT_WHERE_NETS = ("twostreamnet", "onestreamnet")
+_DEFAULT_EPOCHS = {"smallcnn": 20, "twostreamnet": 20, "onestreamnet": 20, "unet": 15, "dcgan": 60}
+_DEFAULT_BATCH = {"smallcnn": 32, "twostreamnet": 32, "onestreamnet": 32, "unet": 32, "dcgan": 16}
+_DEFAULT_LR = {"smallcnn": 2e-3, "twostreamnet": 2e-3, "onestreamnet": 2e-3, "unet": 2e-3, "dcgan": 2e-4}
 _TRAIN_VERSION = 1  # bump when training code changes, to invalidate cached weights
 
 
@@ -29,6 +31,7 @@ def train(model, stimuli, *, epochs: int | None = None, lr: float | None = None,
     - ``smallcnn``: cross-entropy on ``category``.
     - ``twostreamnet``: cross-entropy on ``category`` (ventral branch) plus mean
       squared error on the standardised ``x, y, size`` (dorsal branch).
+    - ``onestreamnet``: exactly the same losses, on its category and location heads.
     - ``unet``: per-pixel cross-entropy on the masks (background + categories)
       plus cross-entropy of the category head. Needs ``mask_file``.
     - ``dcgan``: the adversarial game of Radford et al. (2016) on the images
@@ -45,12 +48,12 @@ def train(model, stimuli, *, epochs: int | None = None, lr: float | None = None,
     Parameters
     ----------
     model : str or ModelWrapper
-        ``"smallcnn"``, ``"twostreamnet"``, ``"unet"`` or ``"dcgan"``, or a wrapper of one of
+        ``"smallcnn"``, ``"twostreamnet"``, ``"onestreamnet"``, ``"unet"`` or ``"dcgan"``, or a wrapper of one of
         them (its current weights are the starting point; it is not modified).
     stimuli : StimulusSet
         Must have ``category`` (and ``x, y, size`` or ``mask_file`` as above).
     epochs : int, optional
-        Default 20 (smallcnn, twostreamnet), 15 (unet) or 60 (dcgan).
+        Default 20 (smallcnn, twostreamnet, onestreamnet), 15 (unet) or 60 (dcgan).
     lr : float, optional
         Adam learning rate; default 2e-3 (2e-4 for the DCGAN).
     batch_size : int, optional
@@ -96,10 +99,10 @@ def train(model, stimuli, *, epochs: int | None = None, lr: float | None = None,
     if len(classes) < 2:
         raise ValueError(f"Invalid value for 'stimuli': 'category' has a single value {classes}; training needs "
                          "at least two categories.")
-    if key == "twostreamnet":
+    if key in WHAT_WHERE_NETS:
         missing = [c for c in WHERE_TARGETS if c not in stimuli.metadata.columns]
         if missing:
-            raise ValueError(f"Invalid value for 'stimuli': training 'twostreamnet' needs the where factors "
+            raise ValueError(f"Invalid value for 'stimuli': training {key!r} needs the where factors "
                              f"{list(WHERE_TARGETS)}; missing {missing}.")
     if key == "unet" and not stimuli.has_masks:
         raise ValueError("Invalid value for 'stimuli': training 'unet' needs masks, but the stimulus table has no "
@@ -133,7 +136,7 @@ def train(model, stimuli, *, epochs: int | None = None, lr: float | None = None,
         data = _prepare(key, stimuli, wrapper.transform, classes)
         train_idx, val_idx = _split(stimuli.metadata["category"].astype(str).to_numpy(), val_fraction, random_state)
         extra = {}
-        if key == "twostreamnet":
+        if key in WHAT_WHERE_NETS:
             mu = data["where"][train_idx].mean(0)
             sd = data["where"][train_idx].std(0) + 1e-8
             data["where"] = (data["where"] - mu) / sd
@@ -186,7 +189,7 @@ def _prepare(key, stimuli, transform, classes) -> dict:
     lookup = {c: i for i, c in enumerate(classes)}
     y = torch.tensor([lookup[c] for c in md["category"].astype(str)])
     data = {"x": x, "y": y}
-    if key == "twostreamnet":
+    if key in WHAT_WHERE_NETS:
         data["where"] = torch.tensor(md[list(WHERE_TARGETS)].to_numpy(dtype=np.float32))
     if key == "unet":
         import torch.nn.functional as F
@@ -224,7 +227,7 @@ def _losses(key, module, batch, device):
     if key == "smallcnn":
         loss = F.cross_entropy(out, y)
         m["accuracy"] = (out.argmax(1) == y).float().mean().item()
-    elif key == "twostreamnet":
+    elif key in WHAT_WHERE_NETS:
         where = batch["where"].to(device)
         mse = F.mse_loss(out["where"], where)
         loss = F.cross_entropy(out["what"], y) + mse

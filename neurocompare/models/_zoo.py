@@ -16,7 +16,7 @@ from ._wrapper import FAMILIES, ModelWrapper
 CLASSIFIERS = ("alexnet", "vgg16", "resnet18", "resnet50", "mobilenet_v3_large", "efficientnet_b0", "vit_b_16")
 SEGMENTERS = ("fcn_resnet50", "deeplabv3_resnet50", "lraspp_mobilenet_v3_large")
 DETECTORS = ("fasterrcnn_resnet50_fpn", "maskrcnn_resnet50_fpn", "keypointrcnn_resnet50_fpn")
-BUILTINS = ("smallcnn", "twostreamnet", "unet", "dcgan")
+BUILTINS = ("smallcnn", "twostreamnet", "onestreamnet", "unet", "dcgan")
 
 _CLASSIFIER_DEFAULT_LAYERS = {
     "alexnet": ["features.1", "features.4", "features.7", "features.9", "features.11", "classifier.2",
@@ -79,6 +79,8 @@ def list_models() -> pd.DataFrame:
          "description": "4-block CNN classifier (one pathway)"},
         {"name": "twostreamnet", "family": "classification", "source": "builtin",
          "description": "shared stem + ventral (category) and dorsal (x, y, size) branches"},
+        {"name": "onestreamnet", "family": "classification", "source": "builtin",
+         "description": "one shared trunk + category and location heads (parameter-matched to twostreamnet)"},
         {"name": "unet", "family": "segmentation", "source": "builtin",
          "description": "small U-Net segmenter with an image-level category head"},
         {"name": "dcgan", "family": "gan", "source": "builtin", "description": "DCGAN generator/discriminator pair"},
@@ -94,7 +96,7 @@ def load(name: str, weights=None, *, random_state: int = 0, **options) -> ModelW
     name : str
         A torchvision classification, segmentation or detection model name
         (``"resnet18"``, ``"fcn_resnet50"``, ``"maskrcnn_resnet50_fpn"``, ...) or a
-        built-in net (``"smallcnn"``, ``"twostreamnet"``, ``"unet"``, ``"dcgan"``).
+        built-in net (``"smallcnn"``, ``"twostreamnet"``, ``"onestreamnet"``, ``"unet"``, ``"dcgan"``).
         See :func:`list_models`.
     weights : None, str or path-like
         ``None``: random initialisation, seeded by ``random_state``.

@@ -1,0 +1,284 @@
+"""``decode``: cross-validated linear read-out of a target from activations."""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .._utils.checks import check_option, check_positive_int
+from .._utils.logging import logger
+from .._utils.random import seed_int
+
+TASKS = ("auto", "classification", "regression")
+BACKENDS = ("sklearn", "torch")
+
+
+def pearson_r(y_true, y_pred) -> float:
+    """Pearson correlation of predictions with the truth (0 when either is constant)."""
+    y_true = np.asarray(y_true, dtype=float)
+    y_pred = np.asarray(y_pred, dtype=float)
+    a, b = y_true - y_true.mean(), y_pred - y_pred.mean()
+    den = np.sqrt((a * a).sum() * (b * b).sum())
+    return float((a * b).sum() / den) if den > 0 else 0.0
+
+
+def default_estimator(task: str, *, pca: int | None = None, estimator=None, alpha: float = 1.0):
+    """The default read-out: standardise (and optionally PCA) inside the fold, then a linear model.
+
+    - classification: a ridge classifier (one vs rest, least squares on +-1 targets) with
+      the penalty chosen among 10^-3 ... 10^5 by efficient leave-one-out inside the training
+      fold (``RidgeClassifierCV``); ``estimator="logistic"`` for L2 logistic regression (C=1);
+    - regression: ridge regression with the penalty chosen the same way (``RidgeCV``);
+    - ``estimator="ridge"``: either with a fixed ``alpha`` (what the torch backend runs).
+    """
+    from sklearn.decomposition import PCA
+    from sklearn.linear_model import LogisticRegression, Ridge, RidgeClassifier, RidgeClassifierCV, RidgeCV
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    if estimator == "ridge":
+        est = RidgeClassifier(alpha=alpha) if task == "classification" else Ridge(alpha=alpha)
+    elif estimator == "logistic":
+        est = LogisticRegression(C=1.0, max_iter=2000)
+    elif task == "classification":
+        est = RidgeClassifierCV(alphas=np.logspace(-3, 5, 9))
+    else:
+        est = RidgeCV(alphas=np.logspace(-3, 5, 9))
+    steps = [("scale", StandardScaler())]
+    if pca:
+        steps.append(("pca", PCA(n_components=pca, svd_solver="full")))
+    steps.append(("model", est))
+    return Pipeline(steps)
+
+
+def _infer_task(y) -> str:
+    y = np.asarray(y)
+    if y.dtype.kind in "OUSb":
+        return "classification"
+    if y.dtype.kind in "iu" and len(np.unique(y)) <= max(20, int(0.05 * len(y))):
+        return "classification"
+    return "regression"
+
+
+def _target_values(acts, target, ids):
+    if isinstance(target, str):
+        if not hasattr(acts, "coords") or target not in acts.coords:
+            have = sorted(c for c in getattr(acts, "coords", {}) if acts[c].dims == (acts.dims[0],)
+                          and c != acts.dims[0]) if hasattr(acts, "coords") else []
+            raise ValueError(f"Invalid value for 'target': {target!r} is not a stimulus factor of the activations; "
+                             f"available: {have}.")
+        return target, np.asarray(acts[target].values)
+    y = np.asarray(target)
+    if y.ndim != 1 or len(y) != len(ids):
+        raise ValueError(f"Invalid value for 'target': expected one value per stimulus ({len(ids)}); got shape "
+                         f"{y.shape}.")
+    return "target", y
+
+
+def make_cv(cv, task, y, random_state):
+    """An explicit list of (train, test) index pairs, so every path uses the same folds."""
+    from sklearn.model_selection import KFold, StratifiedKFold
+
+    n = len(y)
+    if isinstance(cv, numbers.Integral) and not isinstance(cv, bool):
+        k = check_positive_int("cv", cv, minimum=2)
+        if n < k:
+            raise ValueError(f"Invalid value for 'cv': {k} folds need at least {k} stimuli; got {n}.")
+        if task == "classification":
+            counts = np.unique(y, return_counts=True)[1]
+            if counts.min() < k:
+                logger.warning("The smallest class has %d stimuli, fewer than the %d folds; using unstratified "
+                               "folds", counts.min(), k)
+                splitter = KFold(k, shuffle=True, random_state=seed_int(random_state))
+            else:
+                splitter = StratifiedKFold(k, shuffle=True, random_state=seed_int(random_state))
+        else:
+            splitter = KFold(k, shuffle=True, random_state=seed_int(random_state))
+        return list(splitter.split(np.zeros(n), y))
+    if hasattr(cv, "split"):
+        return list(cv.split(np.zeros((n, 1)), y))
+    folds = list(cv)
+    if not folds or not all(len(f) == 2 for f in folds):
+        raise ValueError("Invalid value for 'cv': expected a number of folds, a scikit-learn splitter, or a list of "
+                         "(train, test) index pairs.")
+    return folds
+
+
+def decode(acts, target, *, task: str = "auto", estimator=None, cv=5, pca: int | None = None, permutations: int = 0,
+           alpha: float = 1.0, backend: str = "sklearn", device: str = "cpu", random_state=0, n_jobs=None):
+    """Cross-validated linear decoding of one target from activations.
+
+    Parameters
+    ----------
+    acts : xarray.DataArray or array
+        ``(stimulus, unit)`` activations (one layer), e.g. ``nc.extraction.get_layer(tree, "layer4")``.
+    target : str or array-like
+        A stimulus factor (a coordinate of ``acts``) or one value per stimulus.
+    task : {"auto", "classification", "regression"}
+        ``auto``: classification for text/boolean targets and integers with few levels.
+    estimator : None, "ridge", "logistic", or a scikit-learn estimator / Pipeline
+        ``None`` uses :func:`default_estimator` (standardisation and any PCA happen inside
+        each training fold, so nothing leaks from the test fold). Your own estimator is
+        used as given.
+    cv : int, scikit-learn splitter, or list of (train, test) index pairs
+        An int gives shuffled (stratified for classification) K folds seeded by
+        ``random_state``. See :class:`TransferSplit` and :class:`LeaveOneLevelOut` for
+        generalisation tests.
+    pca : int, optional
+        Keep this many principal components (fitted on the training fold).
+    permutations : int
+        Label permutations for a p-value (one-sided, score at least as high as observed),
+        each re-running the whole cross-validation on the same folds.
+    alpha : float
+        Ridge penalty for ``estimator="ridge"``.
+    backend : {"sklearn", "torch"}
+        ``"torch"`` runs ridge (``estimator="ridge"``) in closed form on ``device`` (e.g. a
+        GPU) and gives the same scores as scikit-learn on the same folds; permutations are
+        solved together.
+    random_state : int
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per metric: ``target, task, metric, value, ci_low, ci_high, sd, p, n,
+        n_folds, chance``. Classification: ``balanced_accuracy`` (chance = 1 / number of
+        classes). Regression: ``r2`` and ``pearson_r`` (chance 0). ``value`` is the mean over
+        folds; the CI is the fold-wise t interval (mean ± t(k-1) x SD / sqrt(k)).
+    """
+    import pandas as pd
+
+    check_option("task", task, TASKS)
+    check_option("backend", backend, BACKENDS)
+    permutations = check_positive_int("permutations", permutations, minimum=0)
+    x, ids = _matrix(acts)
+    name, y = _target_values(acts, target, ids)
+    if y.dtype.kind == "f" and np.isnan(y).any() or (y.dtype.kind == "O" and pd.isna(y).any()):
+        bad = np.flatnonzero(pd.isna(y))
+        raise ValueError(f"Invalid value for 'target': {name!r} has missing values (NaN) for {len(bad)} stimuli, e.g. "
+                         f"{[ids[i] for i in bad[:5]]}. Drop those stimuli first.")
+    if task == "auto":
+        task = _infer_task(y)
+    if task == "classification":
+        classes = np.unique(y.astype(str)) if y.dtype.kind in "OUS" else np.unique(y)
+        if len(classes) < 2:
+            raise ValueError(f"Invalid value for 'target': {name!r} has a single class {list(classes)}; decoding needs "
+                             "at least two.")
+    else:
+        y = y.astype(float)
+        if np.ptp(y) == 0:
+            raise ValueError(f"Invalid value for 'target': {name!r} is constant; there is nothing to decode.")
+    folds = make_cv(cv, task, y, random_state)
+    if backend == "torch":
+        if estimator != "ridge":
+            raise ValueError("Invalid value for 'estimator': the torch backend implements ridge models; pass "
+                             "estimator='ridge' (and alpha=).")
+        fold_scores, null = _torch_scores(x, y, folds, task, alpha, permutations, device, random_state)
+    else:
+        est = default_estimator(task, pca=pca, estimator=estimator, alpha=alpha) \
+            if estimator is None or isinstance(estimator, str) else estimator
+        fold_scores = _sklearn_scores(est, x, y, folds, task, n_jobs)
+        null = None
+        if permutations:
+            rng = np.random.default_rng(seed_int(random_state) + 1)
+            null = {m: [] for m in fold_scores}
+            for _ in range(permutations):
+                s = _sklearn_scores(est, x, y[rng.permutation(len(y))], folds, task, n_jobs)
+                for m in s:
+                    null[m].append(np.mean(s[m]))
+    rows = []
+    chance = 1.0 / len(np.unique(y)) if task == "classification" else 0.0
+    for metric, scores in fold_scores.items():
+        scores = np.asarray(scores, dtype=float)
+        mean, sd, k = scores.mean(), scores.std(ddof=1) if len(scores) > 1 else np.nan, len(scores)
+        half = _t(k) * sd / np.sqrt(k) if k > 1 else np.nan
+        p = np.nan
+        if null is not None:
+            nd = np.asarray(null[metric])
+            p = (1 + (nd >= mean - 1e-12).sum()) / (1 + len(nd))
+        rows.append({"target": name, "task": task, "metric": metric, "value": mean, "ci_low": mean - half,
+                     "ci_high": mean + half, "sd": sd, "p": p, "n": len(y), "n_folds": k,
+                     "chance": chance if metric != "pearson_r" else 0.0})
+    return pd.DataFrame(rows)
+
+
+def _t(k):
+    from scipy.stats import t
+
+    return float(t.ppf(0.975, k - 1))
+
+
+def _matrix(acts):
+    import xarray as xr
+
+    if isinstance(acts, xr.DataArray):
+        if acts.ndim != 2:
+            raise ValueError(f"Invalid value for 'acts': expected one layer (stimulus, unit); got dims {acts.dims}.")
+        ids = list(map(str, acts[acts.dims[0]].values)) if acts.dims[0] in acts.coords else \
+            [str(i) for i in range(acts.shape[0])]
+        x = np.asarray(acts.values, dtype=np.float64)
+    else:
+        x = np.asarray(acts, dtype=np.float64)
+        if x.ndim != 2:
+            raise ValueError(f"Invalid value for 'acts': expected a (stimulus, unit) array; got shape {x.shape}.")
+        ids = [str(i) for i in range(len(x))]
+    if not np.isfinite(x).all():
+        raise ValueError("Invalid value for 'acts': the activations contain NaN or infinite values (e.g. detector "
+                         "heads with no region for some images); select other layers or drop those stimuli.")
+    return x, ids
+
+
+def _scorers(task):
+    from sklearn.metrics import balanced_accuracy_score, r2_score
+
+    if task == "classification":
+        return {"balanced_accuracy": balanced_accuracy_score}
+    return {"r2": r2_score, "pearson_r": pearson_r}
+
+
+def _sklearn_scores(est, x, y, folds, task, n_jobs):
+    from sklearn.base import clone
+    from sklearn.metrics import make_scorer
+    from sklearn.model_selection import cross_validate
+
+    scoring = {m: make_scorer(f) for m, f in _scorers(task).items()}
+    res = cross_validate(clone(est), x, y, cv=folds, scoring=scoring, n_jobs=n_jobs, error_score="raise")
+    return {m: list(res[f"test_{m}"]) for m in scoring}
+
+
+def _torch_scores(x, y, folds, task, alpha, permutations, device, random_state):
+    import torch
+
+    from . import _ridge_torch as R
+
+    dev = torch.device(device)
+    dtype = torch.float64 if dev.type == "cpu" else torch.float32
+    rng = np.random.default_rng(seed_int(random_state) + 1)
+    perms = [np.arange(len(y))] + [rng.permutation(len(y)) for _ in range(permutations)]
+    ys = [y[p] for p in perms]
+    scorers = _scorers(task)
+    per_perm = {m: np.zeros((len(perms), len(folds))) for m in scorers}
+    for f, (tr, te) in enumerate(folds):
+        if task == "classification":
+            classes = np.unique(y)
+            # one solve for every permutation: stack their target columns
+            targets = []
+            for yy in ys:
+                t = yy[tr]
+                targets.append(np.where(t == classes[1], 1.0, -1.0)[:, None] if len(classes) == 2 else
+                               np.where(t[:, None] == classes[None, :], 1.0, -1.0))
+            width = targets[0].shape[1]
+            pred = R.fit_predict(x[tr], np.concatenate(targets, 1), x[te], alpha=alpha, device=dev, dtype=dtype)
+            for i, yy in enumerate(ys):
+                dec = pred[:, i * width:(i + 1) * width]
+                lab = classes[(dec[:, 0] > 0).astype(int)] if len(classes) == 2 else classes[dec.argmax(1)]
+                for m, fn in scorers.items():
+                    per_perm[m][i, f] = fn(yy[te], lab)
+        else:
+            targets = np.stack([yy[tr] for yy in ys], 1)
+            pred = R.fit_predict(x[tr], targets, x[te], alpha=alpha, device=dev, dtype=dtype)
+            for i, yy in enumerate(ys):
+                for m, fn in scorers.items():
+                    per_perm[m][i, f] = fn(yy[te], pred[:, i])
+    fold_scores = {m: list(v[0]) for m, v in per_perm.items()}
+    null = {m: list(v[1:].mean(1)) for m, v in per_perm.items()} if permutations else None
+    return fold_scores, null
