@@ -148,3 +148,53 @@ def plot_units_curve(curve, *, metric: str | None = None, ax=None):
         ax.set_title(f"{d.target.iloc[0]}", fontsize=9)
         ax.legend(frameon=False, fontsize=6)
     return ax
+
+
+def plot_stream_experiment(results, *, metrics=("what_accuracy", "where_r2", "cross_what_from_where",
+                                                "cross_where_from_what"), ax=None):
+    """One-stream against two-stream nets: mean ± SD over seeds per metric, with each seed as a dot.
+
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        The per-seed table of :func:`neurocompare.probes.stream_experiment`.
+    metrics : sequence of str
+        Metrics to show (all on a 0-1 scale by default).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    missing = {"architecture", "seed", "metric", "value"} - set(results.columns)
+    if missing:
+        raise ValueError(f"Invalid value for 'results': missing column(s) {sorted(missing)}; expected the output of "
+                         "neurocompare.probes.stream_experiment.")
+    metrics = [m for m in metrics if m in set(results.metric)]
+    if not metrics:
+        raise ValueError(f"Invalid value for 'metrics': none of them is in the results ({sorted(set(results.metric))}).")
+    archs = list(dict.fromkeys(results.architecture))
+    ax = new_axes(ax, figsize=(4.6, 2.9))
+    width = 0.8 / len(archs)
+    labels = {"what_accuracy": "identity\naccuracy", "where_r2": "location\nR²",
+              "cross_what_from_where": "what read out of\nwhere layers", "cross_where_from_what":
+              "where read out of\nwhat layers"}
+    rng = np.random.default_rng(0)
+    with paper_style():
+        for a, arch in enumerate(archs):
+            colour = PALETTE[a % len(PALETTE)]
+            for m, metric in enumerate(metrics):
+                vals = results[(results.architecture == arch) & (results.metric == metric)].value.dropna()
+                x = m + (a - (len(archs) - 1) / 2) * width
+                ax.bar(x, vals.mean(), width=width * 0.9, color=colour, alpha=0.8,
+                       label=arch if m == 0 else None)
+                if len(vals) > 1:
+                    ax.errorbar(x, vals.mean(), yerr=vals.std(ddof=1), color="black", lw=0.9, capsize=2)
+                ax.scatter(x + rng.uniform(-width / 5, width / 5, len(vals)), vals, s=6, color="black", zorder=3)
+        ax.set_xticks(range(len(metrics)))
+        ax.set_xticklabels([labels.get(m, m) for m in metrics], fontsize=7)
+        ax.set_ylim(0, 1.05)
+        ax.set_ylabel("held-out score")
+        n = results.seed.nunique()
+        ax.set_title(f"one stream vs two ({n} seeds)", fontsize=9)
+        ax.legend(frameon=False, fontsize=7)
+    return ax

@@ -344,7 +344,10 @@ def _generate_test_set(stimuli):
         return None
     seed = int(params.get("random_state", 0)) + 1
     params.update(categories=cats, random_state=seed)
-    key = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:12]
+    from ..stimuli._whatwhere import GENERATOR_VERSION
+
+    key = hashlib.sha256(json.dumps({**params, "_version": GENERATOR_VERSION}, sort_keys=True,
+                                    default=str).encode()).hexdigest()[:12]
     out = cache_dir("stimuli") / f"stream-experiment-test-{key}"
     if (out / "stimuli.csv").is_file():
         logger.info("Using cached test stimuli %s", out)

@@ -78,9 +78,10 @@ def what_where(acts, stimuli=None, *, what=None, where=None, cv=5, split: str | 
         Folds (see :func:`neurocompare.decoding.decode`).
     split : str, optional
         A generalisation test instead of random folds: the name of a factor. Numeric factors
-        (``"x"``, ``"size"``) are split in two halves: train on one, test on the other
-        (Hong et al.'s category-orthogonal invariance); categorical ones (``"identity"``)
-        hold out one level at a time.
+        with many values (``"x"``, ``"size"``) are split in two halves: train on one, test on
+        the other (Hong et al.'s category-orthogonal invariance). Factors with few levels hold
+        out one level at a time: ``"exemplar"`` trains on one exemplar of every shape and
+        tests on the other (a held-out level should contain every category).
     estimator, pca, alpha, backend, device : see :func:`neurocompare.decoding.decode`
     permutations : int
         Label permutations per layer and target for a p-value.

@@ -65,7 +65,10 @@ def make_from_spec(spec="whatwhere-default", out=None, *, overwrite: bool = Fals
 
     info = read_spec(spec)
     if out is None:
-        key = hashlib.sha256(json.dumps(info["params"], sort_keys=True).encode()).hexdigest()[:12]
+        from ._whatwhere import GENERATOR_VERSION
+
+        key = hashlib.sha256(json.dumps({**info["params"], "_version": GENERATOR_VERSION},
+                                        sort_keys=True).encode()).hexdigest()[:12]
         out = cache_dir("stimuli") / f"{info['name']}-{key}"
         if (out / "stimuli.csv").is_file():
             logger.info("Using cached stimuli %s", out)

@@ -14,6 +14,8 @@ from ._io import load, write_table
 from ._shapes import SHAPES, outline, place
 
 BACKGROUNDS = ("blank", "noise", "texture")
+#: Bumped whenever the generator's output changes, so cached sets are regenerated.
+GENERATOR_VERSION = 2
 SUPERSAMPLE = 4
 
 
@@ -24,8 +26,9 @@ def make_whatwhere(out, *, n_per_category: int = 20, image_size: int = 64, rando
                    overwrite: bool = False):
     """Generate a what/where stimulus set: shapes with controlled identity and position.
 
-    Each image shows one target shape. Its category and exemplar (``identity``)
-    are the "what" factors. Its position (``x``, ``y``), ``size`` and
+    Each image shows one target shape. Its category and exemplar (``identity``,
+    e.g. ``star_1``; ``exemplar`` is the exemplar's number, 0, 1, ..., shared across
+    categories) are the "what" factors. Its position (``x``, ``y``), ``size`` and
     ``rotation`` are the "where" factors; all are sampled independently and
     uniformly, so they are orthogonal to category by design. Luminance (and
     hue when ``colour=True``) vary too. The images are rendered with 4x4
@@ -108,6 +111,7 @@ def make_whatwhere(out, *, n_per_category: int = 20, image_size: int = 64, rando
     table = pd.DataFrame({
         "category": cat,
         "identity": [f"{c}_{i}" for c, i in zip(cat, ident)],
+        "exemplar": ident,
         "x": np.round(rng.uniform(pos_lo, pos_hi, n), 6),
         "y": np.round(rng.uniform(pos_lo, pos_hi, n), 6),
         "size": np.round(rng.uniform(size_lo, size_hi, n), 6),

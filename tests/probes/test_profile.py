@@ -46,6 +46,8 @@ def test_generalisation_across_position(trained_twostream, train_set):
     assert (res.split == "x").all() and (res.n_folds == 2).all()
     acc = res.set_index("layer").value
     assert acc["ventral.fc"] > 0.6 > acc["block1"]  # the category read-out transfers across positions
+    ex = nc.probes.what_where(acts, train_set, what=["category"], where=[], split="exemplar", progress=False)
+    assert (ex.n_folds == 2).all() and ex.set_index("layer").value["ventral.fc"] > 0.4  # chance 1/6
 
 
 def test_units_curve_increases(trained_twostream, train_set):
