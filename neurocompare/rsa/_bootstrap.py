@@ -65,7 +65,7 @@ class _FixedRanks:
     """Doubled weighted ranks of fixed vectors (R, P) for many weightings at once.
 
     Sorting happens once; each weighting then costs a gather, a cumulative sum and a
-    scatter. Twice the average rank of an entry is ``2 * before + group + 1``, an integer,
+    gather at the pairs that are kept. Twice the average rank of an entry is ``2 * before + group + 1``, an integer,
     where ``before`` is the weight of all smaller entries and ``group`` that of its ties.
     """
 
@@ -75,23 +75,14 @@ class _FixedRanks:
         self.new_group = np.ones(xs.shape, dtype=bool)
         self.new_group[:, 1:] = xs[:, 1:] != xs[:, :-1]
         self.has_ties = not self.new_group.all()
+        self.inverse = np.argsort(self.order, axis=-1)  # sorted position of every entry
 
     def doubled_at(self, w: np.ndarray, keep: np.ndarray) -> np.ndarray:
         """Doubled ranks (B, R, Q) at the pair indices ``keep`` (B, Q) only."""
         ws = w[:, self.order]
         sorted2 = _doubled_sorted(ws, np.broadcast_to(self.new_group, ws.shape) if self.has_ties else None)
-        if not hasattr(self, "inverse"):
-            self.inverse = np.argsort(self.order, axis=-1)
         idx = self.inverse[:, keep].transpose(1, 0, 2)                # (B, R, Q): sorted position of each kept pair
         return np.take_along_axis(sorted2, idx, -1)
-
-    def doubled(self, w: np.ndarray) -> np.ndarray:
-        """(B, P) integer weights -> (B, R, P) doubled ranks, in the original entry order."""
-        ws = w[:, self.order]
-        sorted2 = _doubled_sorted(ws, np.broadcast_to(self.new_group, ws.shape) if self.has_ties else None)
-        out = np.empty_like(sorted2)
-        np.put_along_axis(out, np.broadcast_to(self.order, ws.shape), sorted2, -1)
-        return out
 
 
 def _doubled_sorted(ws, new_group):
@@ -105,19 +96,6 @@ def _doubled_sorted(ws, new_group):
     big = np.iinfo(cs.dtype).max if np.issubdtype(cs.dtype, np.integer) else np.inf
     end = np.flip(np.minimum.accumulate(np.flip(np.where(last, cs, big), -1), axis=-1), -1)
     return before + end + 1
-
-
-def weighted_ranks(x: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Average ranks of each row of ``x`` (..., P), counting entry p ``w[..., p]`` times."""
-    order = np.argsort(x, axis=-1, kind="stable")
-    xs = np.take_along_axis(x, order, -1)
-    new_group = np.ones(xs.shape, dtype=bool)
-    new_group[..., 1:] = xs[..., 1:] != xs[..., :-1]
-    ws = np.take_along_axis(np.broadcast_to(w, x.shape), order, -1).astype(np.float64)
-    sorted_ranks = _doubled_sorted(ws, new_group) / 2
-    out = np.empty_like(sorted_ranks)
-    np.put_along_axis(out, order, sorted_ranks, -1)
-    return out
 
 
 class _MomentEngine:
