@@ -217,7 +217,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--child", nargs=3, metavar=("MODE", "N", "TMP"), help=argparse.SUPPRESS)
     parser.add_argument("--n", type=int, default=128)
-    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--repeats", type=int, default=9)
     args = parser.parse_args()
     if args.child:
         _child(args.child[0], int(args.child[1]), args.child[2])

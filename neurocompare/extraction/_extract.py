@@ -286,7 +286,8 @@ class _Run:
         with prepared(self.m.module, self.device), self.recorder:
             if self.kind == "pca":
                 self._fit_pca()
-            if arrays is not None and self.kind in ("none", "avgpool", "grid") and self.m.family != "detection":
+            # only worth its extra one-image forward pass when every unit is kept
+            if arrays is not None and self.kind == "none" and self.m.family != "detection":
                 self._allocate_sinks(arrays)
             remaining = self.source.n - start
             with progress_bar(remaining, f"{self.m.name}: extracting", enable=self.progress) as advance:
