@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 
 import numpy as np
+
+from .hashing import config_hash
 
 
 @contextlib.contextmanager
@@ -53,7 +53,7 @@ class StimulusSource:
             self.n = len(stimuli)
             self.coords = stimuli.coords()
             self.name = stimuli.name
-            self._hash_of = lambda: _hash({"ids": list(stimuli.ids), "files": list(stimuli.metadata["file"])})
+            self._hash_of = lambda: config_hash({"ids": list(stimuli.ids), "files": list(stimuli.metadata["file"])})
         elif isinstance(stimuli, (torch.Tensor, np.ndarray)):
             arr = torch.as_tensor(stimuli)
             if arr.dim() < 2 or len(arr) == 0:
@@ -64,7 +64,7 @@ class StimulusSource:
             self.n = len(arr)
             self.coords = {"stimulus": ("stimulus", np.arange(self.n).astype(str))}
             self.name = "array"
-            self._hash_of = lambda: _hash({"shape": list(arr.shape), "sum": float(arr.double().sum())})
+            self._hash_of = lambda: config_hash({"shape": list(arr.shape), "sum": float(arr.double().sum())})
         else:
             raise TypeError(f"Invalid value for 'stimuli': expected a StimulusSet, a torch.Tensor or a numpy array; "
                             f"got {type(stimuli).__name__}. Load a folder with neurocompare.stimuli.load(path).")
@@ -92,7 +92,3 @@ class StimulusSource:
         for inputs in loader:
             yield pos, inputs
             pos += len(inputs)
-
-
-def _hash(obj) -> str:
-    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:16]

@@ -4,7 +4,25 @@ from __future__ import annotations
 import numpy as np
 
 
-class TransferSplit:
+class _LevelSplit:
+    """One fold per level of a label vector; subclasses say which side the level is on."""
+
+    train_on_level = True
+
+    def __init__(self, labels):
+        self.labels = np.asarray(labels)
+
+    def get_n_splits(self, X=None, y=None, groups=None) -> int:
+        return len(np.unique(self.labels))
+
+    def split(self, X=None, y=None, groups=None):
+        idx = np.arange(len(self.labels))
+        for level in np.unique(self.labels):
+            inside, outside = idx[self.labels == level], idx[self.labels != level]
+            yield (inside, outside) if self.train_on_level else (outside, inside)
+
+
+class TransferSplit(_LevelSplit):
     """Train on one group, test on every other group, for each group in turn.
 
     With groups = bins of position (or size), this is the category-orthogonal
@@ -17,34 +35,21 @@ class TransferSplit:
         Group label of every sample.
     """
 
-    def __init__(self, groups):
-        self.groups = np.asarray(groups)
-
-    def get_n_splits(self, X=None, y=None, groups=None) -> int:
-        return len(np.unique(self.groups))
-
-    def split(self, X=None, y=None, groups=None):
-        idx = np.arange(len(self.groups))
-        for g in np.unique(self.groups):
-            yield idx[self.groups == g], idx[self.groups != g]
+    train_on_level = True
 
 
-class LeaveOneLevelOut:
+class LeaveOneLevelOut(_LevelSplit):
     """Test on one level of a factor, train on all others, for each level (e.g. exemplars).
 
-    With levels = ``identity``, the decoder must generalise to an exemplar it never saw.
+    With levels = ``exemplar``, the decoder must generalise to an exemplar it never saw.
+
+    Parameters
+    ----------
+    levels : array-like
+        Level of every sample.
     """
 
-    def __init__(self, levels):
-        self.levels = np.asarray(levels)
-
-    def get_n_splits(self, X=None, y=None, groups=None) -> int:
-        return len(np.unique(self.levels))
-
-    def split(self, X=None, y=None, groups=None):
-        idx = np.arange(len(self.levels))
-        for lev in np.unique(self.levels):
-            yield idx[self.levels != lev], idx[self.levels == lev]
+    train_on_level = False
 
 
 def factor_split(values, *, n_bins: int = 2):

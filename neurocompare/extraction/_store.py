@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._utils.hashing import config_hash
 from .._utils.logging import logger
 
 ZARR_FORMAT = 2  # stable, readable by every zarr implementation; fixed-width strings have no v3 spec yet
@@ -164,9 +165,7 @@ def save_tree(tree, path, *, overwrite: bool = False) -> Path:
 
 
 def settings_hash(settings: dict) -> str:
-    import hashlib
-
-    return hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return config_hash(settings)
 
 
 def _strings_as(tree, kind):

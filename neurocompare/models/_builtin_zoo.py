@@ -6,7 +6,7 @@ from pathlib import Path
 from .._utils.checks import check_positive_int
 from .._utils.random import torch_seed
 from ._streams import all_shared, onestream_stream, twostream_stream, unet_stream
-from ._weights import is_path, read_state_file, state_dict_of
+from ._weights import is_path, read_state_file
 from ._wrapper import ModelWrapper
 
 _OPTIONS = {

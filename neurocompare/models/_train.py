@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import hashlib
-import json
 
 import numpy as np
 import pandas as pd
 
 from .._utils.checks import check_positive_int
+from .._utils.hashing import config_hash
 from .._utils.logging import logger
 from .._utils.paths import cache_dir
 from .._utils.progress import progress_bar
@@ -77,8 +77,6 @@ def train(model, stimuli, *, epochs: int | None = None, lr: float | None = None,
         With ``classes`` set to the sorted categories and a ``history``
         attribute: a long DataFrame ``model, epoch, split, metric, value``.
     """
-    import torch
-
     from .._utils.device import resolve_device
     from .._utils.random import torch_seed
     from ..stimuli import StimulusSet
@@ -314,8 +312,7 @@ def _recalibrate_batchnorm(module, x, batch_size, device) -> None:
 
 
 def _cache_path(key: str, settings: dict):
-    digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
-    return cache_dir("models") / f"{key}-{digest}.pt"
+    return cache_dir("models") / f"{key}-{config_hash(settings)}.pt"
 
 
 def _train_gan(start, stimuli, *, epochs, lr, batch_size, random_state, device, cache, progress, options):

@@ -2,13 +2,11 @@
 from __future__ import annotations
 
 from functools import partial
-from pathlib import Path
-
 import pandas as pd
 
 from .._utils.checks import unknown_name_error
 from .._utils.logging import logger
-from ._streams import detection_stream, segmentation_stream, twostream_stream, unet_stream
+from ._streams import detection_stream, segmentation_stream
 from ._weights import load_state_file, torchvision_weights
 from ._wrapper import FAMILIES, ModelWrapper
 
@@ -129,9 +127,9 @@ def load(name: str, weights=None, *, random_state: int = 0, **options) -> ModelW
         return load_builtin(key, weights, random_state=random_state, **options)
     family = _torchvision_family(name)
     if family is None:
-        known = list(_tv().list_models(module=_tv())) + list(SEGMENTERS) + list(DETECTORS) + list(BUILTINS)
         M = _tv()
-        known += M.list_models(module=M.segmentation) + M.list_models(module=M.detection)
+        known = M.list_models(module=M) + M.list_models(module=M.segmentation) + M.list_models(module=M.detection)
+        known += list(BUILTINS)
         raise unknown_name_error("model", name, sorted(set(known)), hint="See neurocompare.models.list_models().")
     return _load_torchvision(name, family, weights, random_state=random_state, **options)
 

@@ -133,17 +133,14 @@ def _mds(d, random_state):
 
     from sklearn.manifold import MDS
 
+    kw = {"n_components": 2, "random_state": random_state, "n_init": 1}
+    if "init" in inspect.signature(MDS).parameters:  # scikit-learn >= 1.8 starts from classical MDS itself
+        return MDS(metric="precomputed", init="classical_mds", **kw).fit_transform(d)
     n = len(d)
     j = np.eye(n) - 1.0 / n
     vals, vecs = np.linalg.eigh(-0.5 * j @ (d ** 2) @ j)
     init = vecs[:, ::-1][:, :2] * np.sqrt(np.maximum(vals[::-1][:2], 0))
-    params = inspect.signature(MDS).parameters
-    kw = {"n_components": 2, "random_state": random_state, "n_init": 1}
-    if "init" in params:  # scikit-learn >= 1.8
-        kw.update(metric="precomputed", init="classical_mds")
-        return MDS(**kw).fit_transform(d)
-    kw.update(dissimilarity="precomputed")
-    return MDS(**kw).fit_transform(d, init=init)
+    return MDS(dissimilarity="precomputed", **kw).fit_transform(d, init=init)
 
 
 def _stars(p):

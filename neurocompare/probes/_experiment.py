@@ -321,10 +321,9 @@ def _train_test(stimuli, test_stimuli, random_state):
 
 def _generate_test_set(stimuli):
     """A fresh set from the stimuli's make_whatwhere parameters, or None when they are not recorded."""
-    import hashlib
     import inspect
-    import json
 
+    from .._utils.hashing import config_hash
     from .._utils.paths import cache_dir
     from ..stimuli import load, make_whatwhere
     from ..stimuli._io import TOML_NAME, _read_toml
@@ -346,8 +345,7 @@ def _generate_test_set(stimuli):
     params.update(categories=cats, random_state=seed)
     from ..stimuli._whatwhere import GENERATOR_VERSION
 
-    key = hashlib.sha256(json.dumps({**params, "_version": GENERATOR_VERSION}, sort_keys=True,
-                                    default=str).encode()).hexdigest()[:12]
+    key = config_hash({**params, "_version": GENERATOR_VERSION}, length=12)
     out = cache_dir("stimuli") / f"stream-experiment-test-{key}"
     if (out / "stimuli.csv").is_file():
         logger.info("Using cached test stimuli %s", out)

@@ -105,9 +105,9 @@ def what_where(acts, stimuli=None, *, what=None, where=None, cv=5, split: str | 
     with progress_bar(total, "probing", enable=progress) as advance:
         for model, layer, da in layers:
             da = _align(da, stimuli)
-            folds = factor_split(da[split].values) if split is not None else cv
             if split is not None and split not in da.coords:
                 raise ValueError(f"Invalid value for 'split': {split!r} is not a stimulus factor.")
+            folds = factor_split(da[split].values) if split is not None else cv
             for stream_of_target, targets, task in (("what", what, "classification"),
                                                     ("where", where, "regression")):
                 for t in targets:

@@ -299,8 +299,6 @@ def resampled_vectors(vecs: np.ndarray, counts: np.ndarray) -> np.ndarray:
 
 def _bootstrap_loop(model_vecs, data_vecs, method, stim, subj, ok, do_ceiling, evals, lower, upper):
     """Fallback for the Kendall and whitened methods: resample explicitly, one sample at a time."""
-    from ._ceiling import noise_ceiling
-
     for i in np.flatnonzero(ok):
         mv = resampled_vectors(model_vecs, stim[i])
         dv = resampled_vectors(data_vecs, stim[i])
@@ -308,20 +306,22 @@ def _bootstrap_loop(model_vecs, data_vecs, method, stim, subj, ok, do_ceiling, e
         evals[i] = compare_vectors(mv, dv, method).mean(1)
         if do_ceiling:
             uniq = np.repeat(np.arange(len(subj[i])), subj[i])
-            lower[i], upper[i] = _ceiling_with_groups(dv, uniq, method) if len(set(uniq)) > 1 else \
-                noise_ceiling(dv, method) if len(dv) > 1 else (np.nan, np.nan)
+            lower[i], upper[i] = _ceiling_with_groups(dv, uniq, method)
     return {"evaluations": evals, "lower": lower, "upper": upper, "stimulus_counts": stim, "subject_counts": subj}
 
 
 def _ceiling_with_groups(v, groups, method):
-    """Leave-one-subject-out ceiling where a resampled subject may appear several times."""
+    """Leave-one-subject-out ceiling where a resampled subject may appear several times.
+
+    With a single distinct subject the lower bound equals the upper one, as in rsatoolbox.
+    """
     pooled_all = pool(v, method)[None]
     lo, up = [], []
+    single = len(np.unique(groups)) == 1
     for g in np.unique(groups):
         test = v[groups == g]
-        train = v[groups != g]
-        lo.append(compare_vectors(pool(train, method)[None], test, method).mean())
         up.append(compare_vectors(pooled_all, test, method).mean())
+        lo.append(up[-1] if single else compare_vectors(pool(v[groups != g], method)[None], test, method).mean())
     return float(np.mean(lo)), float(np.mean(up))
 
 

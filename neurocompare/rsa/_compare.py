@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._utils.checks import check_option
-from ._format import align, as_rdm, leading_labels, n_from_length, triu_indices, vectors
+from ._format import align, as_rdm, n_from_length, triu_indices, vectors
 
 COMPARE_METHODS = ("cosine", "corr", "spearman", "rho-a", "tau-a", "tau-b", "corr_cov", "cosine_cov")
 

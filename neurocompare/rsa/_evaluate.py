@@ -6,7 +6,8 @@ import numpy as np
 
 from .._utils.checks import check_option, check_positive_int
 from .._utils.random import check_random_state
-from ._bootstrap import SCHEMES, bootstrap, permutation_null
+from ._bootstrap import SCHEMES, permutation_null
+from ._bootstrap import bootstrap as run_bootstrap
 from ._ceiling import noise_ceiling
 from ._compare import COMPARE_METHODS, compare_vectors
 from ._format import align, as_rdm, leading_labels, n_from_length, triu_indices, vectors
@@ -83,7 +84,7 @@ def evaluate(rdms, reference, *, method: str = "corr", bootstrap: str | None = "
     value = compare_vectors(x, v, method).mean(1)
     lo_ci = hi_ci = se = np.full(len(x), np.nan)
     if bootstrap is not None:
-        res = globals()["bootstrap"](x, v, method, scheme=bootstrap, n_boot=n_bootstrap, rng=rng, ceiling=False)
+        res = run_bootstrap(x, v, method, scheme=bootstrap, n_boot=n_bootstrap, rng=rng, ceiling=False)
         ev = res["evaluations"]
         alpha = (1 - ci) / 2
         lo_ci = np.nanquantile(ev, alpha, axis=0)
@@ -132,8 +133,7 @@ def pairwise_tests(rdms, reference, *, method: str = "corr", bootstrap: str = "s
     if bootstrap in ("subjects", "both") and len(v) < 2:
         raise ValueError(f"Invalid value for 'bootstrap': {bootstrap!r} needs several reference RDMs.")
     value = compare_vectors(x, v, method).mean(1)
-    ev = globals()["bootstrap"](x, v, method, scheme=bootstrap, n_boot=n_bootstrap, rng=rng,
-                                ceiling=False)["evaluations"]
+    ev = run_bootstrap(x, v, method, scheme=bootstrap, n_boot=n_bootstrap, rng=rng, ceiling=False)["evaluations"]
     ev = ev[~np.isnan(ev).any(1)]
     rows = []
     for i in range(len(x)):

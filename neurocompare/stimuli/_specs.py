@@ -1,11 +1,10 @@
 """Named stimulus-set specs (TOML files in the repository's ``stimuli/`` folder)."""
 from __future__ import annotations
 
-import hashlib
-import json
 from importlib import resources
 from pathlib import Path
 
+from .._utils.hashing import config_hash
 from .._utils.logging import logger
 from .._utils.paths import cache_dir
 
@@ -67,8 +66,7 @@ def make_from_spec(spec="whatwhere-default", out=None, *, overwrite: bool = Fals
     if out is None:
         from ._whatwhere import GENERATOR_VERSION
 
-        key = hashlib.sha256(json.dumps({**info["params"], "_version": GENERATOR_VERSION},
-                                        sort_keys=True).encode()).hexdigest()[:12]
+        key = config_hash({**info["params"], "_version": GENERATOR_VERSION}, length=12)
         out = cache_dir("stimuli") / f"{info['name']}-{key}"
         if (out / "stimuli.csv").is_file():
             logger.info("Using cached stimuli %s", out)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import numbers
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
