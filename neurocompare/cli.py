@@ -282,6 +282,10 @@ def probe(activations: Path = typer.Argument(..., help="A saved extraction (.zar
     typer.echo(f"Wrote {out / 'tables'} and {out / 'figures'}")
 
 
+# Commands of the analysis modules live in their own files; importing them registers them on ``app``.
+from . import _cli_behavior, _cli_cam, _cli_cyclegan, _cli_generation, _cli_transfer  # noqa: E402,F401
+
+
 def main() -> None:  # pragma: no cover - entry point
     app()
 
