@@ -1,4 +1,107 @@
 """`neurocompare cam` (registered on the main ``app`` by importing this module)."""
 from __future__ import annotations
 
-from .cli import _USER_ERRORS, _fail, app  # noqa: F401
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from .cli import _USER_ERRORS, _fail, _parse_options, app  # noqa: F401
+
+
+def _methods(values: list[str]) -> list[str]:
+    from .cam._compute import check_method
+
+    names = [s.strip() for v in values for s in v.split(",") if s.strip()]
+    out = []
+    for n in names or ["gradcam"]:
+        key = check_method(n)
+        if key not in out:
+            out.append(key)
+    return out
+
+
+def _target(value: str):
+    if value in ("true", "predicted"):
+        return value
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"Invalid value for '--target': expected 'true', 'predicted' or a class index; "
+                         f"got {value!r}.") from None
+
+
+@app.command()
+def cam(model: str = typer.Argument(..., help="Model name (see `neurocompare models list`)."),
+        stimuli_path: Path = typer.Argument(..., metavar="STIMULI", help="A stimulus folder."),
+        out: Path = typer.Option(..., help="Results folder (maps/*.nc, localization.csv, figures/)."),
+        method: list[str] = typer.Option(["gradcam"], help="CAM method(s): repeat the option or give a comma list "
+                                                           "(cam, gradcam, gradcam++, hirescam, xgradcam, layercam, "
+                                                           "scorecam, ablationcam, eigencam)."),
+        layer: Optional[str] = typer.Option(None, help="Layer name(s), comma-separated (default: the last spatial "
+                                                       "layer)."),
+        target: str = typer.Option("predicted", help="true, predicted, or a class index."),
+        weights: Optional[str] = typer.Option(None, help="None (random), DEFAULT, whatwhere, or a .pth file."),
+        raw: bool = typer.Option(False, help="Keep raw map strength (normalize=False)."),
+        batch_size: int = typer.Option(32, help="Stimuli per batch."),
+        device: str = typer.Option("auto", help="auto, cpu, cuda, mps."),
+        seed: int = typer.Option(0, help="random_state (initialisation, bootstrap)."),
+        option: list[str] = typer.Option([], help="Model option KEY=VALUE (repeatable), e.g. min_size=224."),
+        overwrite: bool = typer.Option(False, help="Replace OUT if it exists.")):
+    """Class-activation maps of a model on a stimulus folder, with localisation scores and figures."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from . import models, stimuli
+    from ._utils.paths import atomic_dir
+    from .cam import compute, localization, summarize_scores
+    from .plotting import plot_cam_overlay, plot_cam_scores, save_figure
+
+    try:
+        methods = _methods(method)
+        tgt = _target(target)
+        if out.exists() and not overwrite:
+            raise FileExistsError(f"{str(out)!r} exists; pass --overwrite to replace it or choose another --out.")
+        st = stimuli.load(stimuli_path)
+        w = None if weights in (None, "None", "none") else weights
+        m = models.load(model, weights=w, random_state=seed, **_parse_options(option))
+        layers = [s.strip() for s in layer.split(",") if s.strip()] if layer else [None]
+        all_maps, frames = [], []
+        for meth in methods:
+            for lay in layers:
+                maps = compute(m, st, method=meth, layer=lay, target=tgt, normalize=not raw, batch_size=batch_size,
+                               device=device, progress=sys.stderr.isatty())
+                all_maps.append(maps)
+                if st.has_masks:
+                    frames.append(localization(maps, st))
+        with atomic_dir(out, overwrite=overwrite) as tmp:
+            (tmp / "maps").mkdir()
+            (tmp / "figures").mkdir()
+            for maps in all_maps:
+                stem = f"{maps.attrs['method']}_{maps.attrs['layer']}".replace("+", "p")
+                maps.to_netcdf(tmp / "maps" / f"{stem}.nc", engine="h5netcdf")
+                fig = plot_cam_overlay(maps, st, outline="mask" if st.has_masks else None)
+                save_figure(fig, tmp / "figures" / f"overlay_{stem}")
+                plt.close(fig)
+            lines = [f"Wrote {len(all_maps)} map set(s) to {out / 'maps'}"]
+            if frames:
+                import pandas as pd
+
+                scores = pd.concat(frames, ignore_index=True)
+                scores.to_csv(tmp / "localization.csv", index=False)
+                summary = summarize_scores(scores, random_state=seed)
+                summary.to_csv(tmp / "localization_summary.csv", index=False)
+                for metric in summary["metric"].unique():
+                    ax = plot_cam_scores(summary, metric=metric)
+                    save_figure(ax.figure, tmp / "figures" / f"scores_{metric}")
+                    plt.close(ax.figure)
+                lines.append(summary.round(3).to_string(index=False))
+            else:
+                lines.append("No masks in the stimulus folder: localisation skipped.")
+    except _USER_ERRORS as err:
+        _fail(err)
+    typer.echo("\n".join(lines))
+    typer.echo(f"Wrote {out}")

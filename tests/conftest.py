@@ -84,3 +84,22 @@ def resnet18():
     from neurocompare.models import load
 
     return load("resnet18", random_state=0)
+
+
+@pytest.fixture(scope="session")
+def trained_smallcnn(train_set):
+    """A SmallCNN trained briefly on ``train_set`` (32 px; about 15 s on 2 cores)."""
+    from neurocompare.models import train
+
+    return train("smallcnn", train_set, epochs=15, options={"image_size": 32}, progress=False, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def one_thread():
+    """One torch thread for modules of tiny nets: threads gain nothing there and stall on a busy CPU (restored)."""
+    import torch
+
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(old)

@@ -1,0 +1,156 @@
+"""Figures of class-activation maps: overlays on the stimuli and score bars by method and layer."""
+from __future__ import annotations
+
+import numpy as np
+
+from ._style import PALETTE, new_axes, paper_style
+
+#: One fixed colour per CAM method (Okabe-Ito, plus grey for the ninth), so figures agree with each other.
+METHOD_COLOURS = dict(zip(("gradcam", "gradcam++", "hirescam", "xgradcam", "layercam", "scorecam", "ablationcam",
+                           "eigencam", "cam"), [*PALETTE[:6], "#F0E442", "#000000", "#999999"]))
+
+
+def plot_cam_overlay(maps, stimuli, *, fixations=None, outline: str | None = "mask", n: int = 6, cmap: str = "inferno",
+                     alpha: float = 0.55, axes=None):
+    """A grid of stimuli (top row) and their maps over them (bottom row).
+
+    Parameters
+    ----------
+    maps : DataArray
+        From :func:`neurocompare.cam.compute`.
+    stimuli : StimulusSet
+        The stimuli the maps were computed on.
+    fixations : pandas.DataFrame, optional
+        Human fixations with columns ``stimulus, subject, x, y, width, height``
+        (0-based pixel column ``x`` and row ``y`` in an image of ``width`` x
+        ``height``), drawn as white dots moved onto the map grid.
+    outline : {"mask", "box", None}
+        Draw the object's mask outline (cyan contour) or its ``bbox_*`` box.
+    n : int
+        Number of stimuli shown, spread evenly over the set (first, ..., last).
+    cmap : str
+        Colour map of the heat map (perceptually uniform by default).
+    alpha : float
+        Opacity of the heat map.
+    axes : array of Axes, optional
+        A (2, n) array of Axes to draw in.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    from .._utils.checks import check_option, check_positive_int
+    from ..cam._geometry import image_to_map_grid, point_map
+    from ..cam._localization import _as_list, regions
+
+    (da,) = _as_list(maps)
+    n = min(check_positive_int("n", n), da.sizes["stimulus"])
+    if outline is not None:
+        check_option("outline", outline, ("mask", "box"))
+    if fixations is not None:
+        need = {"stimulus", "x", "y", "width", "height"}
+        if not need <= set(fixations.columns):
+            raise ValueError(f"Invalid value for 'fixations': expected columns {sorted(need)}; got "
+                             f"{list(fixations.columns)}.")
+    da = da.isel(stimulus=np.unique(np.linspace(0, da.sizes["stimulus"] - 1, n).round().astype(int)))
+    n = da.sizes["stimulus"]
+    shape = (da.sizes["y"], da.sizes["x"])
+    geometry = da.attrs.get("geometry") or None
+    reg = regions(da, stimuli, region=outline) if outline is not None else None
+    with paper_style():
+        if axes is None:
+            fig, axes = plt.subplots(2, n, figsize=(1.25 * n + 0.6, 2.7), squeeze=False)
+        else:
+            axes = np.asarray(axes).reshape(2, -1)
+            if axes.shape[1] < n:
+                raise ValueError(f"Invalid value for 'axes': expected a (2, {n}) array; got {axes.shape}.")
+            fig = axes[0, 0].figure
+        vmax = 1.0 if da.attrs.get("normalize", 1) else float(np.nanmax(da.values)) or 1.0
+        im = None
+        for i, sid in enumerate(map(str, da["stimulus"].values)):
+            img = image_to_map_grid(stimuli.load_image(sid), geometry, shape)
+            axes[0, i].imshow(img, interpolation="nearest")
+            axes[1, i].imshow(img, interpolation="nearest")
+            im = axes[1, i].imshow(da.values[i], cmap=cmap, alpha=alpha, vmin=0, vmax=vmax, interpolation="bilinear")
+            if reg is not None:
+                axes[1, i].contour(reg[i].astype(float), levels=[0.5], colors=["#56B4E9"], linewidths=0.8)
+            if fixations is not None:
+                f = fixations[fixations["stimulus"].astype(str) == sid]
+                if len(f):
+                    sx, sy, tx, ty = point_map(geometry, (int(f["width"].iloc[0]), int(f["height"].iloc[0])), shape)
+                    axes[1, i].scatter(sx * (f["x"] + 0.5) + tx - 0.5, sy * (f["y"] + 0.5) + ty - 0.5, s=4,
+                                       c="white", edgecolors="black", linewidths=0.3)
+            title = str(da["category"].values[i]) if "category" in da.coords else sid
+            axes[0, i].set_title(title, fontsize=8)
+            for ax in axes[:, i]:
+                ax.set_axis_off()
+                ax.set_xticks([])
+                ax.set_yticks([])
+                ax.set_xlim(-0.5, shape[1] - 0.5)
+                ax.set_ylim(shape[0] - 0.5, -0.5)
+        axes[1, 0].text(-0.08, 0.5, f"{da.attrs.get('method', '')}\n{da.attrs.get('layer', '')}", fontsize=7,
+                        rotation=90, ha="right", va="center", transform=axes[1, 0].transAxes)
+        if im is not None:
+            cb = fig.colorbar(im, ax=list(axes[1, :n]), fraction=0.03, pad=0.02)
+            cb.set_label("map (normalised)" if da.attrs.get("normalize", 1) else "map", fontsize=7)
+    return fig
+
+
+def plot_cam_scores(df, *, metric: str, ax=None, chance: bool = True):
+    """Bars of a CAM score by layer, one colour per method, with CIs and the chance level.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Tidy scores with columns ``method, layer, metric, value`` and optionally
+        ``ci_low, ci_high`` and ``chance`` (e.g. from
+        :func:`neurocompare.cam.summarize_scores`). Per-stimulus frames are
+        averaged (no error bars then).
+    metric : str
+        Which ``metric`` to plot.
+    ax : Axes, optional
+    chance : bool
+        Draw the mean chance level as a dashed line where the frame has one.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    need = {"method", "layer", "metric", "value"}
+    if not need <= set(df.columns):
+        raise ValueError(f"Invalid value for 'df': expected columns {sorted(need)}; got {list(df.columns)}.")
+    sub = df[df["metric"] == metric]
+    if sub.empty:
+        from .._utils.checks import check_option
+
+        check_option("metric", metric, sorted(df["metric"].unique()))
+    agg = {"value": "mean"}
+    for c in ("ci_low", "ci_high", "chance"):
+        if c in sub.columns:
+            agg[c] = "mean"
+    sub = sub.groupby(["method", "layer"], sort=False).agg(agg).reset_index()
+    methods = list(dict.fromkeys(sub["method"]))
+    layers = list(dict.fromkeys(sub["layer"]))
+    ax = new_axes(ax, figsize=(max(3.0, 0.5 * len(methods) * len(layers) + 1.2), 2.6))
+    width = 0.8 / max(1, len(methods))
+    with paper_style():
+        for j, m in enumerate(methods):
+            d = sub[sub["method"] == m].set_index("layer").reindex(layers)
+            xs = np.arange(len(layers)) + (j - (len(methods) - 1) / 2) * width
+            yerr = None
+            if "ci_low" in d.columns and d["ci_low"].notna().any():
+                yerr = np.vstack([d["value"] - d["ci_low"], d["ci_high"] - d["value"]])
+            colour = METHOD_COLOURS.get(m, PALETTE[j % len(PALETTE)])
+            ax.bar(xs, d["value"], width=width * 0.95, color=colour, label=m, yerr=yerr,
+                   error_kw={"elinewidth": 0.8, "capsize": 1.5})
+        if chance and "chance" in sub.columns and sub["chance"].notna().any():
+            ax.axhline(float(sub["chance"].mean()), color="black", ls="--", lw=0.8, label="chance")
+        ax.set_xticks(np.arange(len(layers)))
+        ax.set_xticklabels(layers, rotation=30 if max(len(str(s)) for s in layers) > 8 else 0, ha="right"
+                           if max(len(str(s)) for s in layers) > 8 else "center")
+        ax.set_xlabel("layer")
+        ax.set_ylabel(metric.replace("_", " "))
+        ax.legend(frameon=False, fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return ax
