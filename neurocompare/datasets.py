@@ -16,9 +16,9 @@ Either way the sha256 of the file is checked. When the download fails, a
 :class:`DatasetDownloadError` says which address failed and where to put the
 file by hand.
 
-Available datasets: ``kriegeskorte92`` (:func:`fetch_kriegeskorte92`), and the
-registered files of ``salicon_examples`` and ``mit1003_i210`` (through
-:func:`fetch_files`).
+Available datasets: ``kriegeskorte92`` (:func:`fetch_kriegeskorte92`), ``geirhos2019``
+(:func:`fetch_geirhos2019`), ``salicon_examples`` (:func:`fetch_salicon_examples`) and
+``mit1003_i210`` (:func:`fetch_mit1003_i210`).
 """
 from __future__ import annotations
 
@@ -32,12 +32,14 @@ from ._utils.logging import logger
 from ._utils.paths import atomic_dir, cache_dir
 
 if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
     import xarray as xr
 
     from .stimuli import StimulusSet
 
-__all__ = ["fetch_kriegeskorte92", "Kriegeskorte92", "fetch_files", "DatasetDownloadError", "RemoteFile",
-           "REGISTRY", "ENV_VAR"]
+__all__ = ["fetch_kriegeskorte92", "Kriegeskorte92", "fetch_geirhos2019", "Geirhos2019", "fetch_files",
+           "DatasetDownloadError", "RemoteFile", "REGISTRY", "ENV_VAR"]
+__all__ += ["fetch_salicon_examples", "SaliconExamples", "fetch_mit1003_i210", "Mit1003I210"]
 
 ENV_VAR = "NEUROCOMPARE_DATA_DIR"
 
@@ -261,6 +263,191 @@ def _download(entry: RemoteFile) -> Path:
             f"{entry.sha256} ({err}). The download may have been corrupted; try again, or put a verified copy at "
             f"{str(target)!r}.") from None
     return Path(got)
+
+
+# ----------------------------------------------------------------------------------------------
+# Human fixations: SALICON examples, MIT1003 image i210
+# ----------------------------------------------------------------------------------------------
+_SALICON = "salicon_examples"
+_SALICON_JSON = "annotations/fixations_train2014examples.json"
+_SALICON_CITATION = (
+    "Jiang M, Huang S, Duan J, Zhao Q (2015). SALICON: Saliency in Context. Proceedings of the IEEE Conference on "
+    "Computer Vision and Pattern Recognition (CVPR), 1072-1080. doi:10.1109/CVPR.2015.7298710.\n"
+    "Images: Lin T-Y et al. (2014). Microsoft COCO: Common Objects in Context. ECCV 2014, 740-755."
+)
+_SALICON_DESCRIPTION = (
+    "The 10 example images (640x480, MS COCO train2014) shipped with the SALICON API, with the SALICON "
+    "fixations of 55 to 67 observers per image (610 observer x image records). SALICON fixations are mouse-tracking "
+    "samples: observers moved a high-resolution 'fovea' over a blurred image (Jiang et al. 2015). Positions are read "
+    "into 0-based pixels (x = column, y = row); the SALICON API blurs them with a Gaussian of sigma = 19 px.\n\n"
+    "Please cite:\n" + _SALICON_CITATION + "\n\n"
+    "Source: NUS-VIP/salicon-api @ b4a7af9112006b85b55a6567d8da9be1165da890 (README.md, annotations/, images/). "
+    "The images keep their Flickr licences (listed in the JSON's 'licenses'); see http://salicon.net for the "
+    "terms of use of the annotations."
+)
+
+
+@dataclass(frozen=True, repr=False)
+class SaliconExamples:
+    """The SALICON example images and fixations, as returned by :func:`fetch_salicon_examples`.
+
+    Attributes
+    ----------
+    fixations : pandas.DataFrame
+        The fixation table (``stimulus, subject, x, y, width, height, file``), as read by
+        :func:`neurocompare.cam.load_salicon_fixations`; ``attrs["sigma"]`` = 19.
+    images : dict of str to pathlib.Path
+        Stimulus id (``"COCO_train2014_000000123067"``) -> local JPEG file, in sorted order.
+    sigma : float
+        The density sigma in pixels of the SALICON API (19).
+    description : str
+        What the data are, the papers to cite and the licence.
+    files : dict of str to pathlib.Path
+        Every source file (relative path -> local file).
+    """
+
+    fixations: pd.DataFrame
+    images: dict
+    sigma: float = 19.0
+    description: str = _SALICON_DESCRIPTION
+    files: dict = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return (f"<SaliconExamples: {len(self.images)} images, {len(self.fixations)} fixation samples of "
+                f"{self.fixations['subject'].nunique()} observers>")
+
+
+def fetch_salicon_examples(*, data_dir=None) -> SaliconExamples:
+    """The 10 SALICON example images (MS COCO) with their human fixations (Jiang et al. 2015).
+
+    Parameters
+    ----------
+    data_dir : path-like, optional
+        A folder holding a ``salicon_examples/`` subfolder with ``README.md``,
+        ``annotations/fixations_train2014examples.json`` and
+        ``images/train2014examples/*.jpg``; nothing is downloaded. Default:
+        ``$NEUROCOMPARE_DATA_DIR`` if set, otherwise the files (about 1.5 MB) are
+        downloaded once into the neurocompare cache.
+
+    Returns
+    -------
+    SaliconExamples
+        The fixation table, the image files and a description with the papers to cite.
+
+    Examples
+    --------
+    >>> import neurocompare as nc
+    >>> sal = nc.datasets.fetch_salicon_examples()  # doctest: +SKIP
+    >>> nc.cam.fixation_density(sal.fixations, "COCO_train2014_000000123067")  # doctest: +SKIP
+    """
+    from .cam import load_salicon_fixations
+
+    files = fetch_files(_SALICON, data_dir=data_dir)
+    fixations = load_salicon_fixations(files[_SALICON_JSON])
+    images = {Path(p).stem: f for p, f in sorted(files.items()) if p.startswith("images/")}
+    missing = sorted(set(fixations["stimulus"]) - set(images))
+    if missing:  # pragma: no cover - guards a registry edit
+        raise ValueError(f"The SALICON annotations refer to images that are not registered: {missing}.")
+    return SaliconExamples(fixations=fixations, images=images, sigma=float(fixations.attrs["sigma"]),
+                           description=_SALICON_DESCRIPTION, files=files)
+
+
+_MIT = "mit1003_i210"
+_MIT_CITATION = (
+    "Judd T, Ehinger K, Durand F, Torralba A (2009). Learning to predict where humans look. IEEE 12th International "
+    "Conference on Computer Vision (ICCV), 2106-2113. doi:10.1109/ICCV.2009.5459462.\n"
+    "Itti-Koch model: Itti L, Koch C, Niebur E (1998). A model of saliency-based visual attention for rapid scene "
+    "analysis. IEEE TPAMI 20(11):1254-1259.\n"
+    "Benchmark code: Bylinskii Z, Judd T, Oliva A, Torralba A, Durand F (2019). What do different evaluation metrics "
+    "tell us about saliency models? IEEE TPAMI 41(3):740-757."
+)
+_MIT_DESCRIPTION = (
+    "Image i210 of MIT1003 (Judd et al. 2009; 1024x675, free viewing for 3 s by 15 observers), the demo image of "
+    "the MIT saliency benchmark code: the stimulus, the binary map of the pooled fixation locations "
+    "(FIXATIONLOCS, 259 fixated pixels), the continuous fixation map (FIXATIONMAPS, the binary map blurred by a "
+    "Gaussian of about 24 px), the fixation histogram and the saliency maps of two models, Judd et al. (2009) and "
+    "Itti & Koch (1998).\n\n"
+    "Please cite:\n" + _MIT_CITATION + "\n\n"
+    "Source: cvzoya/saliency @ 5951cdc7c2ba73e5951d4c36bea58e8c7d41e55d, code_forVisualization/demo_ims/ (the MIT "
+    "saliency benchmark code; see http://saliency.mit.edu for the terms of use)."
+)
+
+
+@dataclass(frozen=True, repr=False)
+class Mit1003I210:
+    """MIT1003 image i210 with fixations and two models' maps, as returned by :func:`fetch_mit1003_i210`.
+
+    Attributes
+    ----------
+    fixations : pandas.DataFrame
+        The fixation table of the binary ``FIXATIONLOCS`` map (one row per fixated pixel,
+        ``subject = "all"``), as read by :func:`neurocompare.cam.load_mit1003_fixations`.
+    density : xarray.DataArray
+        Dims ``("stimulus", "y", "x")``, shape (1, 675, 1024): the ``FIXATIONMAPS`` map in [0, 1].
+    models : xarray.DataArray
+        Dims ``("model", "y", "x")``, shape (2, 675, 1024): the saliency maps of ``"Judd"``
+        and ``"IttiKoch"`` in [0, 1] (8-bit JPEGs / 255).
+    image : pathlib.Path
+        The stimulus (``ALLSTIMULI/i210.jpg``).
+    sigma : float
+        The Gaussian sigma in pixels that reproduces ``FIXATIONMAPS`` from ``FIXATIONLOCS`` (24).
+    description : str
+        What the data are, the papers to cite and the licence.
+    files : dict of str to pathlib.Path
+        Every source file (relative path -> local file).
+    """
+
+    fixations: pd.DataFrame
+    density: xr.DataArray
+    models: xr.DataArray
+    image: Path
+    sigma: float = 24.0
+    description: str = _MIT_DESCRIPTION
+    files: dict = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return (f"<Mit1003I210: image i210 {self.density.sizes['x']}x{self.density.sizes['y']}, "
+                f"{len(self.fixations)} fixated pixels; models {list(map(str, self.models['model'].values))}>")
+
+
+def fetch_mit1003_i210(*, data_dir=None) -> Mit1003I210:
+    """MIT1003 image i210 with its fixations and the Judd and Itti-Koch saliency maps.
+
+    Parameters
+    ----------
+    data_dir : path-like, optional
+        A folder holding a ``mit1003_i210/`` subfolder with ``ALLSTIMULI/i210.jpg``,
+        ``FIXATIONLOCS/i210.mat``, ``FIXATIONMAPS/i210.jpg``, ``FIXATIONHISTOGRAM/i210.jpg``
+        and ``MODELS/{Judd,ittikoch}_i210.jpg``; nothing is downloaded. Default:
+        ``$NEUROCOMPARE_DATA_DIR`` if set, otherwise the files (about 0.4 MB) are
+        downloaded once into the neurocompare cache.
+
+    Returns
+    -------
+    Mit1003I210
+        Fixations, fixation density, the two models' maps, the image and a description.
+
+    Examples
+    --------
+    >>> import neurocompare as nc
+    >>> mit = nc.datasets.fetch_mit1003_i210()  # doctest: +SKIP
+    >>> nc.cam.compare_to_fixations(mit.models.sel(model="Judd"), mit.fixations)  # doctest: +SKIP
+    """
+    import numpy as np
+    import xarray as xr
+
+    from .cam import load_mit1003_density, load_mit1003_fixations, read_saliency_map
+
+    files = fetch_files(_MIT, data_dir=data_dir)
+    root = files["FIXATIONLOCS/i210.mat"].parent.parent
+    fixations = load_mit1003_fixations(root, "i210")
+    density = load_mit1003_density(root, "i210")
+    names = {"Judd": "MODELS/Judd_i210.jpg", "IttiKoch": "MODELS/ittikoch_i210.jpg"}
+    models = xr.DataArray(np.stack([read_saliency_map(files[p]) for p in names.values()]), dims=("model", "y", "x"),
+                          coords={"model": list(names), "stimulus": "i210"}, name="saliency",
+                          attrs={"dataset": _MIT, "source": "MIT saliency benchmark demo (MODELS/)"})
+    return Mit1003I210(fixations=fixations, density=density, models=models, image=files["ALLSTIMULI/i210.jpg"],
+                       sigma=float(fixations.attrs["sigma"]), description=_MIT_DESCRIPTION, files=files)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -515,3 +702,171 @@ def _k92_stimuli(objs, category_vectors, category_labels, ids, source_sha: str) 
                     extra={"source": {"dataset": _K92, "file": _K92_SUPP, "sha256": source_sha,
                                       "format": _K92_STIMULI_FORMAT}})
     return load(folder, name=_K92)
+
+
+# ----------------------------------------------------------------------------------------------
+# Geirhos et al. 2019: edge, silhouette and cue-conflict experiments (humans and CNNs, trial by trial)
+# ----------------------------------------------------------------------------------------------
+_G19 = "geirhos2019"
+_G19_REPO, _G19_COMMIT = "rgeirhos/texture-vs-shape", "ccd0c01d42c0a8a834e90ec141e7f24fa915dc23"
+#: experiment -> (raw-data folder stem, stimulus folder or None)
+_G19_EXPERIMENTS = {"edge": ("edge-experiment", "stimuli/edges"),
+                    "silhouette": ("silhouette-filled-experiment", "stimuli/filled-silhouettes"),
+                    "cue-conflict": ("style-transfer-512-nomask-experiment", None)}
+
+_G19_CITATION = (
+    "Geirhos R, Rubisch P, Michaelis C, Bethge M, Wichmann FA, Brendel W (2019). ImageNet-trained CNNs are biased "
+    "towards texture; increasing shape bias improves accuracy and robustness. International Conference on "
+    "Learning Representations (ICLR). arXiv:1811.12231.")
+
+
+def _read_manifest(name: str) -> dict[str, str]:
+    """``{relative path: sha256}`` from a packaged ``sha256sum``-style manifest (``neurocompare/_data``)."""
+    text = (Path(__file__).parent / "_data" / name).read_text(encoding="utf-8")
+    out = {}
+    for line in text.splitlines():
+        if line.strip():
+            sha, path = line.split(None, 1)
+            out[path.strip()] = sha
+    return out
+
+
+REGISTRY[_G19] = _github(_G19, _G19_REPO, _G19_COMMIT, _read_manifest("geirhos2019.sha256"))
+
+
+@dataclass(frozen=True, repr=False)
+class Geirhos2019:
+    """The data of Geirhos et al. (2019), as returned by :func:`fetch_geirhos2019`.
+
+    Every trial table is in the standard format of
+    :func:`neurocompare.behavior.load_trials` (``subject, stimulus, response,
+    category, correct, rt, condition, session, trial``), with ``condition`` the
+    experiment (``"edge"``, ``"silhouette"``, ``"cue-conflict"``; the CSVs'
+    own condition is always 0), ``stimulus`` the image name (``"cat1"``,
+    ``"cat3-bird2"``), a NaN ``response`` where a person gave no answer
+    (``na`` in the CSVs; counted as an error), a ``source`` column (the
+    raw-data folder) and ``imagename``.
+
+    Attributes
+    ----------
+    stimuli : dict of str to StimulusSet
+        ``"edge"`` and ``"silhouette"``: 160 images each (16 categories x 10),
+        stimulus ids as in the trial tables, read in place (nothing copied).
+    humans : pandas.DataFrame
+        The 10 subjects' trials on the edge and silhouette experiments.
+    models : pandas.DataFrame
+        The CNNs' trials on the same images: ``alexnet``, ``googlenet``,
+        ``vgg`` (VGG-16; the paper's figures), and from the ``*-trained-CNNs``
+        folders ``resnet50`` (ImageNet) and ``resnet50-train-60-epochs``
+        (trained on Stylized-ImageNet).
+    cue_conflict : pandas.DataFrame
+        The shape-texture cue-conflict experiment (1280 trials per observer),
+        humans and CNNs together, with ``texture`` (the texture category) and
+        ``observer`` (``"human"`` or ``"model"``). The one CNN name found in
+        both CNN folders (``alexnet``) is ``"alexnet (trained-CNNs)"`` for the
+        second. The 1280 images themselves are not included.
+    files : dict
+        ``{relative path: local file}`` of every file used.
+    description : str
+    """
+
+    stimuli: dict
+    humans: object
+    models: object
+    cue_conflict: object
+    files: dict = field(default_factory=dict)
+    description: str = ""
+
+    def __repr__(self) -> str:
+        def n(t):
+            return 0 if t is None else t["subject"].nunique()
+
+        return (f"<Geirhos2019: stimuli {sorted(self.stimuli)}; humans {n(self.humans)} subjects, models "
+                f"{n(self.models)}; cue-conflict {n(self.cue_conflict)} observers>")
+
+
+def fetch_geirhos2019(*, data_dir=None, experiments=None) -> Geirhos2019:
+    """Geirhos et al. (2019): edge and silhouette images with human and CNN trials, and the cue-conflict trials.
+
+    Files come from ``rgeirhos/texture-vs-shape`` at commit
+    ``ccd0c01d42c0a8a834e90ec141e7f24fa915dc23`` (stimuli under ``stimuli/``,
+    trials under ``raw-data/``), checked against their sha256; see
+    :func:`fetch_files` for where they are looked for (``data_dir``,
+    ``NEUROCOMPARE_DATA_DIR``, or a one-time download into the cache).
+
+    Parameters
+    ----------
+    data_dir : path-like, optional
+        A folder holding ``geirhos2019/`` (nothing is downloaded).
+    experiments : sequence of str, optional
+        Some of ``"edge"``, ``"silhouette"``, ``"cue-conflict"`` (default: all).
+        Tables of experiments not fetched are empty.
+
+    Returns
+    -------
+    Geirhos2019
+    """
+    import pandas as pd
+
+    from ._utils.checks import check_option
+    from .behavior import load_trials
+    from .stimuli import StimulusSet
+
+    if experiments is None:
+        experiments = list(_G19_EXPERIMENTS)
+    experiments = [experiments] if isinstance(experiments, str) else list(experiments)
+    if not experiments:
+        raise ValueError(f"Invalid value for 'experiments': expected some of {list(_G19_EXPERIMENTS)}; got none.")
+    for e in experiments:
+        check_option("experiments", e, list(_G19_EXPERIMENTS))
+    entries = REGISTRY[_G19]
+    wanted = ["DATASET_LICENSE"]
+    for e in experiments:
+        raw, stim = _G19_EXPERIMENTS[e]
+        wanted += [p for p in entries if p.startswith((f"raw-data/{raw}/", f"raw-data/{raw}-trained-CNNs/"))]
+        if stim:
+            wanted += [p for p in entries if p.startswith(stim + "/")]
+    files = fetch_files(_G19, wanted, data_dir=data_dir)
+
+    stimuli, humans, models, cue = {}, [], [], []
+    for e in experiments:
+        raw, stim = _G19_EXPERIMENTS[e]
+        if stim:
+            rels = sorted(p for p in files if p.startswith(stim + "/"))
+            root = files[rels[0]].parent.parent
+            md = pd.DataFrame({"stimulus_id": [Path(p).stem for p in rels],
+                               "file": [p[len(stim) + 1:] for p in rels],
+                               "category": [Path(p).parent.name for p in rels]})
+            stimuli[e] = StimulusSet(root, md, what=["category"], where=[], name=f"{_G19}-{Path(stim).name}")
+        names_main: set = set()
+        for folder in (raw, f"{raw}-trained-CNNs"):
+            for rel in sorted(p for p in files if p.startswith(f"raw-data/{folder}/")):
+                t = load_trials(files[rel])
+                t["condition"] = e
+                t["source"] = folder
+                subj = str(t["subject"].iloc[0])
+                human = subj.startswith("subject-")
+                if folder == raw:
+                    names_main.add(subj)
+                elif subj in names_main:
+                    t["subject"] = f"{subj} (trained-CNNs)"
+                if e == "cue-conflict":
+                    from .behavior import texture_categories
+
+                    t["texture"] = [tex for _, tex in texture_categories(t["stimulus"])]
+                    t["observer"] = "human" if human else "model"
+                    cue.append(t)
+                else:
+                    (humans if human else models).append(t)
+
+    def cat(parts):
+        return pd.concat(parts, ignore_index=True) if parts else None
+
+    desc = (
+        "Geirhos et al. (2019), 'ImageNet-trained CNNs are biased towards texture'. Edge and filled-silhouette "
+        "images (160 each, 16 categories) with the trial-by-trial responses of 10 human subjects and of CNNs "
+        "(16-alternative forced choice), and the shape-texture cue-conflict experiment (1280 style-transfer images; "
+        "responses only).\n\nPlease cite:\n" + _G19_CITATION + "\n\nSource: " + _G19_REPO + " @ " + _G19_COMMIT
+        + ". Stimuli under CC-BY 4.0 (the DATASET_LICENSE file); no licence is stated for the raw data.")
+    return Geirhos2019(stimuli=stimuli, humans=cat(humans), models=cat(models), cue_conflict=cat(cue),
+                       files=files, description=desc)

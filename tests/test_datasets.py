@@ -259,3 +259,132 @@ def test_download_into_cache_then_reuse(data_dir, fresh_cache, monkeypatch):
     with pytest.raises(ValueError, match="does not match its known sha256"):
         fetch_files(K92, [SUPP])
     assert not (fresh_cache / "datasets" / K92 / SUPP).exists()
+
+
+# -- human fixations: salicon_examples and mit1003_i210 ---------------------------------------------
+def test_fetch_salicon_examples(data_dir):
+    from neurocompare.datasets import fetch_salicon_examples
+
+    sal = fetch_salicon_examples(data_dir=data_dir)
+    assert len(sal.images) == 10 and all(p.is_file() for p in sal.images.values())
+    assert set(sal.fixations.stimulus) == set(sal.images)
+    assert len(sal.fixations) == 73630 and sal.sigma == 19.0 and sal.fixations.attrs["sigma"] == 19.0
+    assert list(sal.fixations.columns[:6]) == ["stimulus", "subject", "x", "y", "width", "height"]
+    assert "Jiang M" in sal.description and "b4a7af9" in sal.description
+    assert set(sal.files) == set(REGISTRY["salicon_examples"])
+    assert "10 images" in repr(sal)
+
+
+def test_fetch_mit1003_i210(data_dir, monkeypatch):
+    from neurocompare.datasets import fetch_mit1003_i210
+
+    monkeypatch.setenv("NEUROCOMPARE_DATA_DIR", str(data_dir))
+    mit = fetch_mit1003_i210()
+    assert len(mit.fixations) == 259 and set(mit.fixations.stimulus) == {"i210"}
+    assert mit.density.shape == (1, 675, 1024) and mit.models.dims == ("model", "y", "x")
+    assert list(mit.models.model.values) == ["Judd", "IttiKoch"] and mit.models.shape == (2, 675, 1024)
+    assert 0 <= float(mit.models.min()) and float(mit.models.max()) <= 1
+    assert mit.image == data_dir / "mit1003_i210" / "ALLSTIMULI" / "i210.jpg" and mit.sigma == 24.0
+    assert "Judd T" in mit.description and "Itti L" in mit.description
+
+
+@pytest.mark.parametrize("name, first", [("salicon_examples", "README.md"), ("mit1003_i210", "ALLSTIMULI/i210.jpg")])
+def test_fixation_fetchers_offline_error(name, first, fresh_cache, monkeypatch, _no_network):
+    fetch = {"salicon_examples": datasets.fetch_salicon_examples, "mit1003_i210": datasets.fetch_mit1003_i210}[name]
+    monkeypatch.delenv("NEUROCOMPARE_DATA_DIR", raising=False)
+    with pytest.raises(DatasetDownloadError) as err:
+        fetch()
+    entry = REGISTRY[name][first]
+    msg = str(err.value)
+    assert _no_network == [entry.url] and entry.url in msg
+    assert str(fresh_cache / "datasets" / name / first) in msg and f"/path/to/folder/{name}/" in msg
+    assert not (fresh_cache / "datasets" / name / first).exists()
+
+
+def test_fetch_mit1003_i210_from_the_download_cache(data_dir, fresh_cache, monkeypatch):
+    """Downloaded files land in <cache>/datasets/mit1003_i210/<relative path>, where the loaders find them."""
+    import pooch
+
+    monkeypatch.delenv("NEUROCOMPARE_DATA_DIR", raising=False)
+    by_url = {e.url: data_dir / e.dataset / e.path for e in REGISTRY["mit1003_i210"].values()}
+
+    def fake_download(self, url, output_file, pooch_obj, check_only=False):
+        shutil.copyfile(by_url[url], output_file)
+
+    monkeypatch.setattr(pooch.HTTPDownloader, "__call__", fake_download)
+    mit = datasets.fetch_mit1003_i210()
+    assert mit.image == fresh_cache / "datasets" / "mit1003_i210" / "ALLSTIMULI" / "i210.jpg"
+    assert len(mit.fixations) == 259 and mit.density.shape == (1, 675, 1024)
+
+
+# -- geirhos2019 --------------------------------------------------------------------------------------
+G19 = "geirhos2019"
+
+
+def test_geirhos2019_registry_matches_the_shared_folder(data_dir):
+    entries = REGISTRY[G19]
+    local = sorted(p.relative_to(data_dir / G19).as_posix() for p in (data_dir / G19).rglob("*") if p.is_file())
+    assert sorted(entries) == local and len(entries) == 377
+    commit = "ccd0c01d42c0a8a834e90ec141e7f24fa915dc23"
+    base = f"https://raw.githubusercontent.com/rgeirhos/texture-vs-shape/{commit}/"
+    assert entries["stimuli/edges/cat/cat1.png"].url == base + "stimuli/edges/cat/cat1.png"
+    rel = "raw-data/edge-experiment/edge-experiment_subject-01_session_1.csv"
+    assert entries[rel].url == base + rel
+    assert entries["DATASET_LICENSE"].url == base + "DATASET_LICENSE"
+    assert sum(p.startswith("stimuli/edges/") for p in entries) == 160
+    assert sum(p.startswith("raw-data/") for p in entries) == 56
+    for rel in ("DATASET_LICENSE", "stimuli/filled-silhouettes/truck/truck7.png",
+                "raw-data/style-transfer-512-nomask-experiment-trained-CNNs/"
+                "style-transfer-512-nomask-experiment_resnet50_session-1.csv"):
+        assert hashlib.sha256((data_dir / G19 / rel).read_bytes()).hexdigest() == entries[rel].sha256
+
+
+def test_geirhos2019_fetch_subset(data_dir, _no_network):
+    from neurocompare.datasets import fetch_geirhos2019
+
+    g = fetch_geirhos2019(data_dir=data_dir, experiments="edge")
+    assert list(g.stimuli) == ["edge"] and g.cue_conflict is None
+    assert set(g.humans["condition"]) == {"edge"} and g.humans["subject"].nunique() == 10
+    assert sorted(g.models["subject"].unique()) == ["alexnet", "googlenet", "resnet50", "resnet50-train-60-epochs",
+                                                    "vgg"]
+    assert all(p.startswith(("stimuli/edges/", "raw-data/edge-experiment", "DATASET_LICENSE")) for p in g.files)
+    assert g.stimuli["edge"].root == data_dir / G19 / "stimuli" / "edges"  # read in place, nothing copied
+    assert _no_network == []
+    with pytest.raises(ValueError, match="Invalid value for 'experiments'.*'cue-conflict'.*got 'cue'"):
+        fetch_geirhos2019(data_dir=data_dir, experiments=["cue"])
+
+
+def test_geirhos2019_offline_download_error(fresh_cache, monkeypatch, _no_network):
+    from neurocompare.datasets import fetch_geirhos2019
+
+    monkeypatch.delenv("NEUROCOMPARE_DATA_DIR", raising=False)
+    with pytest.raises(DatasetDownloadError) as err:
+        fetch_geirhos2019(experiments=["edge"])
+    entry = REGISTRY[G19]["DATASET_LICENSE"]
+    assert _no_network == [entry.url]
+    msg = str(err.value)
+    assert entry.url in msg and f"/path/to/folder/{G19}/" in msg
+    assert str(fresh_cache / "datasets" / G19 / "DATASET_LICENSE") in msg
+
+
+def test_geirhos2019_download_into_cache(data_dir, fresh_cache, monkeypatch):
+    """The pooch path (HTTP replaced by a copy of the local file) for the cue-conflict experiment."""
+    import pooch
+
+    from neurocompare.datasets import fetch_geirhos2019
+
+    monkeypatch.delenv("NEUROCOMPARE_DATA_DIR", raising=False)
+    by_url = {e.url: data_dir / G19 / e.path for e in REGISTRY[G19].values()}
+    calls = []
+
+    def fake_download(self, url, output_file, pooch_obj, check_only=False):
+        calls.append(url)
+        shutil.copyfile(by_url[url], output_file)
+
+    monkeypatch.setattr(pooch.HTTPDownloader, "__call__", fake_download)
+    g = fetch_geirhos2019(experiments=["cue-conflict"])
+    assert len(calls) == 1 + 13 + 13 and g.stimuli == {} and g.humans is None
+    assert g.cue_conflict["subject"].nunique() == 26
+    assert g.files["DATASET_LICENSE"] == fresh_cache / "datasets" / G19 / "DATASET_LICENSE"
+    fetch_geirhos2019(experiments=["cue-conflict"])
+    assert len(calls) == 27  # re-used
