@@ -1,4 +1,156 @@
-"""`neurocompare gan train | axes | traverse` and `neurocompare cyclegan` (registered on the main ``app`` by importing this module)."""
+"""`neurocompare gan train | axes | traverse` (registered on the main ``app`` by importing this module)."""
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Optional
+
+import typer
+
 from .cli import _USER_ERRORS, _fail, app  # noqa: F401
+
+gan_app = typer.Typer(help="GAN stimulus factory: train a DCGAN, find latent feature axes, make continua.",
+                      no_args_is_help=True)
+app.add_typer(gan_app, name="gan")
+
+
+def _names(arg: Optional[str]) -> list[str]:
+    return [] if not arg else [a.strip() for a in arg.split(",") if a.strip()]
+
+
+def _load_checkpoint(path: Path, what: str):
+    """A built-in net saved by `gan train`, `models train` or nc.models.save (its name is read from the file)."""
+    from . import models
+    from .models._weights import read_state_file
+
+    path = Path(path)
+    if path.is_dir():
+        path = path / "generator.pt"
+    if not path.is_file():
+        raise FileNotFoundError(f"Invalid value for {what!r}: {str(path)!r} does not exist; pass a checkpoint (.pt) "
+                                "from `neurocompare gan train` / `models train`, or the `gan train` output folder.")
+    meta = read_state_file(path).get("neurocompare", {})
+    name = meta.get("name") if isinstance(meta, dict) else None
+    if not name:
+        raise ValueError(f"Invalid value for {what!r}: {str(path)!r} is not a neurocompare checkpoint (no model name "
+                         "inside); save it with neurocompare.models.save.")
+    return models.load(name, weights=str(path))
+
+
+@gan_app.command("train")
+def gan_train(stimuli_path: Path = typer.Argument(..., metavar="STIMULI", help="A stimulus folder."),
+              out: Path = typer.Option(..., help="Output folder (rerun the same command to resume)."),
+              image_size: Optional[int] = typer.Option(None, help="16, 32, 64 or 128 (default: the images' size)."),
+              latent_dim: int = typer.Option(32, help="Latent vector length."),
+              width: int = typer.Option(32, help="Channels of the outer layers."),
+              epochs: int = typer.Option(30, help="Training epochs."),
+              batch_size: int = typer.Option(16, help="Mini-batch size."),
+              lr: float = typer.Option(2e-4, help="Adam learning rate."),
+              seed: int = typer.Option(0, help="random_state."),
+              device: str = typer.Option("auto", help="auto, cpu, cuda, mps."),
+              overwrite: bool = typer.Option(False, help="Start afresh over a checkpoint of other settings.")):
+    """Train the built-in DCGAN on a stimulus folder: checkpoint, history, loss and sample-grid figures."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from . import plotting, stimuli
+    from .generation import train_gan
+
+    try:
+        st = stimuli.load(stimuli_path)
+        gan = train_gan(st, image_size=image_size, latent_dim=latent_dim, width=width, epochs=epochs,
+                        batch_size=batch_size, lr=lr, device=device, random_state=seed, out=out, overwrite=overwrite)
+    except _USER_ERRORS as err:
+        _fail(err)
+    plotting.save_figure(plotting.plot_gan_history(gan.history), out / "figures" / "history")
+    plotting.save_figure(plotting.plot_sample_grid(gan).figure, out / "figures" / "samples")
+    plt.close("all")
+    h = gan.history[gan.history.epoch == gan.history.epoch.max()]
+    typer.echo(f"Wrote {out}/generator.pt, history.csv, samples/ and figures/; last epoch: "
+               + ", ".join(f"{r.metric}={r.value:.3f}" for r in h.itertuples()))
+
+
+@gan_app.command("axes")
+def gan_axes(gan_path: Path = typer.Argument(..., metavar="GAN", help="`gan train` folder or generator checkpoint."),
+             labeler: Optional[Path] = typer.Option(None, help="Checkpoint of a trained classifier that decodes the "
+                                                               "factors (e.g. `models train twostreamnet`)."),
+             factors: Optional[str] = typer.Option(None, help="Comma-separated target factors (default: all "
+                                                              "numeric ones)."),
+             lock: Optional[str] = typer.Option(None, help="Comma-separated factors to hold fixed."),
+             method: str = typer.Option("tlgan", help="tlgan, interfacegan or ganspace."),
+             n_samples: int = typer.Option(2000, help="Latent samples."),
+             layer: Optional[str] = typer.Option(None, help="GANSpace: generator layer to decompose."),
+             components: int = typer.Option(5, help="GANSpace: principal components."),
+             seed: int = typer.Option(0, help="random_state."),
+             device: str = typer.Option("auto", help="auto, cpu, cuda, mps."),
+             out: Path = typer.Option(Path("gan-axes"), help="Folder for axes.csv, cosines.csv, fit.csv, figures.")):
+    """Find latent feature axes (TL-GAN, InterFaceGAN, GANSpace) and their cosines before/after disentangling."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from . import plotting
+    from .generation import feature_axes
+
+    try:
+        gan = _load_checkpoint(gan_path, "GAN")
+        lab = _load_checkpoint(labeler, "--labeler") if labeler is not None else None
+        fa = feature_axes(gan, lab, factors=_names(factors) or None, lock=_names(lock), method=method,
+                          n_samples=n_samples, layer=layer, n_components=components, device=device,
+                          random_state=seed)
+    except _USER_ERRORS as err:
+        _fail(err)
+    fa.save(out)
+    plotting.save_figure(plotting.plot_axis_cosines(fa), out / "figures" / "axis_cosines")
+    plt.close("all")
+    typer.echo(f"Wrote {out}/axes.csv ({', '.join(fa.targets)}), cosines.csv, fit.csv and figures/.")
+    typer.echo(fa.fit.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+
+
+@gan_app.command("traverse")
+def gan_traverse(gan_path: Path = typer.Argument(..., metavar="GAN", help="`gan train` folder or generator "
+                                                                          "checkpoint."),
+                 axes: Path = typer.Option(..., help="`gan axes` output folder (or its axes.csv)."),
+                 factor: str = typer.Option(..., help="Which axis to walk along."),
+                 labeler: Optional[Path] = typer.Option(None, help="Checkpoint that decodes the factors of each "
+                                                                   "image."),
+                 steps: int = typer.Option(9, help="Steps from -span to +span."),
+                 span: float = typer.Option(2.0, help="Largest offset."),
+                 n: int = typer.Option(8, help="Chains (start latents)."),
+                 step_units: str = typer.Option("sd", help="sd or latent."),
+                 seed: int = typer.Option(0, help="random_state."),
+                 device: str = typer.Option("auto", help="auto, cpu, cuda, mps."),
+                 overwrite: bool = typer.Option(False, help="Replace an existing output folder."),
+                 out: Path = typer.Option(..., help="New stimulus folder to write.")):
+    """Walk along one axis and write the images as a stimulus folder with decoded factors and effects.csv."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from . import plotting
+    from .generation import load_axes, traversal_summary, traverse
+
+    try:
+        gan = _load_checkpoint(gan_path, "GAN")
+        lab = _load_checkpoint(labeler, "--labeler") if labeler is not None else None
+        table = load_axes(axes)
+        names = [str(a) for a in table.axis.values]
+        if factor not in names:
+            from ._utils.checks import unknown_name_error
+
+            raise unknown_name_error("axis in '--factor'", factor, names)
+        trav = traverse(gan, table.sel(axis=factor), factor=factor, steps=steps, span=span, n=n,
+                        step_units=step_units, labeler=lab, out=out, overwrite=overwrite, device=device,
+                        random_state=seed)
+    except _USER_ERRORS as err:
+        _fail(err)
+    typer.echo(f"Wrote {len(trav)} stimuli to {out}.")
+    if lab is not None:
+        plotting.save_figure(plotting.plot_traversal(trav), out / "figures" / "traversal")
+        plt.close("all")
+        summ = traversal_summary(trav)
+        summ = summ[~summ.factor.str.startswith("p_")]
+        typer.echo(summ.to_string(index=False, float_format=lambda v: f"{v:.3f}"))

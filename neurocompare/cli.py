@@ -283,7 +283,9 @@ def probe(activations: Path = typer.Argument(..., help="A saved extraction (.zar
 
 
 # Commands of the analysis modules live in their own files; importing them registers them on ``app``.
-from . import _cli_behavior, _cli_cam, _cli_cyclegan, _cli_generation, _cli_transfer  # noqa: E402,F401
+from . import _cli_behavior, _cli_cam, _cli_cyclegan, _cli_generation, _cli_transfer  # noqa: E402,F401  # pyflakes: registers commands
+
+_REGISTERED = (_cli_behavior, _cli_cam, _cli_cyclegan, _cli_generation, _cli_transfer)
 
 
 def main() -> None:  # pragma: no cover - entry point

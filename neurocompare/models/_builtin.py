@@ -312,14 +312,24 @@ def _double(cin: int, cout: int) -> nn.Sequential:
         ("relu2", nn.ReLU(inplace=True))]))
 
 
+#: image sizes the DCGAN can make: a 4x4 seed doubled by each transposed convolution
+DCGAN_SIZES = (16, 32, 64, 128)
+
+
+def dcgan_depth(image_size: int) -> int:
+    """Number of up-sampling (generator) / down-sampling (discriminator) stages: log2(size) - 2."""
+    return int(image_size).bit_length() - 3
+
+
 class DCGANGenerator(nn.Module):
     """DCGAN generator (Radford et al. 2016): latent (N, latent_dim) -> image in [-1, 1]."""
 
     def __init__(self, latent_dim: int = 64, *, image_size: int = 64, width: int = 32, channels: int = 3):
         super().__init__()
-        if image_size not in (32, 64):
-            raise ValueError(f"Invalid value for 'image_size': expected 32 or 64 for the DCGAN; got {image_size!r}.")
-        n_up = 3 if image_size == 32 else 4
+        if image_size not in DCGAN_SIZES:
+            raise ValueError(f"Invalid value for 'image_size': expected one of {DCGAN_SIZES} for the DCGAN; "
+                             f"got {image_size!r}.")
+        n_up = dcgan_depth(image_size)
         mult = 2 ** (n_up - 1)
         self.latent_dim = latent_dim
         layers = [("project", nn.ConvTranspose2d(latent_dim, width * mult, 4, 1, 0, bias=False)),
@@ -340,7 +350,7 @@ class DCGANDiscriminator(nn.Module):
 
     def __init__(self, *, image_size: int = 64, width: int = 32, channels: int = 3):
         super().__init__()
-        n_down = 3 if image_size == 32 else 4
+        n_down = dcgan_depth(image_size)
         layers = [("conv0", nn.Conv2d(channels, width, 4, 2, 1, bias=False)), ("lrelu0", nn.LeakyReLU(0.2, True))]
         c = width
         for i in range(1, n_down):

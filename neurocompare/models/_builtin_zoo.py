@@ -51,8 +51,13 @@ def check_options(key: str, options: dict) -> dict:
         raise ValueError(f"Invalid value for 'image_size': expected a multiple of 8 for {key!r}; got {cfg['image_size']}.")
     if key == "unet" and cfg["image_size"] % 8:
         raise ValueError(f"Invalid value for 'image_size': expected a multiple of 8 for 'unet'; got {cfg['image_size']}.")
-    if key == "dcgan" and cfg["image_size"] not in (32, 64):
-        raise ValueError(f"Invalid value for 'image_size': expected 32 or 64 for 'dcgan'; got {cfg['image_size']}.")
+    if key == "dcgan":
+        from ._builtin import DCGAN_SIZES
+
+        if cfg["image_size"] not in DCGAN_SIZES:
+            raise ValueError(f"Invalid value for 'image_size': the DCGAN makes images of {list(DCGAN_SIZES)} pixels "
+                             f"(a 4x4 seed doubled by each layer); got {cfg['image_size']}. Resize the stimuli or "
+                             "pick one of those sizes.")
     return cfg
 
 
@@ -83,7 +88,9 @@ def make_wrapper(key: str, module, cfg: dict, *, weights: str, classes=None, ext
                         stream_fn=_STREAM_FN[key], default_layers=_DEFAULT_LAYERS[key], classes=classes,
                         weights=weights, config=config)
     if key == "dcgan":
-        n_up = 3 if cfg["image_size"] == 32 else 4
+        from ._builtin import dcgan_depth
+
+        n_up = dcgan_depth(cfg["image_size"])
         wrapper.latent_default_layers = [f"generator.net.relu{i}" for i in range(n_up)] + ["generator.net.tanh"]
     return wrapper
 

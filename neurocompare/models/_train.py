@@ -285,22 +285,29 @@ def _fit(key, module, data, train_idx, val_idx, *, epochs, lr, batch_size, weigh
     return hist
 
 
-def _recalibrate_batchnorm(module, x, batch_size, device) -> None:
+def _recalibrate_batchnorm(module, x, batch_size, device, *, skip=()) -> None:
     """Re-estimate batch-norm running statistics on the training images with the final weights.
 
     With few, fast-changing steps the exponential running averages lag behind the
     weights and evaluation-mode accuracy collapses; a cumulative pass fixes that.
+    Only the batch-norm layers run in training mode (dropout stays off); the ones
+    named in ``skip`` (e.g. frozen layers) keep their statistics. The module is
+    left in evaluation mode.
     """
     import torch
 
-    bns = [m for m in module.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    skip = set(skip)
+    bns = [m for n, m in module.named_modules()
+           if isinstance(m, torch.nn.modules.batchnorm._BatchNorm) and n not in skip]
     if not bns:
         return
     momenta = [m.momentum for m in bns]
     for m in bns:
         m.reset_running_stats()
         m.momentum = None
-    module.train()
+    module.eval()
+    for m in bns:
+        m.train()
     with torch.no_grad():
         for b in range(0, len(x), batch_size):
             chunk = x[b:b + batch_size]
@@ -308,7 +315,7 @@ def _recalibrate_batchnorm(module, x, batch_size, device) -> None:
                 module(chunk.to(device))
     for m, mom in zip(bns, momenta):
         m.momentum = mom
-    module.eval()
+        m.eval()
 
 
 def _cache_path(key: str, settings: dict):
@@ -357,7 +364,13 @@ def _train_gan(start, stimuli, *, epochs, lr, batch_size, random_state, device, 
     return out
 
 
-def _fit_gan(module, x, *, epochs, lr, batch_size, device, progress, random_state) -> pd.DataFrame:
+def _fit_gan(module, x, *, epochs, lr, batch_size, device, progress, random_state, resume=None,
+             on_epoch=None) -> pd.DataFrame:
+    """The adversarial loop shared by :func:`train` and :func:`neurocompare.generation.train_gan`.
+
+    ``resume``: a state from ``on_epoch`` (optimisers, batch-order RNG, history rows, epoch) to continue from;
+    ``on_epoch(epoch, state)`` is called after every epoch (sample grids, checkpoints).
+    """
     import torch
     import torch.nn.functional as F
 
@@ -366,9 +379,14 @@ def _fit_gan(module, x, *, epochs, lr, batch_size, device, progress, random_stat
     opt_g = torch.optim.Adam(g.parameters(), lr=lr, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(d.parameters(), lr=lr, betas=(0.5, 0.999))
     gen = torch.Generator().manual_seed(int(random_state))
-    rows = []
-    with progress_bar(epochs, "training dcgan", enable=progress) as advance:
-        for epoch in range(1, epochs + 1):
+    rows, first = [], 1
+    if resume is not None:
+        opt_g.load_state_dict(resume["opt_g"])
+        opt_d.load_state_dict(resume["opt_d"])
+        gen.set_state(resume["rng"])
+        rows, first = [tuple(r) for r in resume["rows"]], int(resume["epoch"]) + 1
+    with progress_bar(max(0, epochs - first + 1), "training dcgan", enable=progress) as advance:
+        for epoch in range(first, epochs + 1):
             perm = torch.randperm(len(x), generator=gen)
             sums = {"loss_d": 0.0, "loss_g": 0.0, "d_real": 0.0, "d_fake": 0.0}
             count = 0
@@ -397,6 +415,10 @@ def _fit_gan(module, x, *, epochs, lr, batch_size, device, progress, random_stat
                 sums["d_fake"] += torch.sigmoid(out_fake).mean().item() * n
                 count += n
             rows += [(epoch, "train", k, v / count) for k, v in sums.items()]
+            if on_epoch is not None:
+                on_epoch(epoch, {"opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(), "rng": gen.get_state(),
+                                 "rows": list(rows), "epoch": epoch})
+                module.train()
             advance()
     module.eval()
     hist = pd.DataFrame(rows, columns=["epoch", "split", "metric", "value"])
