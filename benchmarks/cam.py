@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import os
 import platform
 import sys
 import time
@@ -94,8 +95,8 @@ def main() -> None:
     from importlib.metadata import version
 
     lines = [f"Machine: {platform.machine()}, {torch.get_num_threads()} torch threads, torch {torch.__version__}, "
-             f"grad-cam {version('grad-cam')}, neurocompare {nc.__version__}; CPU only, shared with other jobs "
-             f"(noisy). Date: {time.strftime('%Y-%m-%d')}.", "",
+             f"grad-cam {version('grad-cam')}, neurocompare {nc.__version__}; CPU, "
+             f"load average {os.getloadavg()[0]:.1f} at the end of the run. Date: {time.strftime('%Y-%m-%d')}.", "",
              f"resnet18 (random init, seed 0), layer4, class 3, seeded noise images; {args.rounds} interleaved rounds; "
              "ratio = median over rounds of neurocompare's time / pytorch-grad-cam's time in the same round.", "",
              "| method | images | size (px) | neurocompare (s, median) | pytorch-grad-cam (s, median) | ratio | goal | "
