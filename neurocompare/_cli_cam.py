@@ -22,6 +22,31 @@ def _methods(values: list[str]) -> list[str]:
     return out
 
 
+def _read_fixations(path: Path, sigma):
+    """A fixation table (CSV in the tidy format, or a SALICON-style JSON) with its density sigma."""
+    import pandas as pd
+
+    from .cam import load_salicon_fixations
+
+    if not path.is_file():
+        raise FileNotFoundError(f"Invalid value for '--fixations': {str(path)!r} does not exist.")
+    if path.suffix.lower() == ".json":
+        fix = load_salicon_fixations(path)
+    elif path.suffix.lower() == ".csv":
+        fix = pd.read_csv(path)
+        missing = [c for c in ("stimulus", "x", "y", "width", "height") if c not in fix.columns]
+        if missing:
+            raise ValueError(f"Invalid value for '--fixations': {str(path)!r} lacks the column(s) {missing}; expected "
+                             "stimulus, subject, x, y (0-based pixels: x = column, y = row), width, height.")
+        fix["stimulus"] = fix["stimulus"].astype(str)
+    else:
+        raise ValueError(f"Invalid value for '--fixations': expected a .csv fixation table or a SALICON-style "
+                         f".json; got {str(path)!r}.")
+    if sigma is not None:
+        fix.attrs["sigma"] = float(sigma)
+    return fix
+
+
 def _target(value: str):
     if value in ("true", "predicted"):
         return value
@@ -48,6 +73,12 @@ def cam(model: str = typer.Argument(..., help="Model name (see `neurocompare mod
         device: str = typer.Option("auto", help="auto, cpu, cuda, mps."),
         seed: int = typer.Option(0, help="random_state (initialisation, bootstrap)."),
         option: list[str] = typer.Option([], help="Model option KEY=VALUE (repeatable), e.g. min_size=224."),
+        fixations: Optional[Path] = typer.Option(None, help="Human fixations to score the maps against: a CSV "
+                                                            "(stimulus, subject, x, y, width, height) or a "
+                                                            "SALICON-style JSON; writes fixations.csv."),
+        sigma: Optional[float] = typer.Option(None, help="Gaussian sigma (px) of the fixation density (needed for "
+                                                         "a CSV; about 1 degree of visual angle)."),
+        resize: bool = typer.Option(False, help="Resize maps to the fixated images' size when they differ."),
         overwrite: bool = typer.Option(False, help="Replace OUT if it exists.")):
     """Class-activation maps of a model on a stimulus folder, with localisation scores and figures."""
     import matplotlib
@@ -57,8 +88,8 @@ def cam(model: str = typer.Argument(..., help="Model name (see `neurocompare mod
 
     from . import models, stimuli
     from ._utils.paths import atomic_dir
-    from .cam import compute, localization, summarize_scores
-    from .plotting import plot_cam_overlay, plot_cam_scores, save_figure
+    from .cam import compare_to_fixations, compute, localization, summarize_scores
+    from .plotting import plot_cam_overlay, plot_cam_scores, plot_saliency_scores, save_figure
 
     try:
         methods = _methods(method)
@@ -66,10 +97,11 @@ def cam(model: str = typer.Argument(..., help="Model name (see `neurocompare mod
         if out.exists() and not overwrite:
             raise FileExistsError(f"{str(out)!r} exists; pass --overwrite to replace it or choose another --out.")
         st = stimuli.load(stimuli_path)
+        fix = None if fixations is None else _read_fixations(fixations, sigma)
         w = None if weights in (None, "None", "none") else weights
         m = models.load(model, weights=w, random_state=seed, **_parse_options(option))
         layers = [s.strip() for s in layer.split(",") if s.strip()] if layer else [None]
-        all_maps, frames = [], []
+        all_maps, frames, fix_frames = [], [], []
         for meth in methods:
             for lay in layers:
                 maps = compute(m, st, method=meth, layer=lay, target=tgt, normalize=not raw, batch_size=batch_size,
@@ -77,13 +109,15 @@ def cam(model: str = typer.Argument(..., help="Model name (see `neurocompare mod
                 all_maps.append(maps)
                 if st.has_masks:
                     frames.append(localization(maps, st))
+                if fix is not None:
+                    fix_frames.append(compare_to_fixations(maps, fix, resize=resize, random_state=seed))
         with atomic_dir(out, overwrite=overwrite) as tmp:
             (tmp / "maps").mkdir()
             (tmp / "figures").mkdir()
             for maps in all_maps:
                 stem = f"{maps.attrs['method']}_{maps.attrs['layer']}".replace("+", "p")
                 maps.to_netcdf(tmp / "maps" / f"{stem}.nc", engine="h5netcdf")
-                fig = plot_cam_overlay(maps, st, outline="mask" if st.has_masks else None)
+                fig = plot_cam_overlay(maps, st, outline="mask" if st.has_masks else None, fixations=fix)
                 save_figure(fig, tmp / "figures" / f"overlay_{stem}")
                 plt.close(fig)
             lines = [f"Wrote {len(all_maps)} map set(s) to {out / 'maps'}"]
@@ -101,6 +135,17 @@ def cam(model: str = typer.Argument(..., help="Model name (see `neurocompare mod
                 lines.append(summary.round(3).to_string(index=False))
             else:
                 lines.append("No masks in the stimulus folder: localisation skipped.")
+            if fix_frames:
+                import pandas as pd
+
+                human = pd.concat(fix_frames, ignore_index=True)
+                human.to_csv(tmp / "fixations.csv", index=False)
+                by = [c for c in ("method", "layer") if c in human.columns]
+                fig = plot_saliency_scores(human.assign(map=human[by].astype(str).agg(" ".join, axis=1)), by="map")
+                save_figure(fig, tmp / "figures" / "fixation_scores")
+                plt.close(fig)
+                lines.append(human.groupby(by, sort=False)[["nss", "auc_judd", "cc", "sim", "kl"]].mean().round(3)
+                             .to_string())
     except _USER_ERRORS as err:
         _fail(err)
     typer.echo("\n".join(lines))

@@ -38,3 +38,28 @@ def test_cam_command_errors(small_set, tmp_path):
                               "--option", "image_size=32", "--device", "cpu"])
     assert res.exit_code == 1 and "no spatial grid" in res.output
     assert not (tmp_path / "o").exists()
+
+
+def test_cam_command_scores_maps_against_fixations(small_set, tmp_path):
+    meta = small_set.metadata
+    # two "observers" look at the centre of each object's box
+    rows = [{"stimulus": sid, "subject": s, "x": (r.bbox_x0 + r.bbox_x1) / 2 + s, "y": (r.bbox_y0 + r.bbox_y1) / 2,
+             "width": 32, "height": 32} for sid, r in meta.iterrows() for s in (0, 1)]
+    pd.DataFrame(rows).to_csv(tmp_path / "fix.csv", index=False)
+    out = tmp_path / "cam"
+    args = ["cam", "smallcnn", str(small_set.root), "--out", str(out), "--method", "eigencam", "--layer", "block3",
+            "--option", "image_size=32", "--option", "n_classes=6", "--device", "cpu", "--fixations",
+            str(tmp_path / "fix.csv")]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 1 and "sigma" in res.output          # a CSV carries no density width
+    res = CliRunner().invoke(app, [*args, "--sigma", "2"])
+    assert res.exit_code == 0, res.output
+    scores = pd.read_csv(out / "fixations.csv")
+    assert len(scores) == len(small_set)
+    assert {"nss", "auc_judd", "auc_borji", "sauc", "cc", "sim", "kl", "ig"} <= set(scores.columns)
+    assert scores["auc_judd"].mean() > 0.6                        # object-centred maps predict object-centred looks
+    assert (out / "figures" / "fixation_scores.png").is_file()
+    pd.DataFrame(rows).drop(columns="width").to_csv(tmp_path / "bad.csv", index=False)
+    res = CliRunner().invoke(app, [*args[:-1], str(tmp_path / "bad.csv"), "--sigma", "2", "--out",
+                                   str(tmp_path / "o2")])
+    assert res.exit_code == 1 and "width" in res.output
