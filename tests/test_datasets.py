@@ -30,6 +30,22 @@ def _no_network(monkeypatch):
 
 
 @pytest.fixture
+def local_http(data_dir, monkeypatch):
+    """pooch's HTTP downloader replaced by a copy of the registered file from the data folder; returns the URLs asked."""
+    import pooch
+
+    by_url = {e.url: data_dir / e.dataset / e.path for files in REGISTRY.values() for e in files.values()}
+    calls = []
+
+    def fake_download(self, url, output_file, pooch_obj, check_only=False):
+        calls.append(url)
+        shutil.copyfile(by_url[url], output_file)
+
+    monkeypatch.setattr(pooch.HTTPDownloader, "__call__", fake_download)
+    return calls
+
+
+@pytest.fixture
 def fresh_cache(tmp_path, monkeypatch):
     cache = tmp_path / "cache"
     monkeypatch.setenv("NEUROCOMPARE_CACHE_DIR", str(cache))
@@ -231,19 +247,12 @@ def test_offline_download_error(fresh_cache, monkeypatch, _no_network):
     assert not (fresh_cache / "datasets" / K92 / "92_behavRDMs.mat").exists()
 
 
-def test_download_into_cache_then_reuse(data_dir, fresh_cache, monkeypatch):
+def test_download_into_cache_then_reuse(data_dir, fresh_cache, local_http, monkeypatch):
     """The pooch path, with the HTTP downloader replaced by a copy of the local file."""
     import pooch
 
     monkeypatch.delenv("NEUROCOMPARE_DATA_DIR", raising=False)
-    by_url = {e.url: data_dir / K92 / e.path for e in REGISTRY[K92].values()}
-    calls = []
-
-    def fake_download(self, url, output_file, pooch_obj, check_only=False):
-        calls.append(url)
-        shutil.copyfile(by_url[url], output_file)
-
-    monkeypatch.setattr(pooch.HTTPDownloader, "__call__", fake_download)
+    calls = local_http
     files = fetch_files(K92, ["LICENSE", "92_brainRDMs.mat"])
     assert files["LICENSE"] == fresh_cache / "datasets" / K92 / "LICENSE"
     assert files["LICENSE"].read_bytes() == (data_dir / K92 / "LICENSE").read_bytes()
@@ -301,17 +310,9 @@ def test_fixation_fetchers_offline_error(name, first, fresh_cache, monkeypatch, 
     assert not (fresh_cache / "datasets" / name / first).exists()
 
 
-def test_fetch_mit1003_i210_from_the_download_cache(data_dir, fresh_cache, monkeypatch):
+def test_fetch_mit1003_i210_from_the_download_cache(data_dir, fresh_cache, local_http, monkeypatch):
     """Downloaded files land in <cache>/datasets/mit1003_i210/<relative path>, where the loaders find them."""
-    import pooch
-
     monkeypatch.delenv("NEUROCOMPARE_DATA_DIR", raising=False)
-    by_url = {e.url: data_dir / e.dataset / e.path for e in REGISTRY["mit1003_i210"].values()}
-
-    def fake_download(self, url, output_file, pooch_obj, check_only=False):
-        shutil.copyfile(by_url[url], output_file)
-
-    monkeypatch.setattr(pooch.HTTPDownloader, "__call__", fake_download)
     mit = datasets.fetch_mit1003_i210()
     assert mit.image == fresh_cache / "datasets" / "mit1003_i210" / "ALLSTIMULI" / "i210.jpg"
     assert len(mit.fixations) == 259 and mit.density.shape == (1, 675, 1024)
@@ -367,21 +368,12 @@ def test_geirhos2019_offline_download_error(fresh_cache, monkeypatch, _no_networ
     assert str(fresh_cache / "datasets" / G19 / "DATASET_LICENSE") in msg
 
 
-def test_geirhos2019_download_into_cache(data_dir, fresh_cache, monkeypatch):
+def test_geirhos2019_download_into_cache(data_dir, fresh_cache, local_http, monkeypatch):
     """The pooch path (HTTP replaced by a copy of the local file) for the cue-conflict experiment."""
-    import pooch
-
     from neurocompare.datasets import fetch_geirhos2019
 
     monkeypatch.delenv("NEUROCOMPARE_DATA_DIR", raising=False)
-    by_url = {e.url: data_dir / G19 / e.path for e in REGISTRY[G19].values()}
-    calls = []
-
-    def fake_download(self, url, output_file, pooch_obj, check_only=False):
-        calls.append(url)
-        shutil.copyfile(by_url[url], output_file)
-
-    monkeypatch.setattr(pooch.HTTPDownloader, "__call__", fake_download)
+    calls = local_http
     g = fetch_geirhos2019(experiments=["cue-conflict"])
     assert len(calls) == 1 + 13 + 13 and g.stimuli == {} and g.humans is None
     assert g.cue_conflict["subject"].nunique() == 26

@@ -12,7 +12,8 @@ import re
 
 import numpy as np
 
-from ._stats import check_bootstrap, indices, kappa, percentile_ci, row_corr, row_ranks
+from .._utils.stats import percentile_ci, row_corr
+from ._stats import check_bootstrap, indices, kappa, row_ranks
 from ._trials import check_coverage, check_design, check_trials, duplicates_error
 
 _CONSISTENCY_COLUMNS = ["subject_a", "subject_b", "condition", "n", "observed", "expected", "kappa", "ci_low",

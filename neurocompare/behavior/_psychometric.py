@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._stats import check_bootstrap, percentile_ci
+from .._utils.stats import percentile_ci
+from ._stats import check_bootstrap
 
 FUNCTIONS = ("cumulative_normal", "logistic", "weibull")
 DIRECTIONS = ("auto", "increasing", "decreasing")

@@ -20,32 +20,12 @@ def indices(rng, n: int, n_bootstrap: int) -> np.ndarray:
     return rng.integers(0, n, size=(n_bootstrap, n))
 
 
-def percentile_ci(samples: np.ndarray, ci: float) -> tuple[float, float]:
-    """Percentile interval of bootstrap samples (NaN samples ignored; NaN when none is finite)."""
-    samples = np.asarray(samples, dtype=float)
-    finite = samples[np.isfinite(samples)]
-    if finite.size == 0:
-        return np.nan, np.nan
-    lo, hi = np.percentile(finite, [(1 - ci) / 2 * 100, (1 + ci) / 2 * 100])
-    return float(lo), float(hi)
-
-
 def kappa(obs, exp):
     """Cohen's kappa from observed and expected agreement; NaN where expected agreement is 1."""
     obs = np.asarray(obs, dtype=float)
     exp = np.asarray(exp, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(exp < 1, (obs - exp) / (1 - exp), np.nan)
-
-
-def row_corr(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Pearson correlation of matching rows of two ``(m, n)`` arrays (NaN for a constant row)."""
-    a = a - a.mean(axis=-1, keepdims=True)
-    b = b - b.mean(axis=-1, keepdims=True)
-    num = (a * b).sum(-1)
-    den = np.sqrt((a * a).sum(-1) * (b * b).sum(-1))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
 
 
 def row_ranks(x: np.ndarray) -> np.ndarray:

@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 
 from .._utils.checks import check_option, check_positive_int
+from .._utils.stats import percentile_ci, row_corr
 from ._cyclegan import DIRECTIONS, CycleGAN, images_tensor
 
 DISSOCIATION_COLUMNS = ["analysis", "direction", "kind", "factor", "image", "metric", "value", "ci_low", "ci_high",
@@ -36,25 +37,11 @@ def _boot_mean(values: np.ndarray, n_boot: int, ci: float, rng) -> tuple[float, 
     return float(np.quantile(means, a)), float(np.quantile(means, 1 - a))
 
 
-def _pearson(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Pearson r along the last axis (NaN where either side is constant)."""
-    x = x - x.mean(-1, keepdims=True)
-    y = y - y.mean(-1, keepdims=True)
-    den = np.sqrt((x * x).sum(-1) * (y * y).sum(-1))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(den > 0, (x * y).sum(-1) / np.where(den > 0, den, 1), np.nan)
-
-
 def _boot_r(x, y, n_boot, ci, rng) -> tuple[float, float]:
     if n_boot == 0 or len(x) < 3:
         return np.nan, np.nan
     idx = rng.integers(0, len(x), (n_boot, len(x)))
-    rs = _pearson(x[idx], y[idx])
-    rs = rs[np.isfinite(rs)]
-    if len(rs) == 0:
-        return np.nan, np.nan
-    a = (1 - ci) / 2
-    return float(np.quantile(rs, a)), float(np.quantile(rs, 1 - a))
+    return percentile_ci(row_corr(x[idx], y[idx]), ci)
 
 
 def cycle_metrics(result, domain_a, domain_b, *, resize: bool = False, n_boot: int = 1000, ci: float = 0.95,
@@ -272,12 +259,12 @@ def translation_dissociation(result, stimuli, *, labeler, reference, direction: 
         ok = np.isfinite(s) & np.isfinite(t) & np.isfinite(truth)
         s, t, truth = s[ok], t[ok], truth[ok]
         k = int(ok.sum())
-        add("where", f, "source_vs_translation", "r", _pearson(s, t), *_boot_r(s, t, n_boot, ci, rng), count=k)
+        add("where", f, "source_vs_translation", "r", row_corr(s, t), *_boot_r(s, t, n_boot, ci, rng), count=k)
         shift = np.abs(t - s)
         add("where", f, "source_vs_translation", "mean_abs_shift", shift.mean(), *_boot_mean(shift, n_boot, ci, rng),
             count=k)
         for image, v in (("source", s), ("translation", t)):
-            add("where", f, image, "r_truth", _pearson(v, truth), *_boot_r(v, truth, n_boot, ci, rng), count=k)
+            add("where", f, image, "r_truth", row_corr(v, truth), *_boot_r(v, truth, n_boot, ci, rng), count=k)
 
     for f in what:
         top = src_pred.what[src_pred.what["rank"] == 1]

@@ -69,7 +69,7 @@ def plot_saliency_scores(scores, *, metrics=None, by=None, fig=None):
     (NSS, CC, IG: 0; the AUCs: 0.5).
     """
     import matplotlib.pyplot as plt
-    from scipy import stats
+    from .._utils.stats import t_half_width
 
     data, by = _long(scores, by)
     available = list(dict.fromkeys(data["metric"]))
@@ -109,7 +109,7 @@ def plot_saliency_scores(scores, *, metrics=None, by=None, fig=None):
                     sub = d[d[by].astype(str) == g]
                     lo, hi = float(sub["ci_low"].mean()), float(sub["ci_high"].mean())
                 elif vals.size > 1:
-                    half = stats.t.ppf(0.975, vals.size - 1) * vals.std(ddof=1) / np.sqrt(vals.size)
+                    half = t_half_width(vals)
                     lo, hi = mean - half, mean + half
                 else:
                     lo = hi = np.nan

@@ -41,7 +41,7 @@ def _groups(df):
 
 
 def _mean_ci(values):
-    from scipy import stats
+    from .._utils.stats import t_half_width
 
     v = np.asarray(values, dtype=float)
     v = v[np.isfinite(v)]
@@ -49,7 +49,7 @@ def _mean_ci(values):
         return np.nan, np.nan
     if len(v) < 2:
         return float(v.mean()), 0.0
-    return float(v.mean()), float(stats.t.ppf(0.975, len(v) - 1) * v.std(ddof=1) / np.sqrt(len(v)))
+    return float(v.mean()), t_half_width(v)
 
 
 def _score_metric(df):

@@ -72,7 +72,7 @@ class TransferResult:
             ``source, target, task, mode, freeze_until, frozen_depth, n_train, metric, value, ci_low, ci_high,
             sd, n_seeds``.
         """
-        from scipy import stats
+        from .._utils.stats import t_half_width
 
         keys = ["source", "target", "task", "mode", "freeze_until", "frozen_depth", "n_train", "metric"]
         rows = []
@@ -80,7 +80,7 @@ class TransferResult:
             v = d["value"].to_numpy(float)
             m, n = float(v.mean()), len(v)
             sd = float(v.std(ddof=1)) if n > 1 else float("nan")
-            half = float(stats.t.ppf(0.975, n - 1) * sd / np.sqrt(n)) if n > 1 else float("nan")
+            half = t_half_width(v)
             rows.append((*k, m, m - half, m + half, sd, n))
         import pandas as pd
 
