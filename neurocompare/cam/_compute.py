@@ -488,64 +488,60 @@ class _Runner:
         return (w[:, :, None, None] * A.float()).sum(1)
 
     def _fast_module(self):
-        """A channels-last copy of the module for the many forward passes of Score-/Ablation-CAM.
-
-        Same weights and definition, faster convolutions on CPUs and GPUs; a
-        copy, so the caller's module keeps its memory format. Built once per call.
-        """
-        import copy
-
-        import torch
+        """A channels-last copy of the module (hooks on named layers work), built once per call."""
+        from ._fast import channels_last_copy
 
         if not hasattr(self, "_fast"):
-            module = self.model.module
-            has_conv = any(isinstance(m, torch.nn.Conv2d) for m in module.modules())
-            self._fast = copy.deepcopy(module).to(memory_format=torch.channels_last) if has_conv else module
-            self._fast_cl = has_conv
+            self._fast = channels_last_copy(self.model.module)
         return self._fast
 
-    def _run_fast(self, batch):
-        import torch
+    def _scoring_module(self, probe):
+        """The fastest faithful copy for scoring masked images (see ``_fast.scoring_copy``), built once per call."""
+        from ._fast import scoring_copy
 
-        module = self._fast_module()
-        if self._fast_cl:
-            batch = batch.contiguous(memory_format=torch.channels_last)
-        return module(batch)
+        if not hasattr(self, "_scoring"):
+            self._scoring = scoring_copy(self.model.module, probe)
+            logger.debug("cam: Score-CAM scores masked images with a %s copy of the model", self._scoring.kind)
+        return self._scoring
 
     def _score_cam(self, x, A, target, rows, layer):
         """Wang et al. (2020), as pytorch-grad-cam: softmax over channels of the scores of masked inputs.
 
-        A channel whose upsampled map is constant gives an all-zero mask, hence
-        a zero image: its score is computed once per batch, not once per channel.
-        The masked copies of all images of the batch are scored in chunks of
-        ``score_batch_size``.
+        Each channel is upsampled to the input (bilinear, corners aligned),
+        min-max scaled to a mask in [0, 1] and multiplied with the image; the
+        masked images of all images of the batch are scored in chunks of
+        ``score_batch_size``, masks made chunk by chunk (memory grows with the
+        chunk, not with channels x images). A channel that is constant on its
+        grid gives an all-zero mask (0/0 is taken as 0), hence the zero image:
+        its score is computed once per batch, not once per channel.
         """
         import torch
+        import torch.nn.functional as F
 
         if isinstance(x, list) or self.model.input_kind == "list":
             raise ValueError("Invalid value for 'method': 'scorecam' is not available for detectors here; use "
                              "'gradcam', 'eigencam' or another gradient method.")
         H, W = x.shape[-2:]
+        A = A.float()
         weights = torch.empty(A.shape[:2], dtype=torch.float32, device=A.device)
+        score_net = self._scoring_module(x[:2])
         with torch.inference_mode():
-            up = torch.nn.functional.interpolate(A.float(), size=(H, W), mode="bilinear", align_corners=True)
-            flat = up.flatten(2)
-            mins, maxs = flat.min(-1).values, flat.max(-1).values
-            norm = (up - mins[..., None, None]) / (maxs - mins + 1e-8)[..., None, None]
-            const = maxs == mins
+            flat = A.flatten(2)
+            const = flat.amax(-1) == flat.amin(-1)
             if const.any():
-                zero_out = self._run_fast(torch.zeros_like(x[:1]))
+                zero_out = score_net(torch.zeros_like(x[:1]))
                 for b, r in enumerate(rows):
                     if const[b].any():
                         weights[b, const[b]] = target.score(zero_out, [r]).float()[0]
             pairs = (~const).nonzero()                                  # (image, channel) still to score
             for i in range(0, len(pairs), self.sbs):
-                p = pairs[i:i + self.sbs]
-                batch = x[p[:, 0]] * norm[p[:, 0], p[:, 1]][:, None]
-                s = target.score(self._run_fast(batch), rows[p[:, 0].cpu().numpy()]).float()
-                weights[p[:, 0], p[:, 1]] = s
+                img, ch = pairs[i:i + self.sbs].unbind(1)
+                up = F.interpolate(A[img, ch][:, None], size=(H, W), mode="bilinear", align_corners=True)
+                lo, hi = up.amin((2, 3), keepdim=True), up.amax((2, 3), keepdim=True)
+                batch = x[img] * ((up - lo) / (hi - lo + 1e-8))
+                weights[img, ch] = target.score(score_net(batch), rows[img.cpu().numpy()]).float()
         weights = weights.softmax(-1)
-        return (weights[:, :, None, None] * A.float()).sum(1)
+        return (weights[:, :, None, None] * A).sum(1)
 
     def _ablation_cam(self, x, act, A, target, rows, layer, s0):
         """Desai & Ramaswamy (2020), as pytorch-grad-cam: relative drop of the score when a channel is ablated.
@@ -565,7 +561,7 @@ class _Runner:
         C = act.shape[1]
         weights = torch.empty((len(rows), C), dtype=torch.float32, device=act.device)
         state = {}
-        handle = dict(fast.named_modules())[layer].register_forward_hook(lambda m, i, o: state["act"])
+        handle = dict(fast.module.named_modules())[layer].register_forward_hook(lambda m, i, o: state["act"])
         try:
             with torch.inference_mode():
                 lows = act.flatten(1).min(1).values
@@ -576,8 +572,8 @@ class _Runner:
                     p = pairs[i:i + self.sbs]
                     batch = act[p[:, 0]].clone()
                     batch[torch.arange(len(p), device=act.device), p[:, 1]] = values[p[:, 0], None, None]
-                    state["act"] = batch.contiguous(memory_format=torch.channels_last) if self._fast_cl else batch
-                    out = self._run_fast(x[p[:, 0]])
+                    state["act"] = batch.contiguous(memory_format=torch.channels_last) if fast.channels_last else batch
+                    out = fast(x[p[:, 0]])
                     weights[p[:, 0], p[:, 1]] = target.score(out, rows[p[:, 0].cpu().numpy()]).float()
         finally:
             handle.remove()
