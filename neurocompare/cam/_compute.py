@@ -416,6 +416,8 @@ class _Runner:
                 cam = self._cam(A, out, cls, layer)
             elif method == "eigencam":
                 cam = _eigen(A)
+            elif not valid.any():                                   # no detection to explain: NaN maps
+                cam = A.new_zeros((A.shape[0],) + tuple(A.shape[2:]))
             elif method == "scorecam":
                 cam = self._score_cam(x, A, target, rows, layer)
             else:
@@ -492,13 +494,15 @@ class _Runner:
         from ._fast import channels_last_copy
 
         if not hasattr(self, "_fast"):
-            self._fast = channels_last_copy(self.model.module)
+            self._fast = channels_last_copy(self.model.module, convert=self.model.input_kind != "list")
         return self._fast
 
     def _scoring_module(self, probe):
         """The fastest faithful copy for scoring masked images (see ``_fast.scoring_copy``), built once per call."""
         from ._fast import scoring_copy
 
+        if self.model.input_kind == "list":
+            return self._fast_module()
         if not hasattr(self, "_scoring"):
             self._scoring = scoring_copy(self.model.module, probe)
             logger.debug("cam: Score-CAM scores masked images with a %s copy of the model", self._scoring.kind)
@@ -514,34 +518,57 @@ class _Runner:
         chunk, not with channels x images). A channel that is constant on its
         grid gives an all-zero mask (0/0 is taken as 0), hence the zero image:
         its score is computed once per batch, not once per channel.
+
+        Detectors: the feature map covers the resized, padded batch, so each
+        channel is upsampled to it, the image's part cropped and resized to
+        the image (as the maps are) before scaling; the masked copies are
+        scored by the detection matched to the reference box and class.
         """
         import torch
         import torch.nn.functional as F
 
-        if isinstance(x, list) or self.model.input_kind == "list":
-            raise ValueError("Invalid value for 'method': 'scorecam' is not available for detectors here; use "
-                             "'gradcam', 'eigencam' or another gradient method.")
-        H, W = x.shape[-2:]
         A = A.float()
+        detector = isinstance(x, list)
+        if detector:
+            xt = x[0][None]
+            hp, wp, h, w = self._detection_geometry(x)
+
+            def masks_of(a):
+                up = F.interpolate(a[:, None], size=(hp, wp), mode="bilinear", align_corners=False)
+                return F.interpolate(up[..., :h, :w], size=tuple(xt.shape[-2:]), mode="bilinear",
+                                     align_corners=False)
+        else:
+            xt = x
+
+            def masks_of(a):
+                return F.interpolate(a[:, None], size=tuple(xt.shape[-2:]), mode="bilinear", align_corners=True)
         weights = torch.empty(A.shape[:2], dtype=torch.float32, device=A.device)
-        score_net = self._scoring_module(x[:2])
+        net = self._scoring_module(xt[:2])
+        score_net = (lambda b: net(list(b))) if detector else net
         with torch.inference_mode():
             flat = A.flatten(2)
             const = flat.amax(-1) == flat.amin(-1)
             if const.any():
-                zero_out = score_net(torch.zeros_like(x[:1]))
+                zero_out = score_net(torch.zeros_like(xt[:1]))
                 for b, r in enumerate(rows):
                     if const[b].any():
                         weights[b, const[b]] = target.score(zero_out, [r]).float()[0]
             pairs = (~const).nonzero()                                  # (image, channel) still to score
             for i in range(0, len(pairs), self.sbs):
                 img, ch = pairs[i:i + self.sbs].unbind(1)
-                up = F.interpolate(A[img, ch][:, None], size=(H, W), mode="bilinear", align_corners=True)
+                up = masks_of(A[img, ch])
                 lo, hi = up.amin((2, 3), keepdim=True), up.amax((2, 3), keepdim=True)
-                batch = x[img] * ((up - lo) / (hi - lo + 1e-8))
+                batch = xt[img] * ((up - lo) / (hi - lo + 1e-8))
                 weights[img, ch] = target.score(score_net(batch), rows[img.cpu().numpy()]).float()
         weights = weights.softmax(-1)
         return (weights[:, :, None, None] * A).sum(1)
+
+    def _detection_geometry(self, x):
+        """(padded height, padded width, resized height, resized width) of one image in the R-CNN's batch."""
+        images, _ = self.model.module.transform([x[0].detach()])
+        hp, wp = images.tensors.shape[-2:]
+        h, w = images.image_sizes[0]
+        return int(hp), int(wp), int(h), int(w)
 
     def _ablation_cam(self, x, act, A, target, rows, layer, s0):
         """Desai & Ramaswamy (2020), as pytorch-grad-cam: relative drop of the score when a channel is ablated.
@@ -554,9 +581,9 @@ class _Runner:
         """
         import torch
 
-        if isinstance(x, list) or act.dim() != 4:
-            raise ValueError("Invalid value for 'method': 'ablationcam' needs a convolutional layer of a classifier "
-                             "or segmenter; use 'gradcam' or 'eigencam' for this model.")
+        if act.dim() != 4:
+            raise ValueError(f"Invalid value for 'method': 'ablationcam' needs a convolutional layer (N, C, h, w); "
+                             f"{layer!r} outputs shape {tuple(act.shape)}. Use 'gradcam' or 'eigencam' for it.")
         fast = self._fast_module()
         C = act.shape[1]
         weights = torch.empty((len(rows), C), dtype=torch.float32, device=act.device)
@@ -573,7 +600,7 @@ class _Runner:
                     batch = act[p[:, 0]].clone()
                     batch[torch.arange(len(p), device=act.device), p[:, 1]] = values[p[:, 0], None, None]
                     state["act"] = batch.contiguous(memory_format=torch.channels_last) if fast.channels_last else batch
-                    out = fast(x[p[:, 0]])
+                    out = fast([x[int(j)] for j in p[:, 0]] if isinstance(x, list) else x[p[:, 0]])
                     weights[p[:, 0], p[:, 1]] = target.score(out, rows[p[:, 0].cpu().numpy()]).float()
         finally:
             handle.remove()

@@ -33,7 +33,7 @@ class FastModule:
     def __call__(self, batch):
         import torch
 
-        if self.channels_last:
+        if self.channels_last and isinstance(batch, torch.Tensor) and batch.dim() == 4:
             batch = batch.contiguous(memory_format=torch.channels_last)
         return self.module(batch)
 
@@ -44,14 +44,20 @@ def _has_conv(module) -> bool:
     return any(isinstance(m, torch.nn.Conv2d) for m in module.modules())
 
 
-def channels_last_copy(module) -> FastModule:
-    """A channels-last deep copy of ``module`` (the module itself when it has no 2-D convolution)."""
+def channels_last_copy(module, *, convert: bool = True) -> FastModule:
+    """A channels-last deep copy of ``module`` (the module itself when it has no 2-D convolution).
+
+    ``convert=False`` gives a plain deep copy (detectors: their list input
+    is batched inside the model).
+    """
     import copy
 
     import torch
 
     if not _has_conv(module):
         return FastModule(module, channels_last=False, kind="original")
+    if not convert:
+        return FastModule(copy.deepcopy(module), channels_last=False, kind="copy")
     return FastModule(copy.deepcopy(module).to(memory_format=torch.channels_last), channels_last=True,
                       kind="channels-last")
 
