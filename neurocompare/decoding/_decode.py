@@ -8,6 +8,7 @@ import numpy as np
 from .._utils.checks import check_option, check_positive_int
 from .._utils.logging import logger
 from .._utils.random import seed_int
+from .._utils.stats import t_half_width
 
 TASKS = ("auto", "classification", "regression")
 BACKENDS = ("sklearn", "torch")
@@ -190,7 +191,7 @@ def decode(acts, target, *, task: str = "auto", estimator=None, cv=5, pca: int |
     for metric, scores in fold_scores.items():
         scores = np.asarray(scores, dtype=float)
         mean, sd, k = scores.mean(), scores.std(ddof=1) if len(scores) > 1 else np.nan, len(scores)
-        half = _t(k) * sd / np.sqrt(k) if k > 1 else np.nan
+        half = t_half_width(scores)
         p = np.nan
         if null is not None:
             nd = np.asarray(null[metric])
@@ -199,12 +200,6 @@ def decode(acts, target, *, task: str = "auto", estimator=None, cv=5, pca: int |
                      "ci_high": mean + half, "sd": sd, "p": p, "n": len(y), "n_folds": k,
                      "chance": chance if metric != "pearson_r" else 0.0})
     return pd.DataFrame(rows)
-
-
-def _t(k):
-    from scipy.stats import t
-
-    return float(t.ppf(0.975, k - 1))
 
 
 def _matrix(acts):

@@ -8,7 +8,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 import neurocompare as nc  # noqa: E402
-from test_gan_axes import BlobGenerator, centroid_labeler  # noqa: E402
+from synthetic_blobs import BlobGenerator, centroid_labeler  # noqa: E402
 
 
 def _history():

@@ -7,7 +7,7 @@ import torch
 import neurocompare as nc
 from neurocompare.generation import feature_axes, traversal_effects, traversal_summary, traverse
 
-from test_gan_axes import W, BlobGenerator, centroid_labeler  # noqa: E402  (same folder, unique basenames)
+from synthetic_blobs import W, BlobGenerator, centroid_labeler  # noqa: E402  (same folder, unique basenames)
 
 
 @pytest.fixture(scope="module")
