@@ -1,4 +1,4 @@
-"""`neurocompare gan train | axes | traverse` (registered on the main ``app`` by importing this module)."""
+"""`neurocompare gan train | axes | traverse | quality` (registered on the main ``app`` by importing this module)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -154,3 +154,54 @@ def gan_traverse(gan_path: Path = typer.Argument(..., metavar="GAN", help="`gan 
         summ = traversal_summary(trav)
         summ = summ[~summ.factor.str.startswith("p_")]
         typer.echo(summ.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+
+
+def _image_set(path: Path, what: str):
+    """A `gan train` folder / generator checkpoint (a GAN to sample) or a stimulus folder (images)."""
+    from . import stimuli
+
+    path = Path(path)
+    if path.suffix == ".pt" or (path.is_dir() and (path / "generator.pt").is_file()):
+        return _load_checkpoint(path, what)
+    if not path.is_dir():
+        raise FileNotFoundError(f"Invalid value for {what!r}: {str(path)!r} does not exist; pass a stimulus folder, "
+                                "a `gan train` output folder or a generator checkpoint (.pt).")
+    return stimuli.load(path)
+
+
+@gan_app.command("quality")
+def gan_quality(fake_path: Path = typer.Argument(..., metavar="FAKE", help="`gan train` folder, generator "
+                                                 "checkpoint (.pt), or a stimulus folder of generated images."),
+                real_path: Path = typer.Argument(..., metavar="REAL", help="Stimulus folder of real images."),
+                model: str = typer.Option("resnet18", help="Feature network: a zoo name, a checkpoint (.pt) from "
+                                          "`models train`, or 'inception' (the standard FID network: needs "
+                                          "--weights and torch-fidelity)."),
+                weights: Optional[str] = typer.Option(None, help="Weights of a zoo --model ('DEFAULT', a file) or "
+                                                      "the Inception weights file."),
+                layer: Optional[str] = typer.Option(None, help="Layer whose averaged activations are the features "
+                                                    "(default: the model's second-to-last default layer)."),
+                n_fake: int = typer.Option(500, help="Images sampled from a GAN."),
+                kid_subsets: int = typer.Option(100, help="KID: random subsets."),
+                kid_subset_size: int = typer.Option(1000, help="KID: images per subset (capped at the set sizes)."),
+                batch_size: int = typer.Option(64, help="Images per forward pass."),
+                seed: int = typer.Option(0, help="random_state (GAN latents, KID subsets)."),
+                device: str = typer.Option("auto", help="auto, cpu, cuda, mps."),
+                out: Path = typer.Option(Path("gan-quality.csv"), help="CSV file for the FID/KID table.")):
+    """FID and KID between generated and real images in a network's feature space."""
+    from .generation import image_quality
+
+    try:
+        fake = _image_set(fake_path, "FAKE")
+        real = _image_set(real_path, "REAL")
+        feat = model
+        if model.endswith(".pt") or Path(model).is_file():
+            feat = _load_checkpoint(Path(model), "--model")
+        table = image_quality(real, fake, model=feat, layer=layer, weights=weights, n_fake=n_fake,
+                              kid_subsets=kid_subsets, kid_subset_size=kid_subset_size, batch_size=batch_size,
+                              device=device, random_state=seed)
+    except _USER_ERRORS as err:
+        _fail(err)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out, index=False)
+    typer.echo(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    typer.echo(f"Wrote {out}.")

@@ -44,3 +44,37 @@ def test_gan_cli_errors(stim16, tmp_path):
     nc.models.save(gan, tmp_path / "g.pt")
     res = runner.invoke(app, ["gan", "axes", str(tmp_path / "g.pt"), "--method", "tlgan", "--factors", "x"])
     assert res.exit_code == 1 and "needs a labeler" in res.output
+
+
+def test_gan_quality_matches_the_python_api(stim16, tmp_path):
+    gan = nc.models.load("dcgan", image_size=16, latent_dim=8, width=8, random_state=0)
+    nc.models.save(gan, tmp_path / "g.pt")
+    feat = nc.models.load("smallcnn", n_classes=3, image_size=16, width=4, random_state=0)
+    nc.models.save(feat, tmp_path / "feat.pt")
+    args = ["gan", "quality", str(tmp_path / "g.pt"), str(stim16.root), "--model", str(tmp_path / "feat.pt"),
+            "--n-fake", "40", "--kid-subsets", "10", "--kid-subset-size", "10", "--out", str(tmp_path / "q.csv")]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 0, res.output
+    got = pd.read_csv(tmp_path / "q.csv")
+    ref = nc.generation.image_quality(stim16, nc.models.load("dcgan", weights=str(tmp_path / "g.pt")),
+                                      model=nc.models.load("smallcnn", weights=str(tmp_path / "feat.pt")), n_fake=40,
+                                      kid_subsets=10, kid_subset_size=10, random_state=0)
+    assert got.metric.tolist() == ["fid", "kid"] and got.n_fake.tolist() == [40, 40]
+    assert got.n_real.tolist() == [len(stim16)] * 2
+    assert got.value.to_numpy() == pytest.approx(ref.value.to_numpy(), rel=1e-6)
+    assert got.value[0] > 0
+    # two stimulus folders: a set against itself has FID ~ 0
+    res = runner.invoke(app, ["gan", "quality", str(stim16.root), str(stim16.root), "--model", str(tmp_path / "feat.pt"),
+                              "--kid-subsets", "5", "--kid-subset-size", "10", "--out", str(tmp_path / "same.csv")])
+    assert res.exit_code == 0, res.output
+    assert abs(pd.read_csv(tmp_path / "same.csv").value[0]) < 1e-6
+
+
+def test_gan_quality_errors(stim16, tmp_path):
+    res = runner.invoke(app, ["gan", "quality", str(tmp_path / "nothing"), str(stim16.root)])
+    assert res.exit_code == 1 and "'FAKE'" in res.output and "does not exist" in res.output
+    assert "Traceback" not in res.output
+    res = runner.invoke(app, ["gan", "quality", str(stim16.root), str(stim16.root), "--model", "inception",
+                              "--out", str(tmp_path / "q.csv")])
+    assert res.exit_code == 1 and "Traceback" not in res.output
+    assert not (tmp_path / "q.csv").exists()
