@@ -24,6 +24,19 @@ def percentile_ci(samples: np.ndarray, ci: float) -> tuple[float, float]:
     return float(lo), float(hi)
 
 
+def bootstrap_mean_ci(values, *, n_boot: int, ci: float, rng, min_n: int = 1) -> tuple[float, float]:
+    """Percentile bootstrap interval of the mean of ``values`` (resampled with replacement, ``n_boot`` times).
+
+    NaN when ``n_boot`` is 0 or there are fewer than ``min_n`` values. Draws
+    ``rng.integers(0, n, (n_boot, n))``, so a seeded ``rng`` gives the same interval.
+    """
+    v = np.asarray(values, dtype=float)
+    if n_boot == 0 or v.size < max(1, min_n):
+        return np.nan, np.nan
+    means = v[rng.integers(0, v.size, (n_boot, v.size))].mean(1)
+    return percentile_ci(means, ci)
+
+
 def t_half_width(values) -> float:
     """Half-width of the t-based 95% CI of the mean, ``t(0.975, n - 1) * sd / sqrt(n)`` (ddof 1); NaN if n < 2."""
     from scipy import stats

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._utils.checks import check_option
+from .._utils.stats import bootstrap_mean_ci
 
 LOCALIZATION_METRICS = ("pointing_game", "energy", "iou")
 SCORE_COLUMNS = ["stimulus", "category", "model", "method", "layer", "target", "region", "metric", "value", "chance"]
@@ -201,7 +202,6 @@ def summarize_scores(scores, *, by=("model", "method", "layer", "metric"), n_boo
     if missing:
         raise ValueError(f"Invalid value for 'scores': columns {missing} are missing; got {list(scores.columns)}.")
     rng = check_random_state(random_state)
-    a = (1 - float(ci)) / 2
     rows = []
     for key, g in scores.groupby(by, sort=False):
         key = key if isinstance(key, tuple) else (key,)
@@ -212,9 +212,7 @@ def summarize_scores(scores, *, by=("model", "method", "layer", "metric"), n_boo
         if n == 0:
             rows.append((*key, np.nan, np.nan, np.nan, np.nan, np.nan, 0))
             continue
-        idx = rng.integers(0, n, size=(n_boot, n))
-        boot = v[idx].mean(1)
-        lo, hi = np.percentile(boot, [100 * a, 100 * (1 - a)])
+        lo, hi = bootstrap_mean_ci(v, n_boot=n_boot, ci=ci, rng=rng)
         p = np.nan
         if np.isfinite(chance).all():
             d = v - chance

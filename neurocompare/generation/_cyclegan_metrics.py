@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 
 from .._utils.checks import check_option, check_positive_int
-from .._utils.stats import percentile_ci, row_corr
+from .._utils.stats import bootstrap_mean_ci, percentile_ci, row_corr
 from ._cyclegan import DIRECTIONS, CycleGAN, images_tensor
 
 DISSOCIATION_COLUMNS = ["analysis", "direction", "kind", "factor", "image", "metric", "value", "ci_low", "ci_high",
@@ -27,14 +27,9 @@ def _check_ci(ci) -> float:
     return float(ci)
 
 
-def _boot_mean(values: np.ndarray, n_boot: int, ci: float, rng) -> tuple[float, float]:
-    """Percentile bootstrap CI of the mean over stimuli."""
-    if n_boot == 0 or len(values) < 2:
-        return np.nan, np.nan
-    idx = rng.integers(0, len(values), (n_boot, len(values)))
-    means = values[idx].mean(1)
-    a = (1 - ci) / 2
-    return float(np.quantile(means, a)), float(np.quantile(means, 1 - a))
+def _boot_mean(values, n_boot, ci, rng) -> tuple[float, float]:
+    """Percentile bootstrap CI of the mean over stimuli (NaN for fewer than 2)."""
+    return bootstrap_mean_ci(values, n_boot=n_boot, ci=ci, rng=rng, min_n=2)
 
 
 def _boot_r(x, y, n_boot, ci, rng) -> tuple[float, float]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._utils.stats import bootstrap_mean_ci
 from ._style import PALETTE, new_axes, paper_style
 
 HUMAN_COLOUR = "#D55E00"
@@ -130,8 +131,7 @@ def plot_accuracy_by_condition(models, humans, *, band: str = "range", order=Non
                 lo.append(v.min() if len(v) else np.nan)
                 hi.append(v.max() if len(v) else np.nan)
             else:
-                boots = v[rng.integers(0, len(v), (2000, len(v)))].mean(1)
-                a, b = np.percentile(boots, [2.5, 97.5])
+                a, b = bootstrap_mean_ci(v, n_boot=2000, ci=0.95, rng=rng)
                 lo.append(a)
                 hi.append(b)
         n_h = humans["subject"].nunique()
