@@ -577,15 +577,19 @@ class _Runner:
         ReLU), else to ``min - 1e7`` (pytorch-grad-cam lowers it further for
         every later copy in its batch; where a ReLU follows, as in every block of
         a ResNet or the built-in nets, both give the same maps). The copies of all
-        images of the batch are run in chunks of ``score_batch_size``.
+        images of the batch are run in chunks of ``score_batch_size``. ViT
+        tokens (N, tokens, D): channel ``d`` is ablated in every token, the
+        class token included (pytorch-grad-cam's ``AblationLayerVit``).
         """
         import torch
 
-        if act.dim() != 4:
-            raise ValueError(f"Invalid value for 'method': 'ablationcam' needs a convolutional layer (N, C, h, w); "
-                             f"{layer!r} outputs shape {tuple(act.shape)}. Use 'gradcam' or 'eigencam' for it.")
+        tokens = act.dim() == 3 and _is_vit(self.model.module)
+        if act.dim() != 4 and not tokens:
+            raise ValueError(f"Invalid value for 'method': 'ablationcam' needs a convolutional layer (N, C, h, w) or "
+                             f"ViT tokens; {layer!r} outputs shape {tuple(act.shape)}. Use 'gradcam' or 'eigencam' "
+                             "for it.")
         fast = self._fast_module()
-        C = act.shape[1]
+        C = act.shape[2] if tokens else act.shape[1]
         weights = torch.empty((len(rows), C), dtype=torch.float32, device=act.device)
         state = {}
         handle = dict(fast.module.named_modules())[layer].register_forward_hook(lambda m, i, o: state["act"])
@@ -598,8 +602,14 @@ class _Runner:
                 for i in range(0, len(pairs), self.sbs):
                     p = pairs[i:i + self.sbs]
                     batch = act[p[:, 0]].clone()
-                    batch[torch.arange(len(p), device=act.device), p[:, 1]] = values[p[:, 0], None, None]
-                    state["act"] = batch.contiguous(memory_format=torch.channels_last) if fast.channels_last else batch
+                    k = torch.arange(len(p), device=act.device)
+                    if tokens:
+                        batch[k, :, p[:, 1]] = values[p[:, 0], None]
+                    else:
+                        batch[k, p[:, 1]] = values[p[:, 0], None, None]
+                    if fast.channels_last and batch.dim() == 4:
+                        batch = batch.contiguous(memory_format=torch.channels_last)
+                    state["act"] = batch
                     out = fast([x[int(j)] for j in p[:, 0]] if isinstance(x, list) else x[p[:, 0]])
                     weights[p[:, 0], p[:, 1]] = target.score(out, rows[p[:, 0].cpu().numpy()]).float()
         finally:
