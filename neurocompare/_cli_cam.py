@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from .cli import _USER_ERRORS, _fail, _parse_options, app  # noqa: F401
+from .cli import _USER_ERRORS, _fail, _parse_options, _table, app  # noqa: F401
 
 
 def _methods(values: list[str]) -> list[str]:
@@ -132,7 +132,7 @@ def cam(model: str = typer.Argument(..., help="Model name (see `neurocompare mod
                     ax = plot_cam_scores(summary, metric=metric)
                     save_figure(ax.figure, tmp / "figures" / f"scores_{metric}")
                     plt.close(ax.figure)
-                lines.append(summary.round(3).to_string(index=False))
+                lines.append(_table(summary))
             else:
                 lines.append("No masks in the stimulus folder: localisation skipped.")
             if fix_frames:

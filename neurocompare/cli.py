@@ -26,6 +26,20 @@ def _fail(err: Exception) -> None:
     raise typer.Exit(code=1)
 
 
+def _table(df, *, index: bool = False, digits: int = 3) -> str:
+    """A table for the console: numbers to ``digits`` decimals; p-values too small to show as ``<0.001``."""
+    import numpy as np
+
+    show = df.copy()
+    floor = 10.0 ** -digits
+    for col in show.columns:
+        if str(col) == "p" or str(col).startswith("p_"):
+            vals = show[col].to_numpy(dtype=float)
+            show[col] = [f"<{floor:.{digits}f}" if np.isfinite(v) and v < floor else
+                         (f"{v:.{digits}f}" if np.isfinite(v) else "NaN") for v in vals]
+    return show.to_string(index=index, float_format=lambda v: f"{v:.{digits}f}")
+
+
 def _parse_options(options: list[str]) -> dict:
     out = {}
     for item in options:
@@ -228,7 +242,7 @@ def rsa(activations: Path = typer.Argument(..., help="A saved extraction (.zarr 
     plotting.save_figure(ax.figure, out / "figures" / "layer_profile")
     plt.close("all")
     cols = [c for c in ("model", "layer", "stream", "value", "ci_low", "ci_high", "p") if c in res.columns]
-    typer.echo(res[cols].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    typer.echo(_table(res[cols]))
     nc_lo, nc_hi = res["noise_ceiling_lower"].iloc[0], res["noise_ceiling_upper"].iloc[0]
     if nc_lo == nc_lo:
         typer.echo(f"Noise ceiling: {nc_lo:.3f} - {nc_hi:.3f}")

@@ -92,3 +92,14 @@ def test_probe_command(train_set, trained_twostream, tmp_path):
     assert (out / "figures" / "cross_readout_twostreamnet.pdf").is_file()
     res = runner.invoke(app, ["probe", str(acts), "--stimuli", str(train_set.root), "--what", "shape"])
     assert res.exit_code == 1 and "'shape' is not a stimulus factor" in res.output
+
+
+def test_console_tables_show_small_p_values_as_bounds():
+    import pandas as pd
+
+    from neurocompare.cli import _table
+
+    text = _table(pd.DataFrame({"metric": ["a", "b", "c"], "value": [0.12345, 1.0, 2.0],
+                                "p": [0.0004997, 0.0312, float("nan")]}))
+    assert "<0.001" in text and "0.031" in text and "NaN" in text and "0.123" in text
+    assert "0.000" not in text
