@@ -79,6 +79,9 @@ def cam(model: str = typer.Argument(..., help="Model name (see `neurocompare mod
         sigma: Optional[float] = typer.Option(None, help="Gaussian sigma (px) of the fixation density (needed for "
                                                          "a CSV; about 1 degree of visual angle)."),
         resize: bool = typer.Option(False, help="Resize maps to the fixated images' size when they differ."),
+        sanity: Optional[str] = typer.Option(None, help="Also run the model-parameter randomisation test "
+                                                        "(Adebayo et al. 2018): cascade or independent; writes "
+                                                        "randomization.csv and its figures."),
         overwrite: bool = typer.Option(False, help="Replace OUT if it exists.")):
     """Class-activation maps of a model on a stimulus folder, with localisation scores and figures."""
     import matplotlib
@@ -88,8 +91,8 @@ def cam(model: str = typer.Argument(..., help="Model name (see `neurocompare mod
 
     from . import models, stimuli
     from ._utils.paths import atomic_dir
-    from .cam import compare_to_fixations, compute, localization, summarize_scores
-    from .plotting import plot_cam_overlay, plot_cam_scores, plot_saliency_scores, save_figure
+    from .cam import compare_to_fixations, compute, localization, randomization_test, summarize_scores
+    from .plotting import plot_cam_overlay, plot_cam_scores, plot_randomization_test, plot_saliency_scores, save_figure
 
     try:
         methods = _methods(method)
@@ -101,7 +104,14 @@ def cam(model: str = typer.Argument(..., help="Model name (see `neurocompare mod
         w = None if weights in (None, "None", "none") else weights
         m = models.load(model, weights=w, random_state=seed, **_parse_options(option))
         layers = [s.strip() for s in layer.split(",") if s.strip()] if layer else [None]
-        all_maps, frames, fix_frames = [], [], []
+        if sanity is not None:
+            from ._utils.checks import check_option
+
+            check_option("--sanity", sanity, ("cascade", "independent"))
+        all_maps, frames, fix_frames, sanity_frames = [], [], [], []
+        for lay in layers if sanity is not None else []:
+            sanity_frames.append(randomization_test(m, st, method=methods, layer=lay, target=tgt, order=sanity,
+                                                    batch_size=batch_size, device=device, random_state=seed))
         for meth in methods:
             for lay in layers:
                 maps = compute(m, st, method=meth, layer=lay, target=tgt, normalize=not raw, batch_size=batch_size,
@@ -121,6 +131,22 @@ def cam(model: str = typer.Argument(..., help="Model name (see `neurocompare mod
                 save_figure(fig, tmp / "figures" / f"overlay_{stem}")
                 plt.close(fig)
             lines = [f"Wrote {len(all_maps)} map set(s) to {out / 'maps'}"]
+            if sanity_frames:
+                import pandas as pd
+
+                rand = pd.concat(sanity_frames, ignore_index=True)
+                rand.to_csv(tmp / "randomization.csv", index=False)
+                for metric in ("spearman", "ssim"):
+                    if rand.loc[rand.metric == metric, "value"].notna().any():
+                        ax = plot_randomization_test(rand, metric=metric)
+                        save_figure(ax.figure, tmp / "figures" / f"randomization_{metric}")
+                        plt.close(ax.figure)
+                means = rand[rand.metric == "spearman"].pivot_table(index=["method", "layer"], columns="step",
+                                                                     values="value", sort=False, dropna=False)
+                means.columns = ["original" if r == "none" else r for r in
+                                 rand.drop_duplicates("step").sort_values("step").randomized]
+                lines.append(f"Randomisation test ({sanity}): mean rank correlation with the original maps")
+                lines.append(_table(means.reset_index()))
             if frames:
                 import pandas as pd
 

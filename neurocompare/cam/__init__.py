@@ -12,9 +12,11 @@ __all__: list[str] = []
 from ._compute import METHODS, compute  # noqa: E402
 from ._faithfulness import curve_auc, faithfulness, faithfulness_curves  # noqa: E402
 from ._localization import localization, regions, summarize_scores  # noqa: E402
+from ._sanity import randomization_test, randomized_copies  # noqa: E402
 
 __all__ += ["compute", "METHODS", "localization", "regions", "summarize_scores", "faithfulness",
-            "faithfulness_curves", "curve_auc"]
+            "faithfulness_curves", "curve_auc", "randomization_test",
+            "randomized_copies"]
 
 # --- human fixations: metrics, loaders, comparison (owned by the fixations work) ---
 from . import metrics  # noqa: E402

@@ -154,3 +154,65 @@ def plot_cam_scores(df, *, metric: str, ax=None, chance: bool = True):
         ax.set_ylabel(metric.replace("_", " "))
         ax.legend(frameon=False, fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return ax
+
+
+def plot_randomization_test(df, *, metric: str = "spearman", ax=None, ci: float = 0.95, random_state=0):
+    """Map similarity to the original as the model's weights are re-initialised (Adebayo et al. 2018).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        From :func:`neurocompare.cam.randomization_test`.
+    metric : {"spearman", "ssim"}
+    ax : Axes, optional
+    ci : float
+        Bootstrap interval over stimuli drawn around each mean.
+    random_state : int
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        One line per method: mean similarity (with its CI band) at each step,
+        from the original model (left) to the most randomised (right).
+    """
+    from .._utils.random import seed_int
+    from .._utils.stats import bootstrap_mean_ci
+
+    need = {"method", "step", "randomized", "metric", "value"}
+    if not need <= set(df.columns):
+        raise ValueError(f"Invalid value for 'df': expected the columns of cam.randomization_test {sorted(need)}; "
+                         f"got {list(df.columns)}.")
+    sub = df[df["metric"] == metric]
+    if sub.empty:
+        from .._utils.checks import check_option
+
+        check_option("metric", metric, sorted(df["metric"].unique()))
+    rng = np.random.default_rng(seed_int(random_state))
+    steps = sub.drop_duplicates("step").sort_values("step")
+    labels = ["original" if r == "none" else r for r in steps["randomized"]]
+    ax = new_axes(ax, figsize=(max(3.2, 0.45 * len(labels) + 1.6), 2.6))
+    with paper_style():
+        for j, (m, g) in enumerate(sub.groupby("method", sort=False)):
+            means, lo, hi = [], [], []
+            for s in steps["step"]:
+                v = g.loc[g["step"] == s, "value"].to_numpy(float)
+                v = v[np.isfinite(v)]
+                means.append(v.mean() if len(v) else np.nan)
+                a, b = bootstrap_mean_ci(v, n_boot=2000, ci=ci, rng=rng)
+                lo.append(a)
+                hi.append(b)
+            xs = np.arange(len(labels))
+            colour = METHOD_COLOURS.get(m, PALETTE[j % len(PALETTE)])
+            ax.plot(xs, means, marker="o", ms=3, color=colour, label=m)
+            ax.fill_between(xs, lo, hi, color=colour, alpha=0.2, lw=0)
+        ax.axhline(0, color="black", lw=0.6, ls=":")
+        ax.set_xticks(np.arange(len(labels)))
+        ax.set_xticklabels(labels, rotation=35, ha="right")
+        order = str(sub["order"].iloc[0]) if "order" in sub.columns else "cascade"
+        ax.set_xlabel("re-initialised (cumulative, from the output)" if order == "cascade" else
+                      "re-initialised block (one at a time)")
+        ax.set_ylabel({"spearman": "rank correlation with\nthe original map",
+                       "ssim": "SSIM with the original map"}.get(metric, metric))
+        ax.set_ylim(min(-0.2, float(np.nanmin(sub["value"])) - 0.05), 1.05)
+        ax.legend(frameon=False, fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return ax

@@ -63,3 +63,23 @@ def test_cam_command_scores_maps_against_fixations(small_set, tmp_path):
     res = CliRunner().invoke(app, [*args[:-1], str(tmp_path / "bad.csv"), "--sigma", "2", "--out",
                                    str(tmp_path / "o2")])
     assert res.exit_code == 1 and "width" in res.output
+
+
+def test_cam_command_randomization_test(small_set, tmp_path):
+    import neurocompare as nc
+
+    out = tmp_path / "cam"
+    args = ["cam", "smallcnn", str(small_set.root), "--out", str(out), "--method", "gradcam,eigencam", "--layer",
+            "block4", "--option", "image_size=32", "--option", "n_classes=6", "--device", "cpu", "--sanity",
+            "cascade"]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    rand = pd.read_csv(out / "randomization.csv")
+    model = nc.models.load("smallcnn", weights=None, random_state=0, image_size=32, n_classes=6)
+    ref = nc.cam.randomization_test(model, small_set, method=["gradcam", "eigencam"], layer="block4",
+                                    random_state=0)
+    pd.testing.assert_series_equal(rand["value"], ref["value"], check_names=False)
+    assert (out / "figures" / "randomization_ssim.png").is_file()
+    assert "Randomisation test (cascade)" in res.output and "fc1" in res.output
+    res = CliRunner().invoke(app, args[:-1] + ["bottom-up", "--overwrite"])
+    assert res.exit_code == 1 and "'--sanity'" in res.output and "cascade" in res.output
