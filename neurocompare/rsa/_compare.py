@@ -24,8 +24,11 @@ def compare(rdms, reference, method: str = "corr", *, sigma_k=None):
         ``"corr_cov"`` and ``"cosine_cov"`` (after whitening the RDM entries' covariance,
         Diedrichsen et al. 2021).
     sigma_k : array, optional
-        Pattern covariance for ``corr_cov``/``cosine_cov``: ``None`` (identity) or a vector
-        (diagonal). A full matrix is not supported.
+        Pattern covariance for ``corr_cov``/``cosine_cov``: ``None`` (identity), a vector
+        (diagonal) or a full symmetric positive-definite ``(n, n)`` matrix. With a full
+        matrix the similarity is the cosine in the metric of the RDM entries' covariance
+        ``V = (C S C') o (C S C')`` (Diedrichsen et al. 2021), solved exactly (rsatoolbox
+        solves it iteratively, to about 1e-5), up to 12,000 valid entries.
 
     Returns
     -------
@@ -146,18 +149,60 @@ def _cov_weighted(v1, v2, method, sigma_k):
     weighted least-squares centring when entries are missing); the cosine of the
     off-diagonal (counted twice) and diagonal entries is the whitened similarity.
     """
-    if sigma_k is not None:
-        sigma_k = np.asarray(sigma_k, dtype=float)
-        if sigma_k.ndim != 1:
-            raise ValueError("Invalid value for 'sigma_k': only None or a vector of pattern variances is supported; "
-                             f"got an array with shape {sigma_k.shape}.")
     mask = valid_mask(v1, v2)
+    full = False
+    if sigma_k is not None:
+        n = n_from_length(mask.shape[0])
+        sigma_k = np.asarray(sigma_k, dtype=float)
+        if sigma_k.shape not in ((n,), (n, n)):
+            raise ValueError(f"Invalid value for 'sigma_k': expected a vector of {n} pattern variances or an "
+                             f"({n}, {n}) covariance matrix for these {n}-stimulus RDMs; got shape {sigma_k.shape}.")
+        if sigma_k.ndim == 2:
+            if not np.allclose(sigma_k, sigma_k.T):
+                raise ValueError("Invalid value for 'sigma_k': the covariance matrix is not symmetric.")
+            try:
+                np.linalg.cholesky(sigma_k)
+            except np.linalg.LinAlgError:
+                raise ValueError("Invalid value for 'sigma_k': the covariance matrix is not positive definite."
+                                 ) from None
+            full = True
     if method == "corr_cov":
         v1 = v1 - np.nanmean(v1[:, mask], axis=1, keepdims=True)
         v2 = v2 - np.nanmean(v2[:, mask], axis=1, keepdims=True)
+    if full:
+        return _cosine_in_metric(v1[:, mask], v2[:, mask], _distance_covariance(sigma_k, mask))
     w1 = _whitened(v1[:, mask], mask, sigma_k)
     w2 = _whitened(v2[:, mask], mask, sigma_k)
     return cosine(w1, w2)
+
+
+#: largest number of RDM entries for the dense solve of a full ``sigma_k`` (memory grows with its square)
+MAX_FULL_SIGMA_ENTRIES = 12_000
+
+
+def _distance_covariance(sigma_k, mask):
+    """Covariance of the RDM entries under pattern covariance ``sigma_k``: V = (C S C') o (C S C'), C the
+    pairwise contrasts (Diedrichsen et al. 2021; rsatoolbox's ``_get_v``), rows and columns of the valid entries."""
+    n = sigma_k.shape[0]
+    if int(mask.sum()) > MAX_FULL_SIGMA_ENTRIES:
+        raise ValueError(f"Invalid value for 'sigma_k': a full covariance matrix needs a dense {int(mask.sum())}^2 "
+                         f"solve for {n}-stimulus RDMs (limit {MAX_FULL_SIGMA_ENTRIES} entries); pass its diagonal.")
+    i, j = triu_indices(n)
+    i, j = i[mask], j[mask]
+    a = sigma_k[i][:, i] - sigma_k[i][:, j] - sigma_k[j][:, i] + sigma_k[j][:, j]     # C S C'
+    return a * a
+
+
+def _cosine_in_metric(a, b, v):
+    """a' V^-1 b / sqrt(a' V^-1 a) / sqrt(b' V^-1 b) for every row pair (exact Cholesky solve)."""
+    from scipy.linalg import cho_factor, cho_solve
+
+    f = cho_factor(v)
+    va, vb = cho_solve(f, a.T), cho_solve(f, b.T)
+    out = a @ vb
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = out / np.sqrt(np.einsum("ij,ji->i", a, va))[:, None] / np.sqrt(np.einsum("ij,ji->i", b, vb))[None, :]
+    return out
 
 
 def _whitened(vec, mask, sigma_k):

@@ -48,8 +48,58 @@ def test_sigma_k_vector(rdm_sets):
         ref = rt.rdm.compare(rt.rdm.RDMs(a), rt.rdm.RDMs(b), method=method, sigma_k=s)
         got = compare(make_rdm(a, leading={"m": range(3)}), make_rdm(b, leading={"s": range(5)}), method, sigma_k=s)
         np.testing.assert_allclose(got.values, ref, rtol=1e-10)
-    with pytest.raises(ValueError, match="sigma_k"):
-        compare(make_rdm(a[0]), make_rdm(b[0]), "corr_cov", sigma_k=np.eye(13))
+    with pytest.raises(ValueError, match="'sigma_k'.*13 pattern variances.*shape \\(12,\\)"):
+        compare(make_rdm(a[0]), make_rdm(b[0]), "corr_cov", sigma_k=np.ones(12))
+
+
+def test_sigma_k_full_matrix(rdm_sets):
+    """A full pattern covariance: the cosine in the metric of the RDM entries' covariance, solved exactly
+    (rsatoolbox solves it by conjugate gradients, hence the 1e-5 tolerance against it)."""
+    a, b = rdm_sets
+    g = np.random.default_rng(5).standard_normal((13, 20))
+    sk = g @ g.T / 20 + 0.1 * np.eye(13)
+    for method in ("corr_cov", "cosine_cov"):
+        ref = rt.rdm.compare(rt.rdm.RDMs(a), rt.rdm.RDMs(b), method=method, sigma_k=sk)
+        got = compare(make_rdm(a, leading={"m": range(3)}), make_rdm(b, leading={"s": range(5)}), method, sigma_k=sk)
+        np.testing.assert_allclose(got.values, ref, rtol=1e-5)
+        # exact: the metric written out with an explicit inverse
+        va, vb = a - a.mean(1, keepdims=True) if method == "corr_cov" else a, \
+            b - b.mean(1, keepdims=True) if method == "corr_cov" else b
+        iu = np.triu_indices(13, 1)
+        c = np.zeros((len(iu[0]), 13))
+        c[np.arange(len(iu[0])), iu[0]], c[np.arange(len(iu[0])), iu[1]] = 1, -1
+        vi = np.linalg.inv((c @ sk @ c.T) ** 2)
+        exact = (va @ vi @ vb.T) / np.sqrt(np.diag(va @ vi @ va.T))[:, None] / np.sqrt(np.diag(vb @ vi @ vb.T))
+        np.testing.assert_allclose(got.values, exact, rtol=1e-9)
+        # the identity matrix gives the same as no sigma_k (the two formulations agree there)
+        ra = make_rdm(a, leading={"m": range(3)})
+        np.testing.assert_allclose(compare(ra, make_rdm(b[0]), method, sigma_k=np.eye(13)).values,
+                                   compare(ra, make_rdm(b[0]), method).values, rtol=1e-10)
+        # with NaN entries (same places in both): the metric restricted to the defined entries
+        an, bn = a.copy(), b.copy()
+        an[:, [0, 5]] = np.nan
+        bn[:, [0, 5]] = np.nan
+        ref = rt.rdm.compare(rt.rdm.RDMs(an), rt.rdm.RDMs(bn), method=method, sigma_k=sk)
+        got = compare(make_rdm(an, leading={"m": range(3)}), make_rdm(bn, leading={"s": range(5)}), method,
+                      sigma_k=sk)
+        np.testing.assert_allclose(got.values, ref, rtol=1e-5)
+    with pytest.raises(ValueError, match="not positive definite"):
+        compare(make_rdm(a[0]), make_rdm(b[0]), "corr_cov", sigma_k=np.ones((13, 13)))
+    with pytest.raises(ValueError, match="not symmetric"):
+        compare(make_rdm(a[0]), make_rdm(b[0]), "corr_cov", sigma_k=np.triu(sk))
+
+
+def test_sigma_k_vector_and_its_diagonal_matrix_differ_as_in_rsatoolbox(rdm_sets):
+    """rsatoolbox whitens the second-moment matrix for a vector but uses the entries' covariance metric for a
+    matrix, so np.diag(v) and v give different numbers there; neurocompare reproduces both."""
+    a, b = rdm_sets
+    d = np.linspace(0.5, 2, 13)
+    for method in ("corr_cov", "cosine_cov"):
+        vec = compare(make_rdm(a, leading={"m": range(3)}), make_rdm(b[0]), method, sigma_k=d).values
+        mat = compare(make_rdm(a, leading={"m": range(3)}), make_rdm(b[0]), method, sigma_k=np.diag(d)).values
+        np.testing.assert_allclose(mat, rt.rdm.compare(rt.rdm.RDMs(a), rt.rdm.RDMs(b[:1]), method=method,
+                                                       sigma_k=np.diag(d))[:, 0], rtol=1e-5)
+        assert np.abs(vec - mat).max() > 1e-3
 
 
 def test_single_rdms_give_a_float_and_are_aligned_by_id(rdm_sets):
