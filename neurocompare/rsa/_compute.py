@@ -35,9 +35,13 @@ def compute_rdm(data, method: str = "correlation", *, descriptor=None, cv_descri
     cv_descriptor : str or array, optional
         Cross-validation fold of each observation (crossnobis). By default the k-th
         occurrence of each condition is fold k, as in rsatoolbox.
-    noise : array, optional
+    noise : array, list or dict, optional
         Precision matrix (channels x channels) for mahalanobis and crossnobis; identity
-        when omitted.
+        when omitted. For crossnobis also one precision per fold: a list (or a
+        ``(folds, channels, channels)`` array) in the sorted order of the fold labels, or a
+        dict ``{fold label: precision}``. Then, as in rsatoolbox, every pair of folds
+        ``i < j`` is crossed with the precision ``inv((inv(P_i) + inv(P_j)) / 2)`` and the
+        pair RDMs are averaged (instead of each fold against the mean of the others).
     remove_mean : bool
         Subtract each pattern's mean over channels first (euclidean, mahalanobis, crossnobis).
     prior_lambda, prior_weight : float
@@ -120,10 +124,15 @@ def _compute_one(data, method, descriptor, cv_descriptor, noise, remove_mean, pr
         raise ValueError("Invalid value for 'descriptor': crossnobis needs the condition of each observation "
                          "(repeated measurements grouped into folds); got None.")
     if noise is not None:
-        noise = np.asarray(noise, dtype=float)
-        if noise.shape != (n_chan, n_chan):
-            raise ValueError(f"Invalid value for 'noise': expected a ({n_chan}, {n_chan}) precision matrix; got shape "
-                             f"{noise.shape}.")
+        per_fold = isinstance(noise, (dict, list, tuple)) or np.ndim(noise) == 3
+        if per_fold and method != "crossnobis":
+            raise ValueError(f"Invalid value for 'noise': one precision per fold is for 'crossnobis'; method is "
+                             f"{method!r}. Pass a single ({n_chan}, {n_chan}) matrix.")
+        if not per_fold:
+            noise = np.asarray(noise, dtype=float)
+            if noise.shape != (n_chan, n_chan):
+                raise ValueError(f"Invalid value for 'noise': expected a ({n_chan}, {n_chan}) precision matrix; got "
+                                 f"shape {noise.shape}.")
         if method not in ("mahalanobis", "crossnobis"):
             raise ValueError(f"Invalid value for 'noise': only 'mahalanobis' and 'crossnobis' use a noise precision; "
                              f"method is {method!r}.")
@@ -296,31 +305,85 @@ def _crossnobis(eng: _Engine, descriptor, cv_descriptor, noise, remove_mean):
         folds = np.zeros(len(inverse), dtype=int)
         for c in range(len(conds)):
             folds[inverse == c] = np.arange(counts[c])
+        fold_labels = np.arange(counts[0])
     else:
-        folds = np.unique(np.asarray(cv_descriptor).astype(str), return_inverse=True)[1].ravel()
-    fold_ids = np.unique(folds)
-    if len(fold_ids) < 2:
+        labels = np.asarray(cv_descriptor)
+        try:                                            # sorted as rsatoolbox (numbers numerically)
+            fold_labels, folds = np.unique(labels, return_inverse=True)
+        except TypeError:
+            fold_labels, folds = np.unique(labels.astype(str), return_inverse=True)
+        folds = folds.ravel()
+    n_folds = len(fold_labels)
+    if n_folds < 2:
         raise ValueError("Invalid value for 'cv_descriptor': crossnobis needs at least 2 folds; got 1.")
     x = eng.dense()
     n_c = len(conds)
-    total = np.zeros(n_c * (n_c - 1) // 2)
     iu = triu_indices(n_c)
-    prec = np.eye(x.shape[1]) if noise is None else noise
-    for f in fold_ids:
+    per_fold = isinstance(noise, (dict, list, tuple)) or np.ndim(noise) == 3
+    if per_fold:
+        return _crossnobis_fold_pairs(x, inverse, folds, fold_labels, noise, remove_mean, n_c), conds
+    total = np.zeros(n_c * (n_c - 1) // 2)
+    for f in range(n_folds):
         test = _fold_means(x, inverse, folds == f, n_c)
         train = _fold_means(x, inverse, folds != f, n_c)
         if remove_mean:
             test = test - test.mean(1, keepdims=True)
             train = train - train.mean(1, keepdims=True)
-        k = train @ prec @ test.T if noise is not None else train @ test.T
-        diag = np.diag(k)
-        rdm = diag[None, :] + diag[:, None] - k - k.T
-        total += rdm[iu] / x.shape[1]
-    vec = total / len(fold_ids)
-    out = np.zeros((n_c, n_c))
+        k = train @ noise @ test.T if noise is not None else train @ test.T
+        total += _cross_rdm(k)[iu] / x.shape[1]
+    return _square(total / n_folds, n_c), conds
+
+
+def _cross_rdm(k):
+    diag = np.diag(k)
+    return diag[None, :] + diag[:, None] - k - k.T
+
+
+def _square(vec, n):
+    iu = triu_indices(n)
+    out = np.zeros((n, n))
     out[iu] = vec
     out[iu[1], iu[0]] = vec
-    return out, conds
+    return out
+
+
+def _crossnobis_fold_pairs(x, inverse, folds, fold_labels, noise, remove_mean, n_c):
+    """rsatoolbox's crossnobis with one precision per fold: every fold pair, inv of the mean covariance."""
+    n_chan = x.shape[1]
+    if isinstance(noise, dict):
+        keys = {str(k): v for k, v in noise.items()}
+        missing = [str(f) for f in fold_labels if str(f) not in keys]
+        if missing:
+            raise ValueError(f"Invalid value for 'noise': no precision for fold(s) {missing[:5]}; the folds are "
+                             f"{[str(f) for f in fold_labels]}.")
+        mats = [keys[str(f)] for f in fold_labels]
+    else:
+        mats = list(noise)
+        if len(mats) != len(fold_labels):
+            raise ValueError(f"Invalid value for 'noise': {len(mats)} precision matrices for {len(fold_labels)} folds "
+                             f"({[str(f) for f in fold_labels]}, in this order); pass one per fold.")
+    covs = []
+    for f, m in zip(fold_labels, mats):
+        m = np.asarray(m, dtype=float)
+        if m.shape != (n_chan, n_chan):
+            raise ValueError(f"Invalid value for 'noise': the precision of fold {str(f)!r} has shape {m.shape}; "
+                             f"expected ({n_chan}, {n_chan}).")
+        try:
+            covs.append(np.linalg.inv(m))
+        except np.linalg.LinAlgError:
+            raise ValueError(f"Invalid value for 'noise': the precision of fold {str(f)!r} is singular.") from None
+    means = []
+    for f in range(len(fold_labels)):
+        m = _fold_means(x, inverse, folds == f, n_c)
+        means.append(m - m.mean(1, keepdims=True) if remove_mean else m)
+    iu = triu_indices(n_c)
+    total, pairs = np.zeros(len(iu[0])), 0
+    for i in range(len(means)):
+        for j in range(i + 1, len(means)):
+            prec = np.linalg.inv((covs[i] + covs[j]) / 2)
+            total += _cross_rdm(means[i] @ prec @ means[j].T)[iu] / n_chan
+            pairs += 1
+    return _square(total / pairs, n_c)
 
 
 def _fold_means(x, inverse, mask, n_c):

@@ -136,3 +136,40 @@ def test_as_rdm_validation():
         as_rdm(np.zeros(4))
     v = as_rdm(np.arange(6.0))
     assert v.shape == (4, 4) and v.values[0, 1] == 0 and v.values[2, 3] == 5
+
+
+@pytest.mark.parametrize("remove_mean", [False, True])
+def test_crossnobis_with_one_precision_per_fold_equals_rsatoolbox(remove_mean):
+    rng = np.random.default_rng(3)
+    y = rng.normal(size=(20, 6))
+    cond = np.repeat(np.array(list("abcde")), 4)
+    run = np.tile(np.array([2, 10, 1, 30]), 5)            # numeric labels: sorted as numbers (1, 2, 10, 30)
+    precs = [np.linalg.inv(np.cov(rng.normal(size=(50, 6)).T)) for _ in range(4)]
+    ds = rt.data.Dataset(y, obs_descriptors={"cond": cond, "run": run})
+    ref = rt.rdm.calc_rdm_crossnobis(ds, descriptor="cond", cv_descriptor="run", noise=[p.copy() for p in precs],
+                                     remove_mean=remove_mean)
+    got = compute_rdm(y, "crossnobis", descriptor=cond, cv_descriptor=run, noise=precs, remove_mean=remove_mean)
+    np.testing.assert_allclose(vectors(got)[0], ref.get_vectors()[0], rtol=1e-8, atol=1e-12)
+    as_dict = compute_rdm(y, "crossnobis", descriptor=cond, cv_descriptor=run,
+                          noise={1: precs[0], 2: precs[1], 10: precs[2], 30: precs[3]}, remove_mean=remove_mean)
+    np.testing.assert_allclose(as_dict.values, got.values)
+    stacked = compute_rdm(y, "crossnobis", descriptor=cond, cv_descriptor=run, noise=np.stack(precs),
+                          remove_mean=remove_mean)
+    np.testing.assert_allclose(stacked.values, got.values)
+    # the same precision for every fold is a different estimator (fold pairs, not fold vs rest) but unbiased too
+    same = compute_rdm(y, "crossnobis", descriptor=cond, cv_descriptor=run, noise=[np.eye(6)] * 4)
+    assert np.isfinite(same.values).all()
+
+
+def test_per_fold_noise_errors():
+    rng = np.random.default_rng(0)
+    y = rng.normal(size=(12, 5))
+    cond = np.repeat(np.array(list("abc")), 4)
+    with pytest.raises(ValueError, match="3 precision matrices for 4 folds"):
+        compute_rdm(y, "crossnobis", descriptor=cond, noise=[np.eye(5)] * 3)
+    with pytest.raises(ValueError, match="fold '2' has shape \\(4, 4\\)"):
+        compute_rdm(y, "crossnobis", descriptor=cond, noise=[np.eye(5), np.eye(5), np.eye(4), np.eye(5)])
+    with pytest.raises(ValueError, match="no precision for fold"):
+        compute_rdm(y, "crossnobis", descriptor=cond, noise={0: np.eye(5), 1: np.eye(5)})
+    with pytest.raises(ValueError, match="one precision per fold is for 'crossnobis'"):
+        compute_rdm(y, "mahalanobis", noise=[np.eye(5)] * 4)
