@@ -176,7 +176,8 @@ def main() -> None:
                    f"pytorch-grad-cam's whole Score-CAM time; 3x faster means 0.33x. On a CPU the passes are "
                    f"compute-bound, so bigger batches, channels-last, batch-norm folding and oneDNN buy the "
                    f"difference between the two bare-pass columns, no more. Skipping channels constant on "
-                   f"their grid is exact but rare with random weights. On a GPU, pytorch-grad-cam's 16-image "
+                   f"their grid is exact but rare with random weights (it is why neurocompare's time can fall "
+                   f"below the bare-pass column, which runs every channel). On a GPU, pytorch-grad-cam's 16-image "
                    f"passes and per-score `.item()` syncs leave the device idle, which is where batching pays; "
                    f"`benchmarks/gpu_check.sh` measures it when a GPU is lent.")]
     text = "\n".join(lines)
