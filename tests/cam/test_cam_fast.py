@@ -116,3 +116,14 @@ def test_bn_folded_channels_last_copy_off_onednn(resnet_module):
         ref, got = resnet_module(x), fast(x)
     np.testing.assert_allclose(got.numpy(), ref.numpy(), rtol=0, atol=1e-5 * float(ref.abs().max()))
     assert resnet_module.conv1.weight.is_contiguous()
+
+
+def test_default_score_chunk_follows_the_input_size(resnet):
+    from neurocompare.cam._compute import _Runner
+
+    run = _Runner(resnet, "scorecam", 3, True, None, None)
+    assert [run._chunk(torch.zeros(1, 3, s, s)) for s in (16, 64, 224, 1024)] == [256, 96, 7, 4]
+    assert run._chunk([torch.zeros(3, 64, 64)]) == 96
+    assert _Runner(resnet, "scorecam", 3, True, 5, None)._chunk(torch.zeros(1, 3, 64, 64)) == 5
+    with pytest.raises(ValueError, match="score_batch_size"):
+        nc.cam.compute(resnet, _x(1), method="scorecam", score_batch_size=0, device="cpu")
