@@ -118,7 +118,8 @@ def forward_floor(module, n: int, size: int, rounds: int) -> dict:
 
 
 _MEMORY_SNIPPET = r"""
-import contextlib, io, resource, sys, time
+import contextlib, io, sys, threading, time
+import psutil
 import torch
 import neurocompare as nc
 side, n, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
@@ -132,11 +133,23 @@ if side == "theirs":
     run = lambda: cam(x, targets=[ClassifierOutputTarget(3)] * n)
 else:
     run = lambda: nc.cam.compute(model, x, method="scorecam", layer="layer4", target=3, batch_size=n, device="cpu")
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+proc = psutil.Process()
+base = peak = proc.memory_info().rss
+done = threading.Event()
+def watch():
+    global peak
+    while not done.is_set():
+        peak = max(peak, proc.memory_info().rss)
+        time.sleep(0.005)
+th = threading.Thread(target=watch, daemon=True)
+th.start()
 t = time.perf_counter()
 with contextlib.redirect_stderr(io.StringIO()):
     run()
-print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) / 1024, time.perf_counter() - t)
+dt = time.perf_counter() - t
+done.set()
+th.join()
+print((peak - base) / 2 ** 20, dt)
 """
 
 
@@ -195,10 +208,9 @@ def main() -> None:
               "gradient of the layer's output only (no parameter gradients), then computes the maps in torch. "
               "Score-CAM makes the masks chunk by chunk, scores the masked copies of all images in chunks of about "
               f"400,000 input pixels ({score['floor_chunk']} copies at 64 px, {score224['floor_chunk']} at 224 px: "
-              "bigger chunks fall out of the CPU caches) on an inference-optimised copy of the net (here {score['floor_copy']}: batch norm folded into the "
-              "convolutions, and on a CPU oneDNN with pre-packed weights; checked against the model on a probe "
-              "batch), and "
-              "scores a channel that is constant on its grid (its mask is all zero) once, as the zero image.", "",
+              "bigger chunks fall out of the CPU caches) on an inference-optimised copy of the net "
+              f"(here {score['floor_copy']}: batch norm folded into the convolutions, and on a CPU oneDNN with "
+              "pre-packed weights; checked against the model on a probe batch), and scores a channel that is constant on its grid (its mask is all zero) once, as the zero image.", "",
               "**How fast can an exact Score-CAM be here?** The same run times the masked forward passes alone "
               "(images made in advance, nothing else):", "",
               "| images x 512 masked passes | size (px) | GFLOP per pass | bare passes, our copy and chunks (s) | "
