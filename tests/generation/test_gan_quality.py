@@ -37,6 +37,7 @@ def test_frechet_distance_matches_torchmetrics(feats):
     assert frechet_distance(x, y) == pytest.approx(expected, rel=1e-9)
 
 
+@pytest.mark.filterwarnings("ignore:Metric `Kernel Inception Distance` will save:UserWarning")  # the oracle's own note
 def test_kernel_distance_matches_torchmetrics(feats):
     from torchmetrics.image.kid import KernelInceptionDistance
 
