@@ -512,14 +512,14 @@ class _Runner:
             self._fast = channels_last_copy(self.model.module, convert=self.model.input_kind != "list")
         return self._fast
 
-    def _scoring_module(self, probe):
+    def _scoring_module(self, x):
         """The fastest faithful copy for scoring masked images (see ``_fast.scoring_copy``), built once per call."""
         from ._fast import scoring_copy
 
         if self.model.input_kind == "list":
             return self._fast_module()
         if not hasattr(self, "_scoring"):
-            self._scoring = scoring_copy(self.model.module, probe)
+            self._scoring = scoring_copy(self.model.module, x[:2])
             logger.debug("cam: Score-CAM scores masked images with a %s copy of the model", self._scoring.kind)
         return self._scoring
 
@@ -558,18 +558,18 @@ class _Runner:
             def masks_of(a):
                 return F.interpolate(a[:, None], size=tuple(xt.shape[-2:]), mode="bilinear", align_corners=True)
         weights = torch.empty(A.shape[:2], dtype=torch.float32, device=A.device)
-        net = self._scoring_module(xt[:2])
+        flat = A.detach().flatten(2)
+        const = flat.amax(-1) == flat.amin(-1)
+        pairs = (~const).nonzero()                                      # (image, channel) to score
+        chunk = self._chunk(x)
+        net = self._scoring_module(xt)
         score_net = (lambda b: net(list(b))) if detector else net
         with torch.inference_mode():
-            flat = A.flatten(2)
-            const = flat.amax(-1) == flat.amin(-1)
             if const.any():
                 zero_out = score_net(torch.zeros_like(xt[:1]))
                 for b, r in enumerate(rows):
                     if const[b].any():
                         weights[b, const[b]] = target.score(zero_out, [r]).float()[0]
-            pairs = (~const).nonzero()                                  # (image, channel) still to score
-            chunk = self._chunk(x)
             for i in range(0, len(pairs), chunk):
                 img, ch = pairs[i:i + chunk].unbind(1)
                 up = masks_of(A[img, ch])

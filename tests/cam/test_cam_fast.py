@@ -127,3 +127,27 @@ def test_default_score_chunk_follows_the_input_size(resnet):
     assert _Runner(resnet, "scorecam", 3, True, 5, None)._chunk(torch.zeros(1, 3, 64, 64)) == 5
     with pytest.raises(ValueError, match="score_batch_size"):
         nc.cam.compute(resnet, _x(1), method="scorecam", score_batch_size=0, device="cpu")
+
+
+def test_grouped_convolutions_use_the_bn_folded_channels_last_copy():
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3), torch.nn.BatchNorm2d(8), torch.nn.ReLU(),
+                              torch.nn.Conv2d(8, 8, 3, groups=8), torch.nn.BatchNorm2d(8), torch.nn.ReLU(),
+                              torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(), torch.nn.Linear(8, 3)).eval()
+    fast = scoring_copy(net, _x(2, 16))
+    assert fast.kind == "channels-last (BN folded)"
+    x = _x(3, 16, seed=9)
+    with torch.inference_mode():
+        np.testing.assert_allclose(fast(x).numpy(), net(x).numpy(), atol=1e-5)
+
+
+def test_a_copy_that_cannot_run_is_dropped_silently(capfd):
+    """MobileNetV3's squeeze-excitation broadcasts a product oneDNN cannot do: the BN-folded copy is used, and
+    torch.fx's print of the failing generated code does not reach the user."""
+    from torchvision.models import mobilenet_v3_small
+
+    torch.manual_seed(0)
+    net = mobilenet_v3_small().eval()
+    fast = scoring_copy(net, _x(2), onednn=True)
+    assert fast.kind == "channels-last (BN folded)"
+    assert capfd.readouterr().err == ""
