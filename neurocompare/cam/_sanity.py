@@ -73,18 +73,31 @@ def _param_blocks(model) -> list[str]:
 
 
 def _randomize(module, names, seed: int) -> None:
-    """Re-initialise every parameterised submodule of ``names`` (``""``: the whole net) in place, seeded."""
+    """Re-initialise every parameter of ``names`` (``""``: the whole net) in place, seeded.
+
+    Modules with ``reset_parameters`` use it (PyTorch's default initialisers;
+    batch-norm statistics reset too); a parameter no such module owns (a ViT's
+    class token and position embedding) is redrawn from a normal with its own
+    standard deviation (0.02 where that is 0).
+    """
     import torch
 
     modules = dict(module.named_modules())
-    with torch.random.fork_rng(devices=[]):
+    with torch.random.fork_rng(devices=[]), torch.no_grad():
         torch.manual_seed(seed)
         for n in names:
+            done = set()
             for m in modules[n].modules():
                 if hasattr(m, "reset_parameters") and callable(m.reset_parameters):
                     m.reset_parameters()
+                    done.update(id(p) for p in m.parameters(recurse=False))
                 if hasattr(m, "reset_running_stats"):
                     m.reset_running_stats()
+            for p in modules[n].parameters():
+                if id(p) not in done:
+                    sd = float(p.std()) if p.numel() > 1 else 0.0
+                    p.normal_(0.0, sd if sd > 0 else 0.02)
+                    done.add(id(p))
 
 
 def randomized_copies(model, *, order: str = "cascade", blocks=None, random_state=0) -> list:
@@ -183,7 +196,9 @@ def randomization_test(model, stimuli, *, method="gradcam", layer: str | None = 
     Notes
     -----
     Re-initialisation uses each module's own ``reset_parameters`` (PyTorch's
-    default initialisers) and resets batch-norm running statistics.
+    default initialisers) and resets batch-norm running statistics; other
+    parameters (a ViT's class token, position embedding) are redrawn from a
+    normal with their own standard deviation.
     """
     import pandas as pd
 

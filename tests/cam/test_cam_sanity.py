@@ -133,3 +133,22 @@ def test_randomized_copies_touch_exactly_their_blocks(order):
         assert "re-initialised" in net.name
     for k, v in model.module.state_dict().items():
         assert torch.equal(v, before[k])
+
+
+def test_parameters_without_reset_are_redrawn_too():
+    """A ViT's class token and position embedding have no reset_parameters: the "all" step redraws them too."""
+    from torchvision.models.vision_transformer import VisionTransformer
+
+    torch.manual_seed(0)
+    vit = VisionTransformer(image_size=32, patch_size=8, num_layers=1, num_heads=2, hidden_dim=8, mlp_dim=16,
+                            num_classes=3).eval()
+    with torch.no_grad():
+        vit.class_token.normal_(0, 0.5)
+    model = nc.models.wrap(vit, name="tinyvit", transform=lambda im: im)
+    before = copy.deepcopy(vit.state_dict())
+    (label, net), = nc.cam.randomized_copies(model, blocks=[""], random_state=0)
+    after = net.module.state_dict()
+    unchanged = [k for k, v in after.items() if v.is_floating_point() and torch.equal(v, before[k])
+                 and v.numel() > 1 and v.std() > 0]
+    assert unchanged == [], unchanged
+    assert float(after["class_token"].std()) == pytest.approx(float(before["class_token"].std()), rel=0.5)
