@@ -131,6 +131,7 @@ def compute(model, stimuli, *, method: str = "gradcam", layer: str | None = None
     run = _Runner(model, method, target, normalize, score_batch_size, stimuli if is_set else None)
     maps, classes, scores = [], [], []
     with prepared(module, dev), progress_bar(source.n, f"{model.name}: {method}", enable=progress) as advance:
+        run.advance = advance
         batches = source.batches(model, 1 if model.family == "detection" else batch_size, 0, 0)
         for pos, inputs in batches:
             if isinstance(inputs, list) and model.input_kind != "list":
@@ -141,11 +142,12 @@ def compute(model, stimuli, *, method: str = "gradcam", layer: str | None = None
             if layer is None:
                 layer = _default_layer(model, x)
             rows = np.arange(pos, pos + len(inputs))
+            run.advanced = 0.0
             m, c, s = run.batch(x, rows, layer)
             maps.append(m)
             classes.append(c)
             scores.append(s)
-            advance(len(rows))
+            advance(len(rows) - run.advanced)
     shapes = {m.shape[1:] for m in maps}
     if len(shapes) > 1:
         raise ValueError(f"The stimuli give maps of different sizes {sorted(shapes)}; resize the images to one size.")
@@ -222,6 +224,14 @@ class _Runner:
     def __init__(self, model, method, target, normalize, score_batch_size, stimuli):
         self.model, self.method, self.target = model, method, target
         self.normalize, self.score_batch_size, self.stimuli = normalize, score_batch_size, stimuli
+        self.advance, self.advanced = (lambda n=1: None), 0.0     # progress inside a batch (Score-/Ablation-CAM)
+
+    def _progress(self, done_passes: int, n_passes: int, n_images: int) -> None:
+        """Advance the bar by the share of a batch's images that ``done_passes`` of ``n_passes`` stand for."""
+        if n_passes:
+            step = n_images * done_passes / n_passes
+            self.advance(step)
+            self.advanced += step
 
     def _chunk(self, x) -> int:
         """Copies per pass: ``score_batch_size``, or about CPU_PIXELS_PER_PASS input pixels on a CPU, 128 elsewhere."""
@@ -576,6 +586,7 @@ class _Runner:
                 lo, hi = up.amin((2, 3), keepdim=True), up.amax((2, 3), keepdim=True)
                 batch = xt[img] * ((up - lo) / (hi - lo + 1e-8))
                 weights[img, ch] = target.score(score_net(batch), rows[img.cpu().numpy()]).float()
+                self._progress(len(img), len(pairs), len(rows))
         weights = weights.softmax(-1)
         return (weights[:, :, None, None] * A).sum(1)
 
@@ -629,6 +640,7 @@ class _Runner:
                     state["act"] = batch
                     out = fast([x[int(j)] for j in p[:, 0]] if isinstance(x, list) else x[p[:, 0]])
                     weights[p[:, 0], p[:, 1]] = target.score(out, rows[p[:, 0].cpu().numpy()]).float()
+                    self._progress(len(p), len(pairs), len(rows))
         finally:
             handle.remove()
         s0 = s0.float()[:, None]

@@ -151,3 +151,25 @@ def test_a_copy_that_cannot_run_is_dropped_silently(capfd):
     fast = scoring_copy(net, _x(2), onednn=True)
     assert fast.kind == "channels-last (BN folded)"
     assert capfd.readouterr().err == ""
+
+
+@pytest.mark.parametrize("method", ["scorecam", "ablationcam"])
+def test_progress_advances_within_a_batch_and_sums_to_the_images(monkeypatch, method):
+    """Perturbation methods run hundreds of passes per batch: the bar moves per chunk, and ends at n images."""
+    from contextlib import contextmanager
+
+    import neurocompare._utils.progress as progress
+
+    steps = []
+
+    @contextmanager
+    def recorder(total, description, *, enable=True):
+        yield lambda n=1: steps.append(n)
+
+    monkeypatch.setattr(progress, "progress_bar", recorder)
+    model = nc.models.load("smallcnn", weights=None, n_classes=4, random_state=0)
+    nc.cam.compute(model, _x(5, 32), method=method, layer="block4", target=1, device="cpu", batch_size=2,
+                   score_batch_size=50, progress=True)
+    assert len(steps) > 6                                   # more than one step per batch of 2 images
+    assert sum(steps) == pytest.approx(5.0)
+    assert all(s >= 0 for s in steps)
