@@ -5,7 +5,7 @@ import numpy as np
 
 from .._utils.checks import check_option
 from .._utils.logging import logger
-from ._format import make_rdm, triu_indices
+from ._format import make_rdm, square, triu_indices
 
 METHODS = ("euclidean", "correlation", "cosine", "mahalanobis", "crossnobis", "poisson")
 CHUNK_BYTES = 256 * 2**20
@@ -124,7 +124,7 @@ def _compute_one(data, method, descriptor, cv_descriptor, noise, remove_mean, pr
         raise ValueError("Invalid value for 'descriptor': crossnobis needs the condition of each observation "
                          "(repeated measurements grouped into folds); got None.")
     if noise is not None:
-        per_fold = isinstance(noise, (dict, list, tuple)) or np.ndim(noise) == 3
+        per_fold = _per_fold(noise)
         if per_fold and method != "crossnobis":
             raise ValueError(f"Invalid value for 'noise': one precision per fold is for 'crossnobis'; method is "
                              f"{method!r}. Pass a single ({n_chan}, {n_chan}) matrix.")
@@ -319,8 +319,7 @@ def _crossnobis(eng: _Engine, descriptor, cv_descriptor, noise, remove_mean):
     x = eng.dense()
     n_c = len(conds)
     iu = triu_indices(n_c)
-    per_fold = isinstance(noise, (dict, list, tuple)) or np.ndim(noise) == 3
-    if per_fold:
+    if _per_fold(noise):
         return _crossnobis_fold_pairs(x, inverse, folds, fold_labels, noise, remove_mean, n_c), conds
     total = np.zeros(n_c * (n_c - 1) // 2)
     for f in range(n_folds):
@@ -331,20 +330,17 @@ def _crossnobis(eng: _Engine, descriptor, cv_descriptor, noise, remove_mean):
             train = train - train.mean(1, keepdims=True)
         k = train @ noise @ test.T if noise is not None else train @ test.T
         total += _cross_rdm(k)[iu] / x.shape[1]
-    return _square(total / n_folds, n_c), conds
+    return square(total / n_folds), conds
+
+
+def _per_fold(noise) -> bool:
+    """One precision per crossnobis fold (a dict, list, tuple or stacked array) rather than one for all."""
+    return isinstance(noise, (dict, list, tuple)) or np.ndim(noise) == 3
 
 
 def _cross_rdm(k):
     diag = np.diag(k)
     return diag[None, :] + diag[:, None] - k - k.T
-
-
-def _square(vec, n):
-    iu = triu_indices(n)
-    out = np.zeros((n, n))
-    out[iu] = vec
-    out[iu[1], iu[0]] = vec
-    return out
 
 
 def _crossnobis_fold_pairs(x, inverse, folds, fold_labels, noise, remove_mean, n_c):
@@ -383,7 +379,7 @@ def _crossnobis_fold_pairs(x, inverse, folds, fold_labels, noise, remove_mean, n
             prec = np.linalg.inv((covs[i] + covs[j]) / 2)
             total += _cross_rdm(means[i] @ prec @ means[j].T)[iu] / n_chan
             pairs += 1
-    return _square(total / pairs, n_c)
+    return square(total / pairs)
 
 
 def _fold_means(x, inverse, mask, n_c):
