@@ -144,11 +144,10 @@ def scoring_copy(module, probe, *, onednn: bool | None = None) -> FastModule:
     """
     import torch
 
-    fallback = channels_last_copy(module)
     params = list(module.parameters())
     if module.training or not _has_conv(module) or probe.dtype != torch.float32 \
             or any(p.dtype != torch.float32 or p.device != probe.device for p in params):
-        return fallback
+        return channels_last_copy(module)
     if onednn is None:
         onednn = probe.device.type == "cpu" and not _grouped_conv(module)
     from torch.fx.experimental import optimization as fx_opt
@@ -161,4 +160,4 @@ def scoring_copy(module, probe, *, onednn: bool | None = None) -> FastModule:
                 probe.contiguous(memory_format=torch.channels_last), "BN-folded")
     if fast is not None:
         return FastModule(fast, channels_last=True, kind="channels-last (BN folded)")
-    return fallback
+    return channels_last_copy(module)
