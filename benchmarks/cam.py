@@ -94,10 +94,10 @@ def forward_floor(module, n: int, size: int, rounds: int) -> dict:
 
     import torch
 
-    from neurocompare.cam._compute import CPU_PIXELS_PER_PASS
+    from neurocompare.cam._compute import default_score_chunk
     from neurocompare.cam._fast import scoring_copy
 
-    chunk = max(4, min(256, CPU_PIXELS_PER_PASS // (size * size)))
+    chunk = default_score_chunk(size, size, "cpu")
     plain = copy.deepcopy(module).eval()
     x = torch.rand(n * 512, 3, size, size, generator=torch.Generator().manual_seed(1))
     fast = scoring_copy(plain, x[:2])

@@ -218,6 +218,13 @@ def _spatial_layers_hint(model) -> str:
     return f" Spatial layers of this model include {', '.join(repr(n) for n in names[-6:])}."
 
 
+def default_score_chunk(height: int, width: int, device_type: str) -> int:
+    """Masked or ablated copies per pass: about CPU_PIXELS_PER_PASS input pixels on a CPU (4-256), 128 elsewhere."""
+    if device_type != "cpu":
+        return 128
+    return max(4, min(256, CPU_PIXELS_PER_PASS // (height * width)))
+
+
 class _Runner:
     """Computes the maps of one batch for one method."""
 
@@ -238,9 +245,7 @@ class _Runner:
         if self.score_batch_size is not None:
             return self.score_batch_size
         img = x[0] if isinstance(x, list) else x
-        if img.device.type != "cpu":
-            return 128
-        return max(4, min(256, CPU_PIXELS_PER_PASS // (img.shape[-2] * img.shape[-1])))
+        return default_score_chunk(img.shape[-2], img.shape[-1], img.device.type)
 
     # -- capture -------------------------------------------------------------------------------
     def _to_spatial(self, t, layer):
