@@ -479,12 +479,9 @@ class _Runner:
         """R-CNN feature maps cover the resized, padded batch: crop the image's part before resizing."""
         import torch.nn.functional as F
 
-        tr = self.model.module.transform
-        with_grad_off = [t.detach() for t in x]
-        images, _ = tr(with_grad_off)
-        hp, wp = images.tensors.shape[-2:]
+        hp, wp, sizes = self._detection_geometry(x)
         out = []
-        for b, (h, w) in enumerate(images.image_sizes):
+        for b, (h, w) in enumerate(sizes):
             up = F.interpolate(cam[b:b + 1, None], size=(hp, wp), mode="bilinear", align_corners=False)[0, 0]
             out.append(F.interpolate(up[None, None, :h, :w], size=(max(1, cam.shape[-2] * h // hp),
                                                                     max(1, cam.shape[-1] * w // wp)),
@@ -561,7 +558,7 @@ class _Runner:
         detector = isinstance(x, list)
         if detector:
             xt = x[0][None]
-            hp, wp, h, w = self._detection_geometry(x)
+            hp, wp, ((h, w),) = self._detection_geometry(x[:1])
 
             def masks_of(a):
                 up = F.interpolate(a[:, None], size=(hp, wp), mode="bilinear", align_corners=False)
@@ -596,11 +593,10 @@ class _Runner:
         return (weights[:, :, None, None] * A).sum(1)
 
     def _detection_geometry(self, x):
-        """(padded height, padded width, resized height, resized width) of one image in the R-CNN's batch."""
-        images, _ = self.model.module.transform([x[0].detach()])
+        """Padded height and width of the R-CNN's batch of ``x``, and each image's resized (height, width)."""
+        images, _ = self.model.module.transform([t.detach() for t in x])
         hp, wp = images.tensors.shape[-2:]
-        h, w = images.image_sizes[0]
-        return int(hp), int(wp), int(h), int(w)
+        return int(hp), int(wp), [(int(h), int(w)) for h, w in images.image_sizes]
 
     def _ablation_cam(self, x, act, A, target, rows, layer, s0):
         """Desai & Ramaswamy (2020), as pytorch-grad-cam: relative drop of the score when a channel is ablated.
