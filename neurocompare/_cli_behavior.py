@@ -6,7 +6,7 @@ from typing import List, Optional
 
 import typer
 
-from .cli import _USER_ERRORS, _fail, app  # noqa: F401
+from .cli import _USER_ERRORS, _fail, _table, app  # noqa: F401
 
 
 def _parse_columns(text: Optional[str]) -> dict:
@@ -116,12 +116,10 @@ def behavior(humans: List[Path] = typer.Argument(None, help="Human trial CSVs, o
     plt.close("all")
     show = summary.copy()
     typer.echo("Error consistency (kappa): each model's mean over the humans; 'humans' = every pair of people")
-    typer.echo(show[["subject", "condition", "value", "min", "max", "human_value"]].to_string(
-        index=False, float_format=lambda v: f"{v:.3f}"))
+    typer.echo(_table(show[["subject", "condition", "value", "min", "max", "human_value"]]))
     if "shape_bias" in tables:
         sb = tables["shape_bias"]
         sb = sb[(sb.metric == "shape_bias") & (sb.category == "all")]
         typer.echo("Shape bias:")
-        typer.echo(sb[["subject", "value", "ci_low", "ci_high", "n"]].to_string(index=False,
-                                                                              float_format=lambda v: f"{v:.3f}"))
+        typer.echo(_table(sb[["subject", "value", "ci_low", "ci_high", "n"]]))
     typer.echo(f"Wrote {len(tables)} tables to {out / 'tables'} and {len(figures)} figures to {out / 'figures'}")

@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from .cli import _USER_ERRORS, _fail, app  # noqa: F401
+from .cli import _USER_ERRORS, _fail, _table, app  # noqa: F401
 
 gan_app = typer.Typer(help="GAN stimulus factory: train a DCGAN, find latent feature axes, make continua.",
                       no_args_is_help=True)
@@ -106,7 +106,7 @@ def gan_axes(gan_path: Path = typer.Argument(..., metavar="GAN", help="`gan trai
     plotting.save_figure(plotting.plot_axis_cosines(fa), out / "figures" / "axis_cosines")
     plt.close("all")
     typer.echo(f"Wrote {out}/axes.csv ({', '.join(fa.targets)}), cosines.csv, fit.csv and figures/.")
-    typer.echo(fa.fit.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    typer.echo(_table(fa.fit))
 
 
 @gan_app.command("traverse")
@@ -153,7 +153,7 @@ def gan_traverse(gan_path: Path = typer.Argument(..., metavar="GAN", help="`gan 
         plt.close("all")
         summ = traversal_summary(trav)
         summ = summ[~summ.factor.str.startswith("p_")]
-        typer.echo(summ.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+        typer.echo(_table(summ))
 
 
 def _image_set(path: Path, what: str):

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from .cli import _USER_ERRORS, _fail, app  # noqa: F401
+from .cli import _USER_ERRORS, _fail, _table, app  # noqa: F401
 
 
 def _names(arg: Optional[str]):
@@ -91,6 +91,5 @@ def transfer(source: str = typer.Argument(..., metavar="SOURCE",
     plt.close("all")
     summary = res.summary()
     main = summary[summary.metric != "loss"]
-    typer.echo(main[["mode", "freeze_until", "n_train", "metric", "value", "ci_low", "ci_high", "n_seeds"]]
-               .to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    typer.echo(_table(main[["mode", "freeze_until", "n_train", "metric", "value", "ci_low", "ci_high", "n_seeds"]]))
     typer.echo(f"Wrote the tables (*.csv) and checkpoints (runs/) to {out}, the figures to {figs}")

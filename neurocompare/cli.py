@@ -292,7 +292,7 @@ def probe(activations: Path = typer.Argument(..., help="A saved extraction (.zar
         plt.close("all")
     main_rows = res[res.metric.isin(["balanced_accuracy", "r2"])]
     table = main_rows.pivot_table(index=["model", "layer"], columns="target", values="value", sort=False)
-    typer.echo(table.to_string(float_format=lambda v: f"{v:.3f}"))
+    typer.echo(_table(table, index=True))
     typer.echo(f"Wrote {out / 'tables'} and {out / 'figures'}")
 
 
