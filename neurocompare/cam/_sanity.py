@@ -124,6 +124,11 @@ def randomized_copies(model, *, order: str = "cascade", blocks=None, random_stat
         ``(block, copy)`` per step, in order.
     """
     check_option("order", order, ORDERS)
+    return list(_copies(model, order, _sequence(model, blocks), random_state))
+
+
+def _sequence(model, blocks) -> list:
+    """(label, module names) per step, checked: ``blocks`` or the default layers with parameters (+ "all")."""
     modules = dict(model.module.named_modules())
     steps = list(blocks) if blocks is not None else _param_blocks(model)
     for n in steps:
@@ -139,15 +144,19 @@ def randomized_copies(model, *, order: str = "cascade", blocks=None, random_stat
     sequence = [(s, [s]) for s in steps]
     if blocks is None and any(id(p) not in covered for p in model.module.parameters()):
         sequence.append(("all", [""]))
+    return sequence
+
+
+def _copies(model, order, sequence, random_state):
+    """Yield ``(label, copy)`` step by step, so only the current copy (and the cascade's previous) is held."""
     seed = seed_int(random_state)
-    out, current = [], model
+    current = model
     for k, (label, names) in enumerate(sequence, start=1):
         new = (model if order == "independent" else current).copy()
         _randomize(new.module, names, seed + k)
         new.name = f"{model.name} (re-initialised: {label})"
-        out.append((label, new))
+        yield label, new
         current = new
-    return out
 
 
 def randomization_test(model, stimuli, *, method="gradcam", layer: str | None = None, target="predicted",
@@ -211,20 +220,21 @@ def randomization_test(model, stimuli, *, method="gradcam", layer: str | None = 
     if model.family != "classification":
         raise ValueError(f"Invalid value for 'model': the randomisation test is for classifiers; {model.name!r} is "
                          f"a {model.family} model.")
-    copies = randomized_copies(model, order=order, blocks=blocks, random_state=random_state)
-    rows = []
+    check_option("order", order, ORDERS)
+    sequence = _sequence(model, blocks)
+    rows, originals = [], []
     for m in methods:
         orig = compute(model, stimuli, method=m, layer=layer, target=target, batch_size=batch_size, device=device)
         fixed = orig["target_class"].values.astype(int) if isinstance(target, str) and target == "predicted" \
             else target
-        used_layer = orig.attrs["layer"]
-        base = orig.values
-        _add(rows, orig, m, used_layer, order, 0, "none", base, base)
-        for k, (label, net) in enumerate(copies, start=1):
-            new = compute(net, stimuli, method=m, layer=used_layer, target=fixed, batch_size=batch_size,
+        originals.append((m, orig, fixed))
+        _add(rows, orig, m, orig.attrs["layer"], order, 0, "none", orig.values, orig.values)
+    for k, (label, net) in enumerate(_copies(model, order, sequence, random_state), start=1):
+        for m, orig, fixed in originals:
+            new = compute(net, stimuli, method=m, layer=orig.attrs["layer"], target=fixed, batch_size=batch_size,
                           device=device).values
-            _add(rows, orig, m, used_layer, order, k, label, base, new)
-        logger.info("cam.randomization_test: %s at %s, %d steps", m, used_layer, len(copies))
+            _add(rows, orig, m, orig.attrs["layer"], order, k, label, orig.values, new)
+    logger.info("cam.randomization_test: %s, %d steps", ", ".join(methods), len(sequence))
     df = pd.DataFrame(rows)
     return df.sort_values(["method", "step", "metric"], kind="stable").reset_index(drop=True)
 
