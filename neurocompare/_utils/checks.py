@@ -78,3 +78,16 @@ def check_range(name: str, value: Any, *, low: float, high: float) -> tuple[floa
             f"Invalid value for {name!r}: expected low <= high, both within [{low}, {high}]; got {value!r}."
         )
     return lo, hi
+
+
+def check_bool(name: str, value: Any) -> bool:
+    """Return ``value`` if it is a boolean (``True``/``False``, or a numpy bool); raise a TypeError otherwise.
+
+    Strings such as ``"no"`` and numbers are refused: they are truthy or falsy
+    in ways that silently do the opposite of what was meant.
+    """
+    import numpy as np
+
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise TypeError(f"Invalid value for {name!r}: expected True or False; got {value!r} ({type(value).__name__}).")

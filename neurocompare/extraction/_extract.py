@@ -6,14 +6,15 @@ import json
 
 import numpy as np
 
-from .._utils.checks import check_positive_int
+from .._utils.checks import check_bool, check_positive_int
 from .._utils.logging import logger
 from .._utils.modelrun import StimulusSource, prepared
+from .._utils.paths import check_target, remove_ours, write_lock
 from .._utils.progress import progress_bar
 from .._version import __version__
 from ._hooks import LayerRecorder, unit_coords
 from ._reduce import RandomProjection, StreamingPCA, describe, parse_reduce
-from ._store import ZarrStore, is_netcdf, open_tree, save_tree, settings_hash
+from ._store import ZarrStore, check_out, is_netcdf, open_tree, save_tree, settings_hash
 
 REGION_NOTE = ("per-region outputs averaged over the regions of each image (RPN proposals for box heads, "
                "final detections for mask/keypoint heads); NaN where an image has none")
@@ -47,12 +48,15 @@ def extract(model, stimuli, *, layers=None, batch_size: int = 32, reduce=None, d
     device : str
         ``"auto"`` picks cuda, then mps, then cpu.
     out : path-like, optional
-        A ``.zarr`` folder: batches stream to disk (memory stays flat), and an
-        interrupted run resumes from the last complete batch when called again
-        with the same arguments; the tree returned is lazy (dask). A ``.nc``
-        file: extracted in memory, then written as netCDF.
+        A ``.zarr`` folder (or a folder name without a suffix): batches stream
+        to disk (memory stays flat), and an interrupted run resumes from the
+        last complete batch when called again with the same arguments; the tree
+        returned is lazy (dask). While it runs, a lock file beside the store
+        (``.<name>.lock``) refuses a second writer. A ``.nc`` file: extracted
+        in memory, then written as netCDF. Other suffixes are refused.
     overwrite : bool
-        Replace ``out`` instead of resuming or refusing.
+        Replace ``out`` instead of resuming or refusing. Only ever a store or
+        file that neurocompare wrote: anything else is refused, never deleted.
     random_state : int
         Seed of the random projection.
     num_workers : int
@@ -77,34 +81,53 @@ def extract(model, stimuli, *, layers=None, batch_size: int = 32, reduce=None, d
     A module called more than once per forward pass keeps every call, as
     separate ``part``\\ s (``call0``, ``call1``, ...) along ``unit``.
     """
-    import xarray as xr
-
     from .._utils.device import resolve_device
 
     models = _check_models(model)
     kind, k = parse_reduce(reduce)
     batch_size = check_positive_int("batch_size", batch_size)
     num_workers = check_positive_int("num_workers", num_workers, minimum=0)
+    overwrite = check_bool("overwrite", overwrite)
     source = StimulusSource(stimuli)
+    if source.n == 0:
+        raise ValueError("Invalid value for 'stimuli': it holds no stimuli (an empty selection?), so there is "
+                         "nothing to extract and nothing is written.")
     dev = resolve_device(device)
     plan = [(m, _layers_for(m, layers, source)) for m in models]
-    store = ZarrStore(out, overwrite=overwrite) if out is not None and not is_netcdf(out) else None
+    if out is not None:
+        out = check_out(out)
+        if is_netcdf(out):
+            check_target(out, overwrite=overwrite)  # refuse before the work, not after it
+            tree = _extract_in_memory(plan, source, kind, k, batch_size, dev, random_state, num_workers, amp,
+                                      progress)
+            save_tree(tree, out, overwrite=overwrite)
+            return tree
+        with write_lock(out, what="activation store"):
+            store = ZarrStore(out, overwrite=overwrite)
+            try:
+                for m, names in plan:
+                    _Run(m, names, source, kind=kind, k=k, batch_size=batch_size, device=dev,
+                         random_state=random_state, num_workers=num_workers, amp=amp and dev.type == "cuda",
+                         progress=progress).to_store(store)
+            except BaseException:
+                if store.created and store.n_done() == 0:  # nothing to resume: leave nothing behind
+                    remove_ours(store.path)
+                raise
+            store.finish()
+        return open_tree(store.path, models=[m.name for m in models])
+    return _extract_in_memory(plan, source, kind, k, batch_size, dev, random_state, num_workers, amp, progress)
+
+
+def _extract_in_memory(plan, source, kind, k, batch_size, dev, random_state, num_workers, amp, progress):
+    import xarray as xr
+
     nodes = {"/": xr.Dataset(attrs={"created_by": "neurocompare.extract"})}
     for m, names in plan:
         run = _Run(m, names, source, kind=kind, k=k, batch_size=batch_size, device=dev,
                    random_state=random_state, num_workers=num_workers, amp=amp and dev.type == "cuda",
                    progress=progress)
-        if store is not None:
-            run.to_store(store)
-        else:
-            nodes.update(run.in_memory())
-    if store is not None:
-        store.finish()
-        return open_tree(store.path, models=[m.name for m in models])
-    tree = xr.DataTree.from_dict(nodes)
-    if out is not None:
-        save_tree(tree, out, overwrite=overwrite)
-    return tree
+        nodes.update(run.in_memory())
+    return xr.DataTree.from_dict(nodes)
 
 
 def _check_models(model) -> list:

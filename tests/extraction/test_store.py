@@ -64,9 +64,14 @@ def test_resume_after_interruption_gives_the_same_store(net, small_set, tmp_path
     with pytest.raises(KeyboardInterrupt):
         nc.extract(net, small_set, out=tmp_path / "resumed.zarr", **kw)
     monkeypatch.setattr(_store.ZarrStore, "set_progress", real)
-    partial = load(tmp_path / "resumed.zarr")
+    with pytest.raises(ValueError, match=r"incomplete \(model 'smallcnn' has 10 of 24 stimuli\).*same "
+                                         r"neurocompare.extract.*allow_incomplete=True"):
+        load(tmp_path / "resumed.zarr")
+    partial = load(tmp_path / "resumed.zarr", allow_incomplete=True)
     assert partial["smallcnn"].attrs["n_done"] == 10 and partial["smallcnn"].attrs["complete"] == 0
-    assert np.isnan(get_layer(partial, "fc").values[10:]).all()
+    fc = get_layer(partial, "fc")
+    assert fc.sizes["stimulus"] == 10 and np.isfinite(fc.values).all()
+    np.testing.assert_array_equal(fc.values, get_layer(load(tmp_path / "whole.zarr"), "fc").values[:10])
 
     seen = []
     real_batches = nc._utils.modelrun.StimulusSource.batches
@@ -88,8 +93,12 @@ def test_store_settings_must_match(net, small_set, tmp_path):
     tree = nc.extract(net, small_set, layers=["block1"], out=tmp_path / "s.zarr", overwrite=True, progress=False)
     assert list(tree["smallcnn"].children) == ["block1"]
     (tmp_path / "plain").mkdir()
+    (tmp_path / "plain" / "notes.txt").write_text("mine")
     with pytest.raises(FileExistsError, match="not a neurocompare zarr store"):
         nc.extract(net, small_set, out=tmp_path / "plain", progress=False)
+    (tmp_path / "empty").mkdir()  # an existing empty folder is fine
+    nc.extract(net, small_set, layers=["fc"], out=tmp_path / "empty", progress=False)
+    assert load(tmp_path / "empty")["smallcnn"].attrs["complete"] == 1
 
 
 def test_pca_resume_refits_identically(net, small_set, tmp_path):
