@@ -1,0 +1,60 @@
+"""Figure captions written for a psychologist: what is plotted, how to read it, and the result in one sentence."""
+from __future__ import annotations
+
+import math
+
+
+def _fmt(v, digits: int = 2) -> str:
+    return "NaN" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.{digits}f}"
+
+
+def rsa_caption(table, target: str) -> str:
+    """Caption of the RSA layer profile against ``target``."""
+    sub = table[table["target"] == target]
+    text = (f"Each point is one layer's similarity to <b>{target}</b>: the {sub['metric'].iloc[0]} between the "
+            "layer's representational dissimilarity matrix (RDM) and the reference RDM, with its bootstrap confidence "
+            "interval. Higher means the layer orders the stimuli more like the reference does; 0 is no relation.")
+    lo = sub["noise_ceiling_lower"].iloc[0] if "noise_ceiling_lower" in sub else float("nan")
+    hi = sub["noise_ceiling_upper"].iloc[0] if "noise_ceiling_upper" in sub else float("nan")
+    if lo == lo:
+        text += (f" The grey band is the noise ceiling ({_fmt(lo)} to {_fmt(hi)}): how well the true model could "
+                 "score given how much the subjects disagree.")
+    best = sub.loc[sub["value"].idxmax()]
+    label = f"{best['model']} {best['layer']}" if "model" in best else str(best["layer"])
+    result = (f" <b>Result:</b> {label} is most similar to {target}, {best['metric']} = {_fmt(best['value'])} "
+              f"[{_fmt(best['ci_low'])}, {_fmt(best['ci_high'])}]")
+    if lo == lo and lo > 0:
+        result += f", {100 * best['value'] / lo:.0f}% of the lower noise ceiling"
+    if "p" in best and best["p"] == best["p"]:
+        result += f" (p = {_fmt(best['p'], 3)}, permutation test)"
+    return text + result + "."
+
+
+def probes_caption(table, model: str) -> str:
+    """Caption of a model's what/where profile."""
+    sub = table[(table["model"] == model) & table["metric"].isin(["balanced_accuracy", "r2"])]
+    text = ("Cross-validated linear read-out of each factor from every layer, from input (left) to output (right). "
+            "Categorical (\"what\") factors are scored by balanced accuracy (chance = 1 / number of classes), "
+            "continuous (\"where\") factors by R² (0 = no better than the mean).")
+    if sub.empty:
+        return text
+    means = sub.groupby(["target", "layer"], sort=False)["value"].mean().reset_index()
+    best = means.loc[means.groupby("target")["value"].idxmax()]
+    parts = [f"{r.target} best at {r.layer} ({_fmt(r.value)})" for r in best.itertuples()]
+    return text + f" <b>Result ({model}):</b> " + "; ".join(parts) + "."
+
+
+def cam_caption(table, metric: str) -> str:
+    """Caption of the CAM localisation scores for ``metric``."""
+    sub = table[table["metric"] == metric]
+    what = {"pointing_game": "the share of images whose map peak falls on the object",
+            "energy": "the share of the map's energy inside the object mask",
+            "iou": "the overlap (IoU) of the thresholded map with the object mask"}.get(metric, metric)
+    text = f"Mean {what}, per model, method and layer, with bootstrap 95% intervals."
+    if "chance" in sub and sub["chance"].notna().any():
+        text += f" The dashed line is chance ({_fmt(sub['chance'].mean())}): a map that ignores the image."
+    if not sub.empty:
+        best = sub.loc[sub["value"].idxmax()]
+        text += (f" <b>Result:</b> {best.get('model', '')} {best.get('method', '')} ({best.get('layer', '')}) "
+                 f"localises best, {_fmt(best['value'])} [{_fmt(best.get('ci_low'))}, {_fmt(best.get('ci_high'))}].")
+    return text

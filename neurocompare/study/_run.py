@@ -1,0 +1,549 @@
+"""Running a study: stimuli -> models -> activations -> analyses -> tables, figures, provenance, report."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .._utils.hashing import config_hash
+from .._utils.logging import logger
+from ._validate import BUILTIN, StudyFile, read_study
+
+LEDGER = ".stages.json"
+
+
+@dataclass
+class Stage:
+    """One step of a study, with what it works on (for ``--dry-run`` and progress)."""
+
+    name: str
+    what: str
+    size: str = ""
+
+
+@dataclass
+class _State:
+    study: StudyFile
+    out: Path
+    progress: bool
+    device: str = "cpu"
+    sets: dict = field(default_factory=dict)
+    models: dict = field(default_factory=dict)
+    trees: dict = field(default_factory=dict)
+    inputs: dict = field(default_factory=dict)  # file -> sha256
+    weights: dict = field(default_factory=dict)  # model -> sha256 of its weights
+    ledger: dict = field(default_factory=dict)
+    written: list = field(default_factory=list)
+    results: dict = field(default_factory=dict)
+
+
+def plan_study(study) -> list[Stage]:
+    """The stages :func:`run_study` would run, with their sizes, without running anything."""
+    study = study if isinstance(study, StudyFile) else read_study(study)
+    cfg = study.config
+    stages = []
+    for name, entry in cfg.stimuli.items():
+        src = entry.path or entry.spec or entry.dataset
+        stages.append(Stage("stimuli", name, f"{_n_stimuli(study, entry)} stimuli from {src}"))
+    for name, entry in cfg.models.items():
+        how = f"train on {entry.train_on!r}" if entry.train_on else f"weights={entry.weights or 'random (seeded)'}"
+        stages.append(Stage("model", name, f"{entry.model}, {how}"))
+    for set_name, model_names in _extraction_plan(cfg).items():
+        for m in model_names:
+            layers = cfg.models[m].layers
+            stages.append(Stage("extract", f"{m} on {set_name}",
+                                f"layers={layers if isinstance(layers, str) else len(layers)}, "
+                                f"reduce={cfg.extraction.reduce}"))
+    a = cfg.analyses
+    if a.probes is not None:
+        stages.append(Stage("probes", _target_set(cfg, a.probes), f"cv={a.probes.cv}, "
+                                                                   f"permutations={a.probes.permutations}"))
+    if a.rsa is not None:
+        stages.append(Stage("rsa", _target_set(cfg, a.rsa), f"{len(a.rsa.references)} reference(s), "
+                                                             f"{a.rsa.bootstrap} bootstrap x {a.rsa.n_bootstrap}, "
+                                                             f"{a.rsa.permutations} permutations"))
+    if a.cam is not None:
+        stages.append(Stage("cam", _target_set(cfg, a.cam), f"methods={a.cam.methods}"))
+    stages.append(Stage("report", "report.html", "methods.md, references.bib, provenance.json"))
+    return stages
+
+
+def run_study(study, *, out=None, overwrite: bool = False, progress: bool = True):
+    """Run a study file and write its results folder.
+
+    Parameters
+    ----------
+    study : path-like or StudyFile
+        The study file (TOML), or one read by :func:`read_study`.
+    out : path-like, optional
+        The results folder; default ``<study file's stem>-results`` beside the file. A
+        rerun into the same folder resumes: finished stages are kept when their inputs and
+        settings are unchanged, and redone when anything they depend on changed.
+    overwrite : bool
+        Start afresh in ``out`` even if it holds another study's results (only ever a
+        folder neurocompare wrote).
+    progress : bool
+        Show progress bars.
+
+    Returns
+    -------
+    pathlib.Path
+        The results folder: ``figures/`` (PNG and PDF), ``tables/`` (CSV), ``activations/``
+        (zarr), ``provenance.json``, ``methods.md``, ``references.bib`` and ``report.html``.
+    """
+    from .._utils.checks import check_bool
+    from .._utils.paths import write_lock
+
+    overwrite, progress = check_bool("overwrite", overwrite), check_bool("progress", progress)
+    study = study if isinstance(study, StudyFile) else read_study(study)
+    out = Path(out) if out is not None else study.folder / f"{study.path.stem}-results"
+    with write_lock(out, what="study folder"):
+        _prepare_folder(out, study, overwrite)
+        state = _State(study, out, progress)
+        state.ledger = _read_json(out / LEDGER)
+        _run_stages(state)
+    return out
+
+
+def _prepare_folder(out: Path, study: StudyFile, overwrite: bool) -> None:
+    from .._utils.paths import MARKER, check_target, remove_ours, write_marker
+
+    marker = _read_json(out / MARKER)
+    mine = marker.get("kind") == "study" and marker.get("study") == str(study.path)
+    if out.exists() and not mine:
+        if marker.get("kind") == "study" and not overwrite:
+            raise FileExistsError(f"Invalid value for 'out': {str(out)!r} holds the results of another study "
+                                  f"({marker.get('study')!r}). Choose another folder, or pass overwrite=True "
+                                  "(--overwrite on the command line) to replace them.")
+        check_target(out, overwrite=overwrite)
+        if out.exists() and any(out.iterdir()):
+            remove_ours(out)
+    elif mine and overwrite:
+        remove_ours(out)
+    for sub in ("figures", "tables", "activations"):
+        (out / sub).mkdir(parents=True, exist_ok=True)
+    write_marker(out, "study")
+    data = _read_json(out / MARKER)
+    data["study"] = str(study.path)
+    _write_text(out / MARKER, json.dumps(data) + "\n")
+
+
+def _run_stages(state: _State) -> None:
+    from .._utils.device import resolve_device
+    from .._utils.progress import progress_bar
+
+    cfg = state.study.config
+    state.device = str(resolve_device(cfg.study.device))
+    stages = plan_study(state.study)
+    state.inputs[str(state.study.path)] = _sha256(state.study.path)
+    with progress_bar(len(stages), "study", enable=state.progress) as advance:
+        for stage in stages:
+            logger.info("Study stage %s: %s (%s)", stage.name, stage.what, stage.size)
+            _STAGES[stage.name](state, stage)
+            advance(1)
+
+
+# -- stimuli and models ----------------------------------------------------------------------------------------
+def _stage_stimuli(state: _State, stage: Stage) -> None:
+    from .. import stimuli
+
+    entry = state.study.config.stimuli[stage.what]
+    if entry.path is not None:
+        st = stimuli.load(state.study.resolve(entry.path))
+    elif entry.spec is not None:
+        folder = state.out / "stimuli" / stage.what
+        spec = entry.spec if entry.spec in stimuli.list_specs() else str(state.study.resolve(entry.spec))
+        key = config_hash({"spec": stimuli.read_spec(spec)})
+        if state.ledger.get(f"stimuli/{stage.what}") == key and folder.is_dir():
+            st = stimuli.load(folder)
+        else:
+            if folder.exists():
+                from .._utils.paths import remove_ours
+
+                remove_ours(folder)
+            st = stimuli.make_from_spec(spec, folder)
+            _record(state, f"stimuli/{stage.what}", key)
+    else:
+        from .. import datasets
+
+        st = datasets.fetch_kriegeskorte92().stimuli
+    for f in st.metadata["file"]:
+        path = st.root / f
+        state.inputs[str(path)] = _sha256(path)
+    state.sets[stage.what] = st
+
+
+def _stage_model(state: _State, stage: Stage) -> None:
+    from .. import models
+
+    cfg = state.study.config
+    entry = cfg.models[stage.what]
+    seed = cfg.study.random_state
+    if entry.train_on is not None:
+        m = models.train(entry.model, state.sets[entry.train_on], epochs=entry.epochs, random_state=seed,
+                         device=cfg.study.device, progress=state.progress, options=dict(entry.options) or None)
+    else:
+        weights = entry.weights
+        if weights not in (None, "DEFAULT"):
+            weights = str(state.study.resolve(weights))
+            state.inputs[weights] = _sha256(Path(weights))
+        name = str(state.study.resolve(entry.model)) if state.study.resolve(entry.model).is_file() else entry.model
+        m = models.load(name, weights=weights, random_state=seed, **entry.options)
+    m.name = stage.what
+    state.weights[stage.what] = _state_dict_hash(m.module)
+    if entry.train_on is not None:  # one label whether the net was trained now or loaded from the cache
+        m.weights = (f"trained on {entry.train_on} ({entry.epochs or 'default'} epochs, seed {seed}); "
+                     f"sha256 {state.weights[stage.what][:12]}")
+    state.models[stage.what] = m
+
+
+# -- extraction ------------------------------------------------------------------------------------------------
+def _extraction_plan(cfg) -> dict[str, list[str]]:
+    plan: dict[str, list[str]] = {}
+    for a in (cfg.analyses.probes, cfg.analyses.rsa):
+        if a is None:
+            continue
+        names = plan.setdefault(_target_set(cfg, a), [])
+        for m in a.models or list(cfg.models):
+            if m not in names:
+                names.append(m)
+    return plan
+
+
+def _stage_extract(state: _State, stage: Stage) -> None:
+    from .. import extract
+    from .._utils.paths import remove_ours
+
+    cfg = state.study.config
+    model_name, set_name = stage.what.split(" on ")
+    m, st = state.models[model_name], state.sets[set_name]
+    layers = cfg.models[model_name].layers
+    layers = None if layers == "default" else layers
+    reduce = cfg.extraction.reduce
+    reduce = None if reduce == "none" else (reduce if isinstance(reduce, str) else tuple(reduce))
+    key = config_hash({"weights": state.weights[model_name], "transform": repr(m.transform), "layers": layers,
+                       "resolved_layers": m.resolve_layers(layers), "reduce": reduce,
+                       "stimuli": [(i, state.inputs[str(st.root / f)]) for i, f in zip(st.ids, st.metadata["file"])],
+                       "batch_size": cfg.study.batch_size, "random_state": cfg.study.random_state}, length=12)
+    folder = state.out / "activations" / set_name
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{model_name}-{key}.zarr"
+    for stale in folder.glob(f"{model_name}-*.zarr"):
+        if stale != target:  # settings, weights or images changed: never reuse those activations
+            logger.info("Removing stale activations %s", stale)
+            remove_ours(stale)
+    kwargs = dict(layers=layers, reduce=reduce, batch_size=cfg.study.batch_size, device=cfg.study.device, out=target,
+                  random_state=cfg.study.random_state, progress=state.progress)
+    try:
+        tree = extract(m, st, **kwargs)
+    except FileExistsError:  # same weights, images and settings, other labels: the store is ours to redo
+        remove_ours(target)
+        tree = extract(m, st, **kwargs)
+    state.trees[(set_name, model_name)] = tree
+
+
+def _tree(state: _State, set_name: str, names: list[str]):
+    import xarray as xr
+
+    nodes = {"/": xr.Dataset()}
+    for m in names:
+        sub = state.trees[(set_name, m)]
+        for node in sub.subtree:
+            if node.path != "/":
+                nodes[node.path] = node.to_dataset(inherit=False)
+    return xr.DataTree.from_dict(nodes)
+
+
+# -- analyses --------------------------------------------------------------------------------------------------
+def _stage_probes(state: _State, stage: Stage) -> None:
+    from .. import probes
+
+    cfg = state.study.config
+    a = cfg.analyses.probes
+    names = a.models or list(cfg.models)
+    key = _analysis_key(state, stage, a, names)
+    table = state.out / "tables" / "probes.csv"
+    if not _fresh(state, "probes", key, table):
+        res = probes.what_where(_tree(state, stage.what, names), state.sets[stage.what], what=a.what, where=a.where,
+                                cv=a.cv, split=a.split, permutations=a.permutations,
+                                random_state=cfg.study.random_state, progress=state.progress)
+        _write_table(res, table)
+        _figures_probes(state, res)
+        _record(state, "probes", key)
+    import pandas as pd
+
+    state.results["probes"] = pd.read_csv(table)
+
+
+def _figures_probes(state, res) -> None:
+    from .. import plotting
+
+    for model in res.model.unique():
+        ax = plotting.plot_probe_profile(res[res.model == model])
+        _save_figure(state, ax.figure, f"probes_{model}")
+
+
+def _hypothesis_rdm(st, factor: str):
+    import numpy as np
+    import pandas as pd
+
+    from ..rsa import make_rdm
+
+    values = st.metadata[factor]
+    if pd.api.types.is_numeric_dtype(values):
+        v = values.to_numpy(dtype=float)
+        d = np.abs(v[:, None] - v[None, :])
+        kind = "absolute difference"
+    else:
+        v = values.astype(str).to_numpy()
+        d = (v[:, None] != v[None, :]).astype(float)
+        kind = "same (0) or different (1)"
+    rdm = make_rdm(d, list(st.ids), method="hypothesis")
+    rdm.attrs.update(source=f"hypothesis: {factor} ({kind})")
+    return rdm.rename(factor)
+
+
+def _human_rdms(state, name: str):
+    from .. import rsa
+
+    entry = state.study.config.human[name]
+    st = state.sets[entry.stimuli]
+    ids = [str(i) for i in st.ids]
+    params = entry.model_dump(exclude={"stimuli"})
+    if "dataset" in params:
+        from .. import datasets
+
+        data = datasets.fetch_kriegeskorte92()
+        rdms = getattr(data, entry.part)
+        return _align(rdms, ids, name)
+    kind = next(k for k in ("ratings", "triplets", "arrangements", "rdms") if k in params)
+    path = state.study.resolve(params.pop(kind))
+    state.inputs[str(path)] = _sha256(path)
+    if kind == "rdms":
+        rdms = rsa.load_rdms(path, variable=params.get("variable"),
+                             stimulus_ids=ids if path.suffix.lower() in (".npy", ".mat") else None)
+    else:
+        loader = {"ratings": rsa.from_ratings, "triplets": rsa.from_triplets,
+                  "arrangements": rsa.from_arrangements}[kind]
+        rdms = loader(path, **params)
+    return _align(rdms, ids, name)
+
+
+def _align(rdms, ids, name):
+    """Human RDMs in the stimulus set's order, matching ids by id, file name or file stem."""
+    have = [str(s) for s in rdms.stimulus_a.values]
+    if have == ids:
+        return rdms
+    by_stem = {Path(i).stem: i for i in ids} | {Path(i).name: i for i in ids} | {i: i for i in ids}
+    mapped = [by_stem.get(h, by_stem.get(Path(h).stem)) for h in have]
+    missing = [h for h, m in zip(have, mapped) if m is None]
+    if missing:
+        raise ValueError(f"The human data {name!r} name {len(missing)} stimuli that are not in the stimulus set "
+                         f"(first: {missing[:5]}). Ids are matched by stimulus id, file name or file stem.")
+    rdms = rdms.assign_coords(stimulus_a=mapped, stimulus_b=mapped)
+    absent = [i for i in ids if i not in mapped]
+    if absent:
+        raise ValueError(f"The human data {name!r} have no data for {len(absent)} stimuli of the set (first: "
+                         f"{absent[:5]}); RSA needs the same stimuli on both sides.")
+    return rdms.sel(stimulus_a=ids, stimulus_b=ids)
+
+
+def _stage_rsa(state: _State, stage: Stage) -> None:
+    import pandas as pd
+
+    from .. import rsa
+
+    cfg = state.study.config
+    a = cfg.analyses.rsa
+    names = a.models or list(cfg.models)
+    key = _analysis_key(state, stage, a, names)
+    table = state.out / "tables" / "rsa.csv"
+    if not _fresh(state, "rsa", key, table):
+        st = state.sets[stage.what]
+        rdms = rsa.compute_rdm(_tree(state, stage.what, names), a.rdm_method)
+        frames = []
+        for ref in a.references:
+            reference = _human_rdms(state, ref) if ref in cfg.human else _hypothesis_rdm(st, ref)
+            boot = None if a.bootstrap == "none" else a.bootstrap
+            if boot in ("subjects", "both") and reference.ndim < 3:
+                boot = "stimuli"
+            frames.append(rsa.evaluate(rdms, reference, method=a.method, bootstrap=boot, n_bootstrap=a.n_bootstrap,
+                                       permutations=a.permutations, ci=a.ci, ceiling=reference.ndim >= 3,
+                                       random_state=cfg.study.random_state, target=ref))
+        res = pd.concat(frames, ignore_index=True)
+        _write_table(res, table)
+        _figures_rsa(state, res)
+        _record(state, "rsa", key)
+    state.results["rsa"] = pd.read_csv(table)
+
+
+def _figures_rsa(state, res) -> None:
+    from .. import plotting
+
+    for target in res.target.unique():
+        sub = res[res.target == target]
+        ax = plotting.plot_layer_profile(sub, colour_by_stream="stream" in sub and sub["stream"].nunique() > 1,
+                                         ceiling=bool(sub["noise_ceiling_lower"].notna().any()))
+        ax.set_title(f"RSA against {target}")
+        _save_figure(state, ax.figure, f"rsa_{target}")
+
+
+def _stage_cam(state: _State, stage: Stage) -> None:
+    import pandas as pd
+
+    from .. import cam, plotting
+
+    cfg = state.study.config
+    a = cfg.analyses.cam
+    names = [m for m in (a.models or list(cfg.models))]
+    key = _analysis_key(state, stage, a, names)
+    table = state.out / "tables" / "cam_localization.csv"
+    if not _fresh(state, "cam", key, table):
+        st = state.sets[stage.what]
+        if not st.has_masks:
+            raise ValueError(f"Invalid value for 'analyses.cam.stimuli': the stimulus set {stage.what!r} has no "
+                             "object masks (mask_file), so the maps cannot be scored; use a set with masks.")
+        frames = []
+        for name in names:
+            m = state.models[name]
+            for method in a.methods:
+                maps = cam.compute(m, st, method=method, layer=a.layer, target=a.target,
+                                   batch_size=cfg.study.batch_size, device=cfg.study.device, progress=state.progress)
+                frames.append(cam.localization(maps, st).assign(model=name))
+                fig = plotting.plot_cam_overlay(maps.isel(stimulus=slice(0, 8)), st.subset(list(st.ids[:8])),
+                                                outline="mask")
+                _save_figure(state, fig, f"cam_{name}_{method}".replace("+", "p"))
+        scores = pd.concat(frames, ignore_index=True)
+        summary = cam.summarize_scores(scores, n_boot=a.n_bootstrap, random_state=cfg.study.random_state)
+        _write_table(summary, table)
+        for metric in summary["metric"].unique():
+            ax = plotting.plot_cam_scores(summary, metric=metric)
+            _save_figure(state, ax.figure, f"cam_scores_{metric}")
+        _record(state, "cam", key)
+    state.results["cam"] = pd.read_csv(table)
+
+
+def _stage_report(state: _State, stage: Stage) -> None:
+    from ..report import build_report
+    from ._methods import write_methods
+
+    from .._utils.provenance import provenance
+
+    cfg = state.study.config
+    record = provenance(study=str(state.study.path), resolved_config=cfg.model_dump(mode="json"),
+                        random_state=cfg.study.random_state, device=state.device,
+                        weights_sha256=state.weights, inputs_sha256=dict(sorted(state.inputs.items())))
+    _write_text(state.out / "provenance.json", json.dumps(record, indent=2, default=str) + "\n")
+    write_methods(state)
+    build_report(state.out)
+
+
+_STAGES = {"stimuli": _stage_stimuli, "model": _stage_model, "extract": _stage_extract, "probes": _stage_probes,
+           "rsa": _stage_rsa, "cam": _stage_cam, "report": _stage_report}
+
+
+# -- helpers ---------------------------------------------------------------------------------------------------
+def _target_set(cfg, analysis) -> str:
+    return analysis.stimuli or next(iter(cfg.stimuli))
+
+
+def _n_stimuli(study, entry) -> str:
+    if entry.path is not None:
+        csv = study.resolve(entry.path) / "stimuli.csv"
+        if csv.is_file():
+            return str(sum(1 for _ in csv.open()) - 1)
+        return "?"
+    if entry.spec is not None:
+        from ..stimuli import read_spec
+
+        try:
+            params = read_spec(entry.spec)["params"]
+            cats = params.get("categories")
+            n_cats = len(cats) if isinstance(cats, list) else (cats or 8)
+            return str(params.get("n_per_category", 20) * n_cats)
+        except (ValueError, KeyError, TypeError, FileNotFoundError):
+            return "?"
+    return "92"
+
+
+def _analysis_key(state, stage, analysis, names) -> str:
+    acts = {m: state.weights.get(m) for m in names}
+    stim = config_hash(sorted(v for k, v in state.inputs.items() if k.startswith(str(state.sets[stage.what].root))))
+    human = {}
+    for ref in getattr(analysis, "references", []):
+        if ref in state.study.config.human:
+            human[ref] = state.study.config.human[ref].model_dump(mode="json")
+    return config_hash({"analysis": analysis.model_dump(mode="json"), "models": acts, "stimuli": stim,
+                        "human": human, "inputs": {k: v for k, v in state.inputs.items() if k not in
+                                                   (str(state.study.path),)},
+                        "extraction": state.study.config.extraction.model_dump(mode="json"),
+                        "study": state.study.config.study.model_dump(mode="json", exclude={"title", "description",
+                                                                                          "authors"})})
+
+
+def _fresh(state, name, key, *files) -> bool:
+    return state.ledger.get(name) == key and all(Path(f).is_file() for f in files)
+
+
+def _record(state, name, key) -> None:
+    state.ledger[name] = key
+    _write_text(state.out / LEDGER, json.dumps(state.ledger, indent=2, sort_keys=True) + "\n")
+
+
+def _write_table(df, path: Path) -> None:
+    tmp = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex[:8]}"
+    try:
+        df.to_csv(tmp, index=False, lineterminator="\n")
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def _write_text(path: Path, text: str) -> None:
+    from .._utils.paths import atomic_write_bytes
+
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def _save_figure(state, fig, stem: str) -> None:
+    import matplotlib.pyplot as plt
+
+    from .. import plotting
+
+    tmp = state.out / "figures" / f".tmp-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir()
+    try:
+        for f in plotting.save_figure(fig, tmp / stem):
+            os.replace(f, state.out / "figures" / f.name)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        plt.close(fig)
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _state_dict_hash(module) -> str:
+    h = hashlib.sha256()
+    for k, v in sorted(module.state_dict().items()):
+        h.update(k.encode())
+        h.update(v.detach().cpu().contiguous().numpy().tobytes())
+    return h.hexdigest()

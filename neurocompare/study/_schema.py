@@ -1,0 +1,216 @@
+"""The study file's schema: pydantic models whose keys are the API's parameter names."""
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, model_validator
+
+Scalar = Union[bool, int, float, str]
+
+
+def _array_as_tuple(value):
+    """TOML has arrays, not tuples: a fixed-length array is read as one."""
+    return tuple(value) if isinstance(value, list) else value
+
+
+Pair = Annotated[tuple[float, float], BeforeValidator(_array_as_tuple)]
+Reduction = Annotated[tuple[Literal["grid", "project", "pca"], Annotated[int, Field(ge=1)]],
+                      BeforeValidator(_array_as_tuple)]
+REDUCE_KINDS = ("grid", "project", "pca")
+LAYER_SETS = ("all", "what", "where", "shared", "default")
+CAM_METHODS = ("cam", "gradcam", "gradcam++", "hirescam", "xgradcam", "layercam", "scorecam", "ablationcam",
+               "eigencam")
+RDM_METHODS = ("euclidean", "correlation", "cosine", "mahalanobis", "poisson")
+COMPARE_METHODS = ("cosine", "corr", "spearman", "rho-a", "tau-a", "tau-b", "corr_cov", "cosine_cov")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
+
+
+class StudyInfo(_Section):
+    """``[study]``: what the study is, and the settings every stage shares."""
+
+    title: str = Field("neurocompare study", description="Shown at the top of the report.")
+    description: str = Field("", description="One paragraph for the report's introduction.")
+    authors: list[str] = Field(default_factory=list)
+    random_state: int = Field(0, ge=0, description="Seed of every random step (initialisation, CV, bootstrap).")
+    device: str = Field("auto", pattern=r"^(auto|cpu|mps|cuda(:\d+)?)$",
+                        description="auto picks cuda, then mps, then cpu.")
+    batch_size: int = Field(32, ge=1, description="Stimuli per forward pass.")
+
+
+class StimulusSetEntry(_Section):
+    """``[stimuli.NAME]``: a folder, a shipped spec or a public dataset (exactly one)."""
+
+    path: str | None = Field(None, description="A stimulus folder (stimuli.csv, or one subfolder per category), "
+                                               "relative to the study file.")
+    spec: str | None = Field(None, description="A shipped stimulus spec (see `neurocompare stimuli specs`); made "
+                                               "into the study folder on the first run.")
+    dataset: Literal["kriegeskorte92"] | None = Field(None, description="A public dataset's images.")
+
+    @model_validator(mode="after")
+    def _one_source(self):
+        given = [k for k in ("path", "spec", "dataset") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(f"expected exactly one of 'path', 'spec', 'dataset'; got {given or 'none'}")
+        return self
+
+
+class ModelEntry(_Section):
+    """``[models.NAME]``: a zoo model, a built-in net (trained on a stimulus set) or a checkpoint."""
+
+    model: str = Field(description="A name of `neurocompare models list` (any torchvision model too), or a "
+                                   "checkpoint file (.pt) saved by neurocompare.")
+    weights: str | None = Field(None, description="'DEFAULT' (downloads), a weights file, or leave out for a "
+                                                  "seeded random initialisation.")
+    train_on: str | None = Field(None, description="Built-in nets: the stimulus set to train on (cached).")
+    epochs: int | None = Field(None, ge=1, description="Built-in nets: training epochs (default: the net's).")
+    layers: list[str] | Literal["all", "what", "where", "shared", "default"] = Field(
+        "default", description="Layer names, or a stream: all, what, where, shared; default: the model's.")
+    options: dict[str, Scalar] = Field(default_factory=dict,
+                                       description="Model options, e.g. { min_size = 224 } for detectors.")
+
+
+class Extraction(_Section):
+    """``[extraction]``: how layer activations are read out."""
+
+    reduce: Literal["none", "avgpool"] | Reduction = Field(
+        "avgpool", description='"none", "avgpool", or ["grid", k], ["project", k], ["pca", k].')
+
+
+class _Human(_Section):
+    stimuli: str = Field(description="The stimulus set (a [stimuli] name) whose stimuli the data are about.")
+
+
+class RatingsData(_Human):
+    """Pairwise (dis)similarity ratings, one row per rating (neurocompare.rsa.from_ratings)."""
+
+    ratings: str = Field(description="The CSV file.")
+    subject: str | None = "subject"
+    stimulus_a: str = "stimulus_a"
+    stimulus_b: str = "stimulus_b"
+    rating: str = "rating"
+    kind: Literal["dissimilarity", "similarity"] = "dissimilarity"
+    scale: Pair | None = Field(None, description="[min, max] of the rating scale.")
+
+
+class TripletsData(_Human):
+    """Odd-one-out / triplet choices (neurocompare.rsa.from_triplets)."""
+
+    triplets: str
+    subject: str | None = "subject"
+    stimulus_1: str = "stimulus_1"
+    stimulus_2: str = "stimulus_2"
+    stimulus_3: str = "stimulus_3"
+    choice: str = "choice"
+
+
+class ArrangementsData(_Human):
+    """Multi-arrangement positions (neurocompare.rsa.from_arrangements)."""
+
+    arrangements: str
+    subject: str | None = "subject"
+    trial: str = "trial"
+    stimulus: str = "stimulus"
+    x: str = "x"
+    y: str = "y"
+
+
+class MatrixData(_Human):
+    """RDMs in a file: .npy, .mat or a square CSV (neurocompare.rsa.load_rdms)."""
+
+    rdms: str
+    variable: str | None = None
+
+
+class DatasetData(_Human):
+    """A public human dataset."""
+
+    dataset: Literal["kriegeskorte92"]
+    part: Literal["judgments", "human_it", "monkey_it"] = "judgments"
+
+
+HUMAN_KINDS = {"ratings": RatingsData, "triplets": TripletsData, "arrangements": ArrangementsData,
+               "rdms": MatrixData, "dataset": DatasetData}
+
+
+def _human_kind(value: Any) -> str | None:
+    for tag, model in HUMAN_KINDS.items():  # serialising: the entry is a model already
+        if type(value) is model:
+            return tag
+    if isinstance(value, dict):
+        found = [k for k in HUMAN_KINDS if k in value]
+        return found[0] if len(found) == 1 else None
+    return None
+
+
+HumanEntry = Annotated[Union[tuple(Annotated[m, Tag(k)] for k, m in HUMAN_KINDS.items())],  # type: ignore[misc]
+                       Discriminator(_human_kind, custom_error_type="human_kind",
+                                     custom_error_message="expected exactly one of the keys 'ratings', 'triplets', "
+                                                          "'arrangements', 'rdms', 'dataset' (what the data are)")]
+
+
+class _Analysis(_Section):
+    stimuli: str | None = Field(None, description="The stimulus set to analyse (default: the only one, or the "
+                                                  "first).")
+    models: list[str] | None = Field(None, description="The [models] to analyse (default: all).")
+
+
+class Probes(_Analysis):
+    """``[analyses.probes]``: what and where read out of every layer (neurocompare.probes.what_where)."""
+
+    what: list[str] | None = None
+    where: list[str] | None = None
+    cv: int = Field(5, ge=2)
+    split: str | None = None
+    permutations: int = Field(0, ge=0)
+
+
+class RSA(_Analysis):
+    """``[analyses.rsa]``: every layer's RDM against human data and hypotheses (neurocompare.rsa.evaluate)."""
+
+    references: list[str] = Field(description="[human] names, and stimulus factors (e.g. 'category', 'x') whose "
+                                              "hypothesis RDMs (same/different, or distance) to test.")
+    rdm_method: Literal[RDM_METHODS] = "correlation"  # type: ignore[valid-type]
+    method: Literal[COMPARE_METHODS] = "corr"  # type: ignore[valid-type]
+    bootstrap: Literal["stimuli", "subjects", "both", "none"] = "stimuli"
+    n_bootstrap: int = Field(1000, ge=1)
+    permutations: int = Field(1000, ge=0)
+    ci: float = Field(0.95, gt=0, lt=1)
+
+
+class CAM(_Analysis):
+    """``[analyses.cam]``: class-activation maps and how well they localise the object (neurocompare.cam)."""
+
+    methods: list[Literal[CAM_METHODS]] = Field(default_factory=lambda: ["gradcam"])  # type: ignore[valid-type]
+    layer: str | None = None
+    target: Literal["predicted", "true"] = "predicted"
+    n_bootstrap: int = Field(2000, ge=1)
+
+
+class Analyses(_Section):
+    """``[analyses]``: the analyses to run; leave a table out to skip it."""
+
+    probes: Probes | None = None
+    rsa: RSA | None = None
+    cam: CAM | None = None
+
+
+class Study(_Section):
+    """A neurocompare study file."""
+
+    study: StudyInfo = Field(default_factory=StudyInfo)
+    stimuli: dict[str, StimulusSetEntry] = Field(min_length=1)
+    models: dict[str, ModelEntry] = Field(min_length=1)
+    extraction: Extraction = Field(default_factory=Extraction)
+    human: dict[str, HumanEntry] = Field(default_factory=dict)  # type: ignore[valid-type]
+    analyses: Analyses = Field(default_factory=Analyses)
+
+
+def json_schema() -> dict:
+    """The JSON Schema of study files (for editors: completion and checking)."""
+    schema = Study.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "neurocompare study file"
+    return schema
