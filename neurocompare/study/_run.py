@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .._utils.hashing import config_hash
 from .._utils.logging import logger
-from ._validate import BUILTIN, StudyFile, read_study
+from ._validate import StudyFile, read_study
 
 LEDGER = ".stages.json"
 
