@@ -12,6 +12,7 @@ from .._utils.paths import atomic_write_bytes
 TEMPLATE = "template.html.j2"
 _SECTIONS = (("probes", "What and where across depth", "probes.csv"),
              ("rsa", "Representational similarity analysis", "rsa.csv"),
+             ("decoding", "Decoding", "decoding.csv"),
              ("cam", "Where the networks look: class-activation maps", "cam_localization.csv"))
 
 
@@ -70,10 +71,15 @@ def _figures(folder: Path, key: str, table) -> list[dict]:
     out = []
     for png in sorted((folder / "figures").glob(f"{key}_*.png")):
         stem = png.stem[len(key) + 1:]
-        if key == "rsa":
-            caption = _captions.rsa_caption(table, stem) if stem in set(table["target"]) else ""
+        if key == "rsa" and stem in set(table["target"]):
+            caption = _captions.rsa_caption(table, stem)
         elif key == "probes":
             caption = _captions.probes_caption(table, stem)
+        elif key == "decoding":
+            caption = _captions.decoding_caption(table, stem)
+        elif key == "rsa" and stem == "layers":
+            caption = ("Every layer's RDM compared with every other layer's (second-order RSA): bright cells are "
+                       "layers that order the stimuli alike, within and across models.")
         elif stem.startswith("scores_"):
             caption = _captions.cam_caption(table, stem[len("scores_"):])
         else:

@@ -58,3 +58,16 @@ def cam_caption(table, metric: str) -> str:
         text += (f" <b>Result:</b> {best.get('model', '')} {best.get('method', '')} ({best.get('layer', '')}) "
                  f"localises best, {_fmt(best['value'])} [{_fmt(best.get('ci_low'))}, {_fmt(best.get('ci_high'))}].")
     return text
+
+
+def decoding_caption(table, target: str) -> str:
+    """Caption of the decoding of ``target`` across layers."""
+    sub = table[(table["target"] == target) & table["metric"].isin(["balanced_accuracy", "r2"])]
+    if sub.empty:
+        return ""
+    metric = sub["metric"].iloc[0]
+    text = (f"Cross-validated linear decoding of <b>{target}</b> from each layer ({metric.replace('_', ' ')}; the "
+            "bars are fold-wise 95% intervals; the dashed line is chance).")
+    best = sub.loc[sub["value"].idxmax()]
+    return text + (f" <b>Result:</b> {best['model']} {best['layer']} decodes {target} best, "
+                   f"{_fmt(best['value'])} [{_fmt(best['ci_low'])}, {_fmt(best['ci_high'])}].")

@@ -66,6 +66,9 @@ def plan_study(study) -> list[Stage]:
         stages.append(Stage("rsa", _target_set(cfg, a.rsa), f"{len(a.rsa.references)} reference(s), "
                                                              f"{a.rsa.bootstrap} bootstrap x {a.rsa.n_bootstrap}, "
                                                              f"{a.rsa.permutations} permutations"))
+    if a.decoding is not None:
+        stages.append(Stage("decoding", _target_set(cfg, a.decoding), f"targets={a.decoding.targets}, "
+                                                                       f"cv={a.decoding.cv}"))
     if a.cam is not None:
         stages.append(Stage("cam", _target_set(cfg, a.cam), f"methods={a.cam.methods}"))
     stages.append(Stage("report", "report.html", "methods.md, references.bib, provenance.json"))
@@ -204,7 +207,7 @@ def _stage_model(state: _State, stage: Stage) -> None:
 # -- extraction ------------------------------------------------------------------------------------------------
 def _extraction_plan(cfg) -> dict[str, list[str]]:
     plan: dict[str, list[str]] = {}
-    for a in (cfg.analyses.probes, cfg.analyses.rsa):
+    for a in (cfg.analyses.probes, cfg.analyses.rsa, cfg.analyses.decoding):
         if a is None:
             continue
         names = plan.setdefault(_target_set(cfg, a), [])
@@ -377,8 +380,97 @@ def _stage_rsa(state: _State, stage: Stage) -> None:
         res = pd.concat(frames, ignore_index=True)
         _write_table(res, table)
         _figures_rsa(state, res)
+        if a.compare_models:
+            _write_table(_layer_similarity(rdms, a.method), state.out / "tables" / "rsa_layers.csv")
+            _figure_layer_similarity(state, rdms, a.method)
         _record(state, "rsa", key)
     state.results["rsa"] = pd.read_csv(table)
+
+
+def _layer_similarity(rdms, method):
+    """Every layer's RDM against every other's (second-order RSA), as a tidy table."""
+    import numpy as np
+    import pandas as pd
+
+    from ..rsa import compare
+
+    sim = compare(rdms, rdms, method=method)
+    labels = [f"{m} {layer}" for m, layer in zip(rdms["model"].values, rdms["layer"].values)]
+    vals = np.asarray(sim)
+    rows = [{"model_a": rdms["model"].values[i], "layer_a": rdms["layer"].values[i],
+             "model_b": rdms["model"].values[j], "layer_b": rdms["layer"].values[j], "metric": method,
+             "value": float(vals[i, j])} for i in range(len(labels)) for j in range(len(labels))]
+    return pd.DataFrame(rows)
+
+
+def _figure_layer_similarity(state, rdms, method):
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from ..rsa import compare
+
+    vals = np.asarray(compare(rdms, rdms, method=method))
+    labels = [f"{m} {layer}" for m, layer in zip(rdms["model"].values, rdms["layer"].values)]
+    size = 2.5 + 0.28 * len(labels)
+    fig, ax = plt.subplots(figsize=(size + 1, size))
+    im = ax.imshow(vals, cmap="viridis", vmin=min(0.0, float(np.nanmin(vals))), vmax=1)
+    ax.set_xticks(range(len(labels)), labels, rotation=90, fontsize=7)
+    ax.set_yticks(range(len(labels)), labels, fontsize=7)
+    fig.colorbar(im, ax=ax, label=f"RDM similarity ({method})")
+    ax.set_title("Layers compared with each other")
+    fig.tight_layout()
+    _save_figure(state, fig, "rsa_layers")
+
+
+def _stage_decoding(state: _State, stage: Stage) -> None:
+    import pandas as pd
+
+    from ..decoding import decode
+    from ..extraction import iter_layers
+
+    cfg = state.study.config
+    a = cfg.analyses.decoding
+    names = a.models or list(cfg.models)
+    key = _analysis_key(state, stage, a, names)
+    table = state.out / "tables" / "decoding.csv"
+    if not _fresh(state, "decoding", key, table):
+        frames = []
+        for model, layer, da in iter_layers(_tree(state, stage.what, names)):
+            acts = da.load()
+            for target in a.targets:
+                res = decode(acts, target, task=a.task, cv=a.cv, permutations=a.permutations,
+                             random_state=cfg.study.random_state)
+                frames.append(res.assign(model=model, layer=layer, stream=da.attrs.get("stream", "")))
+        res = pd.concat(frames, ignore_index=True)
+        cols = ["model", "layer", "stream"] + [c for c in res.columns if c not in ("model", "layer", "stream")]
+        res = res[cols]
+        _write_table(res, table)
+        _figures_decoding(state, res)
+        _record(state, "decoding", key)
+    state.results["decoding"] = pd.read_csv(table)
+
+
+def _figures_decoding(state, res) -> None:
+    import matplotlib.pyplot as plt
+
+    main = res[res.metric.isin(["balanced_accuracy", "r2"])]
+    for target in main.target.unique():
+        sub = main[main.target == target]
+        fig, ax = plt.subplots(figsize=(5, 3.2))
+        for model in sub.model.unique():
+            m = sub[sub.model == model]
+            x = range(len(m))
+            ax.errorbar(x, m["value"], yerr=[m["value"] - m["ci_low"], m["ci_high"] - m["value"]], marker="o",
+                        capsize=2, label=model)
+            ax.set_xticks(list(x), list(m["layer"]), rotation=45, ha="right")
+        chance = sub["chance"].iloc[0]
+        if chance == chance:
+            ax.axhline(chance, ls="--", color="grey", lw=1, label="chance")
+        ax.set_ylabel(sub["metric"].iloc[0].replace("_", " "))
+        ax.set_title(f"Decoding {target}")
+        ax.legend(frameon=False, fontsize=8)
+        fig.tight_layout()
+        _save_figure(state, fig, f"decoding_{target}")
 
 
 def _figures_rsa(state, res) -> None:
@@ -443,7 +535,7 @@ def _stage_report(state: _State, stage: Stage) -> None:
 
 
 _STAGES = {"stimuli": _stage_stimuli, "model": _stage_model, "extract": _stage_extract, "probes": _stage_probes,
-           "rsa": _stage_rsa, "cam": _stage_cam, "report": _stage_report}
+           "rsa": _stage_rsa, "decoding": _stage_decoding, "cam": _stage_cam, "report": _stage_report}
 
 
 # -- helpers ---------------------------------------------------------------------------------------------------

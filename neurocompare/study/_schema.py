@@ -178,6 +178,18 @@ class RSA(_Analysis):
     n_bootstrap: int = Field(1000, ge=1)
     permutations: int = Field(1000, ge=0)
     ci: float = Field(0.95, gt=0, lt=1)
+    compare_models: bool = Field(True, description="Also compare every layer's RDM with every other layer's "
+                                                   "(second-order RSA across models).")
+
+
+class Decoding(_Analysis):
+    """``[analyses.decoding]``: cross-validated linear decoding of chosen factors from every layer
+    (neurocompare.decoding.decode)."""
+
+    targets: list[str] = Field(min_length=1, description="Stimulus factors to decode (e.g. 'identity', 'luminance').")
+    task: Literal["auto", "classification", "regression"] = "auto"
+    cv: int = Field(5, ge=2)
+    permutations: int = Field(0, ge=0)
 
 
 class CAM(_Analysis):
@@ -194,6 +206,7 @@ class Analyses(_Section):
 
     probes: Probes | None = None
     rsa: RSA | None = None
+    decoding: Decoding | None = None
     cam: CAM | None = None
 
 

@@ -217,7 +217,7 @@ def check_study(study: StudyFile) -> list[tuple[str, str]]:
         loc = f"human.{name}"
         ref(f"{loc}.stimuli", entry.stimuli, sets, "stimulus set")
         problems += _check_human_file(study, loc, entry)
-    for aname in ("probes", "rsa", "cam"):
+    for aname in ("probes", "rsa", "decoding", "cam"):
         a = getattr(cfg.analyses, aname)
         if a is None:
             continue
@@ -237,6 +237,12 @@ def check_study(study: StudyFile) -> list[tuple[str, str]]:
                 problems.append(("analyses.rsa.references",
                                  f"{r!r} is neither a [human] entry ({human}) nor a factor of the stimulus set "
                                  f"{target!r} ({known}).{_close(r, human + known)}"))
+    if cfg.analyses.decoding is not None:
+        known = factors.get(cfg.analyses.decoding.stimuli or sets[0])
+        for t in cfg.analyses.decoding.targets:
+            if known is not None and t not in known:
+                problems.append(("analyses.decoding.targets", f"{t!r} is not a factor of the stimulus set "
+                                                               f"({known}).{_close(t, known)}"))
     return problems
 
 

@@ -65,6 +65,10 @@ references = ["judgments", "category"]
 n_bootstrap = 50
 permutations = 20
 
+[analyses.decoding]
+targets = ["identity", "size"]
+cv = 2
+
 [analyses.cam]
 models = ["cnn"]
 n_bootstrap = 100

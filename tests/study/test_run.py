@@ -18,8 +18,8 @@ def results(study_file, tmp_path_factory):
 
 def test_plan_lists_the_stages_without_running(study_file):
     stages = plan_study(study_file)
-    assert [s.name for s in stages] == ["stimuli", "model", "model", "extract", "extract", "probes", "rsa", "cam",
-                                        "report"]
+    assert [s.name for s in stages] == ["stimuli", "model", "model", "extract", "extract", "probes", "rsa",
+                                        "decoding", "cam", "report"]
     assert stages[0].size == "16 stimuli from shapes"
     assert stages[3].what == "cnn on shapes" and stages[4].size.startswith("layers=2")
 
@@ -28,7 +28,8 @@ def test_the_results_folder(results):
     for name in ("report.html", "methods.md", "references.bib", "provenance.json", MARKER,
                  "tables/probes.csv", "tables/rsa.csv", "tables/cam_localization.csv",
                  "figures/rsa_judgments.png", "figures/rsa_judgments.pdf", "figures/probes_cnn.png",
-                 "figures/cam_scores_pointing_game.png"):
+                 "figures/cam_scores_pointing_game.png", "figures/decoding_identity.png", "figures/rsa_layers.png",
+                 "tables/decoding.csv", "tables/rsa_layers.csv"):
         assert (results / name).is_file(), name
     assert len(list((results / "activations" / "shapes").glob("*.zarr"))) == 2
 
@@ -46,6 +47,14 @@ def test_tables_hold_real_numbers(results):
     assert ((judged["ci_low"] <= judged["value"]) & (judged["value"] <= judged["ci_high"])).all()
     probes = pd.read_csv(results / "tables" / "probes.csv")
     assert set(probes.target) == {"category", "x"}
+    dec = pd.read_csv(results / "tables" / "decoding.csv")
+    assert set(dec.target) == {"identity", "size"}
+    assert set(dec[dec.target == "identity"].metric) == {"balanced_accuracy"}
+    assert set(dec[dec.target == "size"].metric) == {"r2", "pearson_r"}
+    assert len(dec[dec.metric == "balanced_accuracy"]) == 6 + 2  # cnn's six layers, random's two
+    layers = pd.read_csv(results / "tables" / "rsa_layers.csv")
+    assert len(layers) == 8 * 8 and (layers[(layers.model_a == layers.model_b) &
+                                            (layers.layer_a == layers.layer_b)]["value"].round(12) == 1).all()
     cam = pd.read_csv(results / "tables" / "cam_localization.csv")
     assert set(cam.metric) == {"pointing_game", "energy", "iou"} and set(cam.model) == {"cnn"}
 

@@ -156,8 +156,19 @@ def test_study_keys_are_the_api_parameter_names(study_file):
     from neurocompare.study._schema import RSA, Probes, RatingsData
 
     evaluate = set(inspect.signature(nc.rsa.evaluate).parameters)
-    assert set(RSA.model_fields) - {"stimuli", "models", "references", "rdm_method"} <= evaluate
+    assert set(RSA.model_fields) - {"stimuli", "models", "references", "rdm_method", "compare_models"} <= evaluate
     assert set(Probes.model_fields) - {"stimuli", "models"} <= set(inspect.signature(nc.probes.what_where).parameters)
     assert set(RatingsData.model_fields) - {"stimuli", "ratings"} <= set(
         inspect.signature(nc.rsa.from_ratings).parameters)
     assert "references" in study_file.read_text()
+
+
+def test_the_shipped_studies_are_valid():
+    from pathlib import Path
+
+    studies = Path(__file__).resolve().parents[2] / "studies"
+    for name in ("demo.toml", "kriegeskorte92_rsa.toml"):
+        study = read_study(studies / name)
+        assert study.config.analyses.rsa is not None
+    with pytest.raises(StudyError, match=r"stimuli.photos.path: the folder .*my_photos' does not exist"):
+        read_study(studies / "photos_and_ratings.toml")  # a template until the user's data are beside it
