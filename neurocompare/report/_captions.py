@@ -71,3 +71,23 @@ def decoding_caption(table, target: str) -> str:
     best = sub.loc[sub["value"].idxmax()]
     return text + (f" <b>Result:</b> {best['model']} {best['layer']} decodes {target} best, "
                    f"{_fmt(best['value'])} [{_fmt(best['ci_low'])}, {_fmt(best['ci_high'])}].")
+
+
+def behavior_caption(table, stem: str) -> str:
+    """Caption of the behaviour figures (accuracy, error consistency)."""
+    if stem == "accuracy":
+        return ("Each model's accuracy on the images (points), over the range of the people's accuracies (band). "
+                "Chance is 1 / number of categories.")
+    text = ("Error consistency (Cohen's kappa over trials; Geirhos et al. 2020): do a model and a person err on the "
+            "same images, beyond what their accuracies predict? 0 is independent errors, 1 identical; the human "
+            "row is every pair of people.")
+    if "value" in table and "subject" in table:
+        models = table[table["subject"] != "humans"] if "humans" in set(table["subject"]) else table
+        if not models.empty:
+            best = models.loc[models["value"].idxmax()]
+            text += f" <b>Result:</b> {best['subject']} is the most human-like, kappa = {_fmt(best['value'])}"
+            humans = table[table["subject"] == "humans"]
+            if not humans.empty:
+                text += f", against {_fmt(humans['value'].mean())} between people"
+            text += "."
+    return text

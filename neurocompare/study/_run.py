@@ -71,6 +71,9 @@ def plan_study(study) -> list[Stage]:
                                                                        f"cv={a.decoding.cv}"))
     if a.cam is not None:
         stages.append(Stage("cam", _target_set(cfg, a.cam), f"methods={a.cam.methods}"))
+    if a.behavior is not None:
+        stages.append(Stage("behavior", _target_set(cfg, a.behavior), f"trials={a.behavior.trials!r}, "
+                                                                       f"mapping={a.behavior.mapping}"))
     stages.append(Stage("report", "report.html", "methods.md, references.bib, provenance.json"))
     return stages
 
@@ -170,6 +173,10 @@ def _stage_stimuli(state: _State, stage: Stage) -> None:
                 remove_ours(folder)
             st = stimuli.make_from_spec(spec, folder)
             _record(state, f"stimuli/{stage.what}", key)
+    elif entry.dataset == "geirhos2019":
+        from .. import datasets
+
+        st = datasets.fetch_geirhos2019().stimuli[entry.part]
     else:
         from .. import datasets
 
@@ -534,8 +541,61 @@ def _stage_report(state: _State, stage: Stage) -> None:
     build_report(state.out)
 
 
+def _human_trials(state, name: str):
+    from .. import behavior, datasets
+
+    entry = state.study.config.human[name]
+    if getattr(entry, "dataset", None) == "geirhos2019":
+        part = state.study.config.stimuli[entry.stimuli].part
+        humans = datasets.fetch_geirhos2019().humans
+        return humans[humans["condition"] == part]
+    path = state.study.resolve(entry.trials)
+    state.inputs[str(path)] = _sha256(path)
+    return behavior.load_trials(path, columns=entry.columns or None, format=entry.format)
+
+
+def _stage_behavior(state: _State, stage: Stage) -> None:
+    import pandas as pd
+
+    from .. import behavior, plotting
+
+    cfg = state.study.config
+    a = cfg.analyses.behavior
+    names = a.models or list(cfg.models)
+    key = _analysis_key(state, stage, a, names)
+    table = state.out / "tables" / "behavior_consistency.csv"
+    if not _fresh(state, "behavior", key, table):
+        humans = _human_trials(state, a.trials)
+        conditions = humans["condition"].dropna().unique() if "condition" in humans else []
+        condition = conditions[0] if len(conditions) == 1 else "all"
+        mapping = None if a.mapping == "identity" else a.mapping
+        models = pd.concat([behavior.model_trials(state.models[m], state.sets[stage.what], mapping=mapping,
+                                                  subject=m, condition=condition, batch_size=cfg.study.batch_size,
+                                                  device=cfg.study.device, progress=state.progress)
+                            for m in names], ignore_index=True)
+        seed = cfg.study.random_state
+        acc = pd.concat([behavior.accuracy(models, n_bootstrap=a.n_bootstrap, ci=a.ci, random_state=seed)
+                         .assign(group="model"),
+                         behavior.accuracy(humans, n_bootstrap=a.n_bootstrap, ci=a.ci, random_state=seed)
+                         .assign(group="human")], ignore_index=True)
+        consistency = behavior.consistency_table(models, humans, n_bootstrap=a.n_bootstrap, ci=a.ci,
+                                                 random_state=seed)
+        summary = behavior.summarize_consistency(consistency)
+        _write_table(models, state.out / "tables" / "behavior_model_trials.csv")
+        _write_table(acc, state.out / "tables" / "behavior_accuracy.csv")
+        _write_table(consistency, state.out / "tables" / "behavior_consistency_pairs.csv")
+        _write_table(summary, table)
+        ax = plotting.plot_accuracy_by_condition(acc[acc.group == "model"], acc[acc.group == "human"])
+        _save_figure(state, ax.figure, "behavior_accuracy")
+        ax = plotting.plot_consistency(summary)
+        _save_figure(state, ax.figure, "behavior_consistency")
+        _record(state, "behavior", key)
+    state.results["behavior"] = pd.read_csv(table)
+
+
 _STAGES = {"stimuli": _stage_stimuli, "model": _stage_model, "extract": _stage_extract, "probes": _stage_probes,
-           "rsa": _stage_rsa, "decoding": _stage_decoding, "cam": _stage_cam, "report": _stage_report}
+           "rsa": _stage_rsa, "decoding": _stage_decoding, "cam": _stage_cam, "behavior": _stage_behavior,
+           "report": _stage_report}
 
 
 # -- helpers ---------------------------------------------------------------------------------------------------

@@ -47,13 +47,17 @@ class StimulusSetEntry(_Section):
                                                "relative to the study file.")
     spec: str | None = Field(None, description="A shipped stimulus spec (see `neurocompare stimuli specs`); made "
                                                "into the study folder on the first run.")
-    dataset: Literal["kriegeskorte92"] | None = Field(None, description="A public dataset's images.")
+    dataset: Literal["kriegeskorte92", "geirhos2019"] | None = Field(None, description="A public dataset's images.")
+    part: Literal["edge", "silhouette"] | None = Field(None, description="geirhos2019: which images.")
 
     @model_validator(mode="after")
     def _one_source(self):
         given = [k for k in ("path", "spec", "dataset") if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError(f"expected exactly one of 'path', 'spec', 'dataset'; got {given or 'none'}")
+        if (self.dataset == "geirhos2019") != (self.part is not None):
+            raise ValueError("'part' (\"edge\" or \"silhouette\") goes with dataset = \"geirhos2019\", and only "
+                             "with it")
         return self
 
 
@@ -124,15 +128,25 @@ class MatrixData(_Human):
     variable: str | None = None
 
 
-class DatasetData(_Human):
-    """A public human dataset."""
+class TrialsData(_Human):
+    """Trial-level responses (neurocompare.behavior.load_trials): who saw which image and what they answered."""
 
-    dataset: Literal["kriegeskorte92"]
-    part: Literal["judgments", "human_it", "monkey_it"] = "judgments"
+    trials: str = Field(description="The CSV file (PsychoPy, jsPsych, model-vs-human, or any with `columns`).")
+    columns: dict[str, str] = Field(default_factory=dict, description="Standard name -> your column, e.g. "
+                                                                      "{ stimulus = \"image\", response = \"key\" }.")
+    format: Literal["auto", "standard", "geirhos", "psychopy", "jspsych"] = "auto"
+
+
+class DatasetData(_Human):
+    """A public human dataset: Kriegeskorte 92 RDMs, or the Geirhos 2019 trials of a stimulus set."""
+
+    dataset: Literal["kriegeskorte92", "geirhos2019"]
+    part: Literal["judgments", "human_it", "monkey_it"] = Field(
+        "judgments", description="kriegeskorte92: which RDMs (geirhos2019 takes the trials of `stimuli`).")
 
 
 HUMAN_KINDS = {"ratings": RatingsData, "triplets": TripletsData, "arrangements": ArrangementsData,
-               "rdms": MatrixData, "dataset": DatasetData}
+               "rdms": MatrixData, "trials": TrialsData, "dataset": DatasetData}
 
 
 def _human_kind(value: Any) -> str | None:
@@ -148,7 +162,8 @@ def _human_kind(value: Any) -> str | None:
 HumanEntry = Annotated[Union[tuple(Annotated[m, Tag(k)] for k, m in HUMAN_KINDS.items())],  # type: ignore[misc]
                        Discriminator(_human_kind, custom_error_type="human_kind",
                                      custom_error_message="expected exactly one of the keys 'ratings', 'triplets', "
-                                                          "'arrangements', 'rdms', 'dataset' (what the data are)")]
+                                                          "'arrangements', 'rdms', 'trials', 'dataset' (what the "
+                                                          "data are)")]
 
 
 class _Analysis(_Section):
@@ -201,6 +216,17 @@ class CAM(_Analysis):
     n_bootstrap: int = Field(2000, ge=1)
 
 
+class Behavior(_Analysis):
+    """``[analyses.behavior]``: the models' answers against people's, trial by trial (neurocompare.behavior)."""
+
+    trials: str = Field(description="The [human] entry with people's trials on the stimulus set.")
+    mapping: Literal["identity", "imagenet16"] = Field(
+        "identity", description="How model outputs become answers: its own classes (identity), or ImageNet's "
+                                "1,000 classes pooled into model-vs-human's 16 categories (imagenet16).")
+    n_bootstrap: int = Field(1000, ge=1)
+    ci: float = Field(0.95, gt=0, lt=1)
+
+
 class Analyses(_Section):
     """``[analyses]``: the analyses to run; leave a table out to skip it."""
 
@@ -208,6 +234,7 @@ class Analyses(_Section):
     rsa: RSA | None = None
     decoding: Decoding | None = None
     cam: CAM | None = None
+    behavior: Behavior | None = None
 
 
 class Study(_Section):

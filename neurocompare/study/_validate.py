@@ -217,7 +217,7 @@ def check_study(study: StudyFile) -> list[tuple[str, str]]:
         loc = f"human.{name}"
         ref(f"{loc}.stimuli", entry.stimuli, sets, "stimulus set")
         problems += _check_human_file(study, loc, entry)
-    for aname in ("probes", "rsa", "decoding", "cam"):
+    for aname in ("probes", "rsa", "decoding", "cam", "behavior"):
         a = getattr(cfg.analyses, aname)
         if a is None:
             continue
@@ -237,6 +237,14 @@ def check_study(study: StudyFile) -> list[tuple[str, str]]:
                 problems.append(("analyses.rsa.references",
                                  f"{r!r} is neither a [human] entry ({human}) nor a factor of the stimulus set "
                                  f"{target!r} ({known}).{_close(r, human + known)}"))
+    b = cfg.analyses.behavior
+    if b is not None:
+        ref("analyses.behavior.trials", b.trials, human, "[human] entry")
+        if b.trials in cfg.human and not hasattr(cfg.human[b.trials], "trials") and \
+                getattr(cfg.human[b.trials], "dataset", None) != "geirhos2019":
+            problems.append(("analyses.behavior.trials", f"{b.trials!r} holds no trials (it is "
+                                                         f"{type(cfg.human[b.trials]).__name__}); behaviour needs "
+                                                         "trials = \"file.csv\" or dataset = \"geirhos2019\""))
     if cfg.analyses.decoding is not None:
         known = factors.get(cfg.analyses.decoding.stimuli or sets[0])
         for t in cfg.analyses.decoding.targets:
@@ -285,6 +293,8 @@ def _check_human_file(study, loc, entry) -> list[tuple[str, str]]:
         return [(f"{loc}.{key}", f"the file {str(f)!r} does not exist")]
     if key == "rdms":
         return []
+    if key == "trials":
+        return []  # load_trials knows the formats and names missing columns itself
     import pandas as pd
 
     try:
