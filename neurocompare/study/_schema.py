@@ -91,11 +91,12 @@ class RatingsData(_Human):
     """Pairwise (dis)similarity ratings, one row per rating (neurocompare.rsa.from_ratings)."""
 
     ratings: str = Field(description="The CSV file.")
-    subject: str | None = "subject"
-    stimulus_a: str = "stimulus_a"
-    stimulus_b: str = "stimulus_b"
-    rating: str = "rating"
-    kind: Literal["dissimilarity", "similarity"] = "dissimilarity"
+    subject: str | None = Field("subject", description="Column of subject labels.")
+    stimulus_a: str = Field("stimulus_a", description="Column with the first stimulus of the pair (an id, a file "
+                                                      "name or a file stem).")
+    stimulus_b: str = Field("stimulus_b", description="Column with the second stimulus of the pair.")
+    rating: str = Field("rating", description="Column with the rating; empty cells are missed trials.")
+    kind: Literal["dissimilarity", "similarity"] = Field("dissimilarity", description="What a high rating means.")
     scale: Pair | None = Field(None, description="[min, max] of the rating scale.")
 
 

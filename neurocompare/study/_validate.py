@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+import types
 import typing
 from dataclasses import dataclass
 from pathlib import Path
@@ -157,7 +158,7 @@ def _unwrap(ann):
         origin = typing.get_origin(ann)
         if origin is typing.Annotated:
             ann = typing.get_args(ann)[0]
-        elif origin is typing.Union or str(origin) == "types.UnionType":
+        elif origin is typing.Union or origin is types.UnionType:
             args = [a for a in typing.get_args(ann) if a is not type(None)]
             if len(args) != 1:
                 return ann

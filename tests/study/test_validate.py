@@ -172,3 +172,14 @@ def test_the_shipped_studies_are_valid():
         assert study.config.analyses.rsa is not None
     with pytest.raises(StudyError, match=r"stimuli.photos.path: the folder .*my_photos' does not exist"):
         read_study(studies / "photos_and_ratings.toml")  # a template until the user's data are beside it
+
+
+def test_the_docs_reference_is_the_schema():
+    """docs/study.md embeds the reference generated from the schema (regenerate: see study/_docs.py)."""
+    from pathlib import Path
+
+    from neurocompare.study._docs import render_into
+
+    page = Path(__file__).resolve().parents[2] / "docs" / "study.md"
+    text = page.read_text()
+    assert render_into(text) == text, "docs/study.md is out of date: run neurocompare.study._docs.render_into"
