@@ -14,7 +14,8 @@ _SECTIONS = (("probes", "What and where across depth", "probes.csv"),
              ("rsa", "Representational similarity analysis", "rsa.csv"),
              ("decoding", "Decoding", "decoding.csv"),
              ("cam", "Where the networks look: class-activation maps", "cam_localization.csv"),
-             ("behavior", "Models and people, trial by trial", "behavior_consistency.csv"))
+             ("behavior", "Models and people, trial by trial", "behavior_consistency.csv"),
+             ("generation", "A GAN as a stimulus factory", "generation_traversal.csv"))
 
 
 def build_report(folder, *, out=None) -> Path:
@@ -81,6 +82,8 @@ def _figures(folder: Path, key: str, table) -> list[dict]:
         elif key == "rsa" and stem == "layers":
             caption = ("Every layer's RDM compared with every other layer's (second-order RSA): bright cells are "
                        "layers that order the stimuli alike, within and across models.")
+        elif key == "generation":
+            caption = _captions.generation_caption(table, stem)
         elif key == "behavior":
             caption = _captions.behavior_caption(table, stem)
         elif stem.startswith("scores_"):

@@ -91,3 +91,28 @@ def behavior_caption(table, stem: str) -> str:
                 text += f", against {_fmt(humans['value'].mean())} between people"
             text += "."
     return text
+
+
+def generation_caption(table, stem: str) -> str:
+    """Caption of the generation figures (training, axis cosines, traversals)."""
+    if stem == "gan_history":
+        return ("The GAN's training: discriminator and generator losses, and the discriminator's mean output on "
+                "real images D(x) and on generated ones D(G(z)), per epoch; both near 0.5 means neither wins.")
+    if stem == "axis_cosines":
+        return ("Cosines between the latent feature axes before and after Gram-Schmidt locking: 0 means the "
+                "axes are orthogonal, so moving along one leaves the others' factors unchanged.")
+    factor = stem.removeprefix("traversal_")
+    text = (f"Images generated along the latent axis of <b>{factor}</b> (columns), from several starting points "
+            "(rows), with the factors the labeller reads off them.")
+    if {"axis", "factor", "spearman_rho"} <= set(table.columns):
+        sub = table[(table["axis"] == factor) & ~table["factor"].astype(str).str.startswith("p_")]
+        target = sub[sub["factor"] == factor]
+        others = sub[sub["factor"] != factor]
+        if not target.empty:
+            text += (f" <b>Result:</b> {factor} follows the axis (Spearman rho = "
+                     f"{_fmt(target['spearman_rho'].iloc[0])})")
+            if not others.empty:
+                worst = others.loc[others["spearman_rho"].abs().idxmax()]
+                text += f"; the largest side effect is on {worst['factor']} (rho = {_fmt(worst['spearman_rho'])})"
+            text += "."
+    return text

@@ -71,6 +71,10 @@ def plan_study(study) -> list[Stage]:
                                                                        f"cv={a.decoding.cv}"))
     if a.cam is not None:
         stages.append(Stage("cam", _target_set(cfg, a.cam), f"methods={a.cam.methods}"))
+    if a.generation is not None:
+        g = a.generation
+        stages.append(Stage("generation", _target_set(cfg, g), f"GAN {g.epochs} epochs, {g.method} axes for "
+                                                               f"{g.factors}, {g.steps} x {g.n} traversal"))
     if a.behavior is not None:
         stages.append(Stage("behavior", _target_set(cfg, a.behavior), f"trials={a.behavior.trials!r}, "
                                                                        f"mapping={a.behavior.mapping}"))
@@ -593,9 +597,48 @@ def _stage_behavior(state: _State, stage: Stage) -> None:
     state.results["behavior"] = pd.read_csv(table)
 
 
+def _stage_generation(state: _State, stage: Stage) -> None:
+    import pandas as pd
+
+    from .. import generation, plotting
+
+    cfg = state.study.config
+    g = cfg.analyses.generation
+    key = _analysis_key(state, stage, g, [g.labeler])
+    table = state.out / "tables" / "generation_traversal.csv"
+    if not _fresh(state, "generation", key, table):
+        seed = cfg.study.random_state
+        gan = generation.train_gan(state.sets[stage.what], image_size=g.image_size, latent_dim=g.latent_dim,
+                                   epochs=g.epochs, random_state=seed, device=cfg.study.device,
+                                   out=state.out / "gan", overwrite=True, progress=state.progress)
+        labeler = state.models[g.labeler]
+        axes = generation.feature_axes(gan, labeler, factors=g.factors, lock=g.lock, method=g.method,
+                                       n_samples=g.n_samples, random_state=seed, device=cfg.study.device)
+        from .._utils.paths import remove_ours
+
+        summaries = []
+        for factor in g.factors:
+            folder = state.out / "traversals" / factor
+            if folder.exists():
+                remove_ours(folder)
+            trav = generation.traverse(gan, axes, factor=factor, steps=g.steps, n=g.n, labeler=labeler,
+                                       random_state=seed, out=folder)
+            summaries.append(generation.traversal_summary(trav).assign(axis=factor))
+            fig = plotting.plot_traversal(trav, factors=list(dict.fromkeys([factor, *g.factors, *g.lock])))
+            _save_figure(state, fig, f"generation_traversal_{factor}")
+        _write_table(gan.history, state.out / "tables" / "generation_gan_history.csv")
+        _write_table(axes.fit, state.out / "tables" / "generation_axes.csv")
+        _write_table(axes.cosines, state.out / "tables" / "generation_axis_cosines.csv")
+        _write_table(pd.concat(summaries, ignore_index=True), table)
+        _save_figure(state, plotting.plot_gan_history(gan.history), "generation_gan_history")
+        _save_figure(state, plotting.plot_axis_cosines(axes), "generation_axis_cosines")
+        _record(state, "generation", key)
+    state.results["generation"] = pd.read_csv(table)
+
+
 _STAGES = {"stimuli": _stage_stimuli, "model": _stage_model, "extract": _stage_extract, "probes": _stage_probes,
            "rsa": _stage_rsa, "decoding": _stage_decoding, "cam": _stage_cam, "behavior": _stage_behavior,
-           "report": _stage_report}
+           "generation": _stage_generation, "report": _stage_report}
 
 
 # -- helpers ---------------------------------------------------------------------------------------------------

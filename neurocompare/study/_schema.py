@@ -228,6 +228,25 @@ class Behavior(_Analysis):
     ci: float = Field(0.95, gt=0, lt=1)
 
 
+class Generation(_Analysis):
+    """``[analyses.generation]``: a small GAN as a stimulus factory, its latent feature axes (TL-GAN,
+    InterFaceGAN, GANSpace) read by one of the study's models, and a controlled continuum along one axis
+    (neurocompare.generation)."""
+
+    labeler: str = Field(description="The [models] entry that reads the factors off generated images (a "
+                                     "two-stream net trained on the stimuli).")
+    factors: list[str] = Field(min_length=1, description="Factors to find latent axes for (e.g. 'x', 'size').")
+    lock: list[str] = Field(default_factory=list, description="Factors the traversal must leave unchanged "
+                                                              "(Gram-Schmidt locking).")
+    method: Literal["tlgan", "interfacegan", "ganspace"] = "tlgan"
+    image_size: int | None = Field(None, ge=8, description="Default: the stimuli's size.")
+    latent_dim: int = Field(32, ge=1)
+    epochs: int = Field(30, ge=1)
+    n_samples: int = Field(2000, ge=10, description="Generated images used to fit the axes.")
+    steps: int = Field(7, ge=2, description="Points along the traversal.")
+    n: int = Field(8, ge=1, description="Traversal chains (starting points).")
+
+
 class Analyses(_Section):
     """``[analyses]``: the analyses to run; leave a table out to skip it."""
 
@@ -236,6 +255,7 @@ class Analyses(_Section):
     decoding: Decoding | None = None
     cam: CAM | None = None
     behavior: Behavior | None = None
+    generation: Generation | None = None
 
 
 class Study(_Section):

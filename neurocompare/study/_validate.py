@@ -218,7 +218,7 @@ def check_study(study: StudyFile) -> list[tuple[str, str]]:
         loc = f"human.{name}"
         ref(f"{loc}.stimuli", entry.stimuli, sets, "stimulus set")
         problems += _check_human_file(study, loc, entry)
-    for aname in ("probes", "rsa", "decoding", "cam", "behavior"):
+    for aname in ("probes", "rsa", "decoding", "cam", "behavior", "generation"):
         a = getattr(cfg.analyses, aname)
         if a is None:
             continue
@@ -246,6 +246,12 @@ def check_study(study: StudyFile) -> list[tuple[str, str]]:
             problems.append(("analyses.behavior.trials", f"{b.trials!r} holds no trials (it is "
                                                          f"{type(cfg.human[b.trials]).__name__}); behaviour needs "
                                                          "trials = \"file.csv\" or dataset = \"geirhos2019\""))
+    g = cfg.analyses.generation
+    if g is not None:
+        ref("analyses.generation.labeler", g.labeler, models, "model")
+        overlap = sorted(set(g.factors) & set(g.lock))
+        if overlap:
+            problems.append(("analyses.generation.lock", f"{overlap} cannot be both a factor and locked"))
     if cfg.analyses.decoding is not None:
         known = factors.get(cfg.analyses.decoding.stimuli or sets[0])
         for t in cfg.analyses.decoding.targets:
