@@ -5,6 +5,8 @@ import pytest
 import rsatoolbox as rt
 
 from neurocompare.rsa import _bootstrap as boot
+from neurocompare.rsa._ceiling import pool
+from neurocompare.rsa._compare import compare_vectors
 from neurocompare.rsa import assign_layers, evaluate, fdr_bh, make_rdm, pairwise_tests
 
 
@@ -35,7 +37,7 @@ def _rsatoolbox_sample(models, subjects, stim, subj, method):
     return np.array(ev), lo, up
 
 
-@pytest.mark.parametrize("method", ["corr", "cosine", "spearman", "rho-a", "tau-a", "cosine_cov"])
+@pytest.mark.parametrize("method", ["corr", "cosine", "spearman", "rho-a", "tau-a", "cosine_cov", "corr_cov"])
 @pytest.mark.parametrize("scheme", ["stimuli", "subjects", "both"])
 def test_every_bootstrap_sample_equals_rsatoolbox(sets, method, scheme):
     """Our vectorised statistics on each resample equal rsatoolbox's on the same resample."""
@@ -50,6 +52,104 @@ def test_every_bootstrap_sample_equals_rsatoolbox(sets, method, scheme):
         np.testing.assert_allclose([res["lower"][b], res["upper"][b]], [lo, up], rtol=1e-10, atol=1e-12)
         checked += 1
     assert checked >= 3
+
+
+def _rsatoolbox_sample_sigma(models, subjects, stim, subj, method, sigma_k):
+    """rsatoolbox on one resample with the resampled pattern variances; the ceiling as boot_noise_ceiling's,
+    with sigma_k passed to compare (rsatoolbox's boot_noise_ceiling has no sigma_k)."""
+    from rsatoolbox.inference.crossvalsets import sets_leave_one_out_rdm
+    from rsatoolbox.util.inference_util import pool_rdm
+
+    idx = np.repeat(np.arange(len(stim)), stim)
+    sk = sigma_k[idx]
+    data = rt.rdm.RDMs(np.repeat(subjects, subj, axis=0),
+                       rdm_descriptors={"index": np.repeat(np.arange(len(subjects)), subj)})
+    sample = data.subsample_pattern("index", idx)
+    ev = [np.mean(rt.rdm.compare(rt.rdm.RDMs(m[None]).subsample_pattern("index", idx), sample, method, sigma_k=sk))
+          for m in models]
+    _, test_set, ceil_set = sets_leave_one_out_rdm(sample, "index")
+    pooled = pool_rdm(sample, method=method)
+    lo = np.mean([np.mean(rt.rdm.compare(pool_rdm(tr[0], method=method), te[0], method, sigma_k=sk))
+                  for tr, te in zip(ceil_set, test_set)])
+    up = np.mean([np.mean(rt.rdm.compare(pooled, te[0], method, sigma_k=sk)) for te in test_set])
+    return np.array(ev), lo, up
+
+
+@pytest.mark.parametrize("method", ["cosine_cov", "corr_cov"])
+@pytest.mark.parametrize("scheme", ["stimuli", "subjects", "both"])
+def test_whitened_bootstrap_with_pattern_variances_equals_rsatoolbox(sets, method, scheme):
+    """A vector sigma_k is resampled with the stimuli; every sample equals rsatoolbox's compare(sigma_k=...)."""
+    n, models, subjects = sets
+    sigma_k = np.random.default_rng(10).uniform(0.3, 3.0, n)
+    res = boot.bootstrap(models, subjects, method, scheme=scheme, n_boot=5, rng=np.random.default_rng(7),
+                         sigma_k=sigma_k)
+    checked = 0
+    for b in range(5):
+        if np.isnan(res["evaluations"][b, 0]):
+            continue
+        ev, lo, up = _rsatoolbox_sample_sigma(models, subjects, res["stimulus_counts"][b], res["subject_counts"][b],
+                                              method, sigma_k)
+        np.testing.assert_allclose(res["evaluations"][b], ev, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose([res["lower"][b], res["upper"][b]], [lo, up], rtol=1e-10, atol=1e-12)
+        checked += 1
+    assert checked >= 3
+    # the variances change the numbers: they are not ignored
+    plain = boot.bootstrap(models, subjects, method, scheme=scheme, n_boot=5, rng=np.random.default_rng(7))
+    assert np.abs(plain["evaluations"] - res["evaluations"]).max() > 1e-3
+
+
+@pytest.mark.parametrize("method", ["cosine_cov", "corr_cov"])
+def test_whitened_bootstrap_with_undefined_entries_equals_rsatoolbox(sets, method):
+    """RDM entries that are NaN in the data stay out of every resample, as in rsatoolbox."""
+    _, models, subjects = sets
+    models, subjects = models.copy(), subjects.copy()
+    gaps = np.random.default_rng(11).choice(models.shape[1], 9, replace=False)
+    models[:, gaps] = np.nan
+    subjects[:, gaps] = np.nan
+    res = boot.bootstrap(models, subjects, method, scheme="both", n_boot=4, rng=np.random.default_rng(12))
+    for b in range(4):
+        ev, lo, up = _rsatoolbox_sample(models, subjects, res["stimulus_counts"][b], res["subject_counts"][b], method)
+        np.testing.assert_allclose(res["evaluations"][b], ev, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose([res["lower"][b], res["upper"][b]], [lo, up], rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("method", ["cosine_cov", "corr_cov"])
+def test_whitened_subject_bootstrap_with_full_pattern_covariance(sets, method):
+    """A full sigma_k under scheme='subjects': each sample is compare(sigma_k=S) on the resampled subjects
+    (the exact metric; rsatoolbox's conjugate gradients agree to about 1e-5)."""
+    n, models, subjects = sets
+    a = np.random.default_rng(13).normal(size=(n, n))
+    sigma_k = a @ a.T / n + np.eye(n)
+    res = boot.bootstrap(models, subjects, method, scheme="subjects", n_boot=4, rng=np.random.default_rng(14),
+                         sigma_k=sigma_k)
+    for b in range(4):
+        subj = res["subject_counts"][b]
+        data = np.repeat(subjects, subj, axis=0)
+        ev = compare_vectors(models, data, method, sigma_k=sigma_k).mean(1)
+        np.testing.assert_allclose(res["evaluations"][b], ev, rtol=1e-10, atol=1e-12)
+        groups = np.repeat(np.arange(len(subjects)), subj)
+        lo, up = [], []
+        for g in np.unique(groups):
+            test = data[groups == g]
+            up.append(compare_vectors(pool(data, method)[None], test, method, sigma_k=sigma_k).mean())
+            lo.append(compare_vectors(pool(data[groups != g], method)[None], test, method, sigma_k=sigma_k).mean())
+        np.testing.assert_allclose([res["lower"][b], res["upper"][b]], [np.mean(lo), np.mean(up)], rtol=1e-10)
+        rt_ev = [np.mean(rt.rdm.compare(rt.rdm.RDMs(m[None]), rt.rdm.RDMs(data), method, sigma_k=sigma_k))
+                 for m in models]
+        np.testing.assert_allclose(res["evaluations"][b], rt_ev, atol=1e-4)
+
+
+def test_bootstrap_sigma_k_errors(sets):
+    n, models, subjects = sets
+    kw = {"n_boot": 2, "rng": np.random.default_rng(0)}
+    with pytest.raises(ValueError, match="'sigma_k'.*singular"):
+        boot.bootstrap(models, subjects, "cosine_cov", scheme="stimuli", sigma_k=np.eye(n), **kw)
+    with pytest.raises(ValueError, match="'sigma_k'.*only 'corr_cov'"):
+        boot.bootstrap(models, subjects, "corr", scheme="stimuli", sigma_k=np.ones(n), **kw)
+    with pytest.raises(ValueError, match="'sigma_k'.*shape \\(5,\\)"):
+        boot.bootstrap(models, subjects, "corr_cov", scheme="stimuli", sigma_k=np.ones(5), **kw)
+    with pytest.raises(ValueError, match="'sigma_k'.*positive"):
+        boot.bootstrap(models, subjects, "corr_cov", scheme="both", sigma_k=np.r_[0.0, np.ones(n - 1)], **kw)
 
 
 def test_a_stimulus_drawn_twice_is_undefined_against_its_copy(sets):
