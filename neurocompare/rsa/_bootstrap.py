@@ -237,8 +237,10 @@ class _WhitenedEngine:
         basis = np.concatenate([x - x.mean(1, keepdims=True), v - v.mean(1, keepdims=True), np.ones((1, x.shape[1]))])
         self.N = N = len(basis)
         self.basis = basis
-        self.tri = np.triu_indices(N)
-        self.prod = basis[self.tri[0]] * basis[self.tri[1]]         # (N(N+1)/2, P)
+        a, b = np.triu_indices(N)
+        keep = ~((a < b) & (b < self.K))                            # model-model products are never needed
+        self.pairs = a[keep], b[keep]
+        self.prod = basis[self.pairs[0]] * basis[self.pairs[1]]
         iu = triu_indices(n)
         self.i, self.j = iu[0][mask], iu[1][mask]
         sq = np.zeros((n, n, N))
@@ -248,6 +250,7 @@ class _WhitenedEngine:
         self.adj = np.zeros((n, n))
         self.adj[self.i, self.j] = self.adj[self.j, self.i] = 1
         self.n = n
+        self.complete = bool(mask.all())
         self.full = None
         self.prec = None
         if sigma_k is not None and sigma_k.ndim == 2:   # stimuli never resampled: one exact metric for all samples
@@ -267,31 +270,65 @@ class _WhitenedEngine:
         i, j = self.i, self.j
         w = c[:, i] * c[:, j]
         if self.prec is not None:
-            w = w * (self.prec[i] * self.prec[j])
-        g = np.empty((b, N, N))
-        g[:, self.tri[0], self.tri[1]] = (w @ self.prod.T) / 2
-        g[:, self.tri[1], self.tri[0]] = g[:, self.tri[0], self.tri[1]]
+            w *= self.prec[i] * self.prec[j]
+        g = np.zeros((b, N, N))
+        g[:, self.pairs[0], self.pairs[1]] = (w @ self.prod.T) / 2
+        g[:, self.pairs[1], self.pairs[0]] = g[:, self.pairs[0], self.pairs[1]]
         rc = np.sqrt(c)
-        y = (c @ self.sq).reshape(b, n, N) * (-0.5 * rc[:, :, None])  # sqrt(c_i) Z'g: each copy's row sums
-        m = 0.5 * rc[:, :, None] * self.adj * rc[:, None, :]
-        idx = np.arange(n)
-        m[:, idx, idx] = 1 + 0.5 * (c @ self.adj)
-        k = np.linalg.solve(m, y)
+        y = (c @ self.sq).reshape(b, n, N)
+        y *= -0.5 * rc[:, :, None]                                  # sqrt(c_i) Z'g: each copy's row sums
+        k = self._solve(c, rc, y)
         if self.prec is None:
-            return g - np.einsum("bia,bic->bac", y, k)
+            return g - y.transpose(0, 2, 1) @ k
         s = self.prec
-        t = ((c * s) @ self.sq).reshape(b, n, N) * (-0.5 * (rc * s)[:, :, None])   # sqrt(c_i) Z'Tg
-        f = 0.5 * (rc * s)[:, :, None] * self.adj * (rc * s)[:, None, :]
-        f[:, idx, idx] = 0.5 * s * ((c * s) @ self.adj) + s * s
-        tk = np.einsum("bia,bic->bac", t, k)
-        return g - tk - tk.transpose(0, 2, 1) + np.einsum("bia,bij,bjc->bac", k, f, k, optimize=True)
+        t = ((c * s) @ self.sq).reshape(b, n, N)
+        t *= -0.5 * (rc * s)[:, :, None]                            # sqrt(c_i) Z'Tg
+        tk = t.transpose(0, 2, 1) @ k
+        u = rc * s                                                  # Z'TDZ (scaled) = diag + u Adj u / 2
+        if self.complete:
+            diag = 0.5 * s * (c @ s)[:, None] - c * s * s + s * s
+            uk = np.einsum("bi,bia->ba", u, k) / np.sqrt(2)
+            kfk = (k * diag[:, :, None]).transpose(0, 2, 1) @ k + uk[:, :, None] * uk[:, None, :]
+        else:
+            f = 0.5 * u[:, :, None] * self.adj * u[:, None, :]
+            idx = np.arange(n)
+            f[:, idx, idx] = 0.5 * s * ((c * s) @ self.adj) + s * s
+            kfk = k.transpose(0, 2, 1) @ (f @ k)
+        return g - tk - tk.transpose(0, 2, 1) + kfk
 
-    def statistics(self, gram, c, m, ceiling):
-        """Evaluations and ceiling bounds from Gram matrices (b, N, N), multiplicities (b, n) and subjects (b, S)."""
-        K, S, N = self.K, self.S, self.N
+    def _solve(self, c, rc, y):
+        """(I + diag(Adj c) / 2 + sqrt(c) Adj sqrt(c) / 2)^-1 y for every sample."""
+        n = self.n
+        k = np.empty_like(y)
+        easy = np.zeros(len(c), dtype=bool)
+        if self.complete:  # Adj = 11' - I: a positive diagonal plus a rank-one term, solved in closed form
+            d = 1 + 0.5 * c.sum(1, keepdims=True) - c
+            easy = (d > 0).all(1)
+            de, u = d[easy], rc[easy] / np.sqrt(2)
+            z = y[easy] / de[:, :, None]
+            ud = u / de
+            coef = np.einsum("bi,bia->ba", u, z) / (1 + np.einsum("bi,bi->b", u, ud))[:, None]
+            k[easy] = z - ud[:, :, None] * coef[:, None, :]
+        hard = ~easy
+        if hard.any():  # a stimulus drawn more than half the time, or undefined entries: a dense solve
+            ch, rh = c[hard], rc[hard]
+            m = 0.5 * rh[:, :, None] * self.adj * rh[:, None, :]
+            idx = np.arange(n)
+            m[:, idx, idx] = 1 + 0.5 * (ch @ self.adj)
+            k[hard] = np.linalg.solve(m, y[hard])
+        return k
+
+    def moments(self, c):
+        """Weighted means (b, K + S) of the centred basis and mean squares (b, S) of the subjects' part."""
+        K, S = self.K, self.S
         w = c[:, self.i] * c[:, self.j]                            # rsatoolbox's means are over the resampled entries
-        sw = w.sum(1)
-        mean = (w @ self.basis[:K + S].T) / sw[:, None]            # of the centred basis
+        sw = w.sum(1)[:, None]
+        with np.errstate(invalid="ignore", divide="ignore"):     # no pairs: NaN, set aside later
+            return (w @ self.basis[:K + S].T) / sw, (w @ (self.basis[K:K + S] ** 2).T) / sw
+
+    def statistics(self, gram, mean, v2, m, ceiling):
+        """Evaluations and ceiling bounds from a sample's Gram matrix, :meth:`moments` and subject counts m."""
+        K, S, N = self.K, self.S, self.N
         off = -mean if self.method == "corr_cov" else np.broadcast_to(self.shift, mean.shape)
         # Gram of z_a = basis_a + off_a * ones
         last = gram[:, :K + S, N - 1]
@@ -306,7 +343,6 @@ class _WhitenedEngine:
             if not ceiling:
                 return evals, None, None
             # pool_rdm: subjects scaled by their RMS (cosine_cov) or SD (corr_cov) over the resampled entries
-            v2 = (w @ (self.basis[K:K + S] ** 2).T) / sw[:, None]
             sv = mean[:, K:]
             scale = v2 + (2 * self.shift[K:] * sv + self.shift[K:] ** 2 if self.method == "cosine_cov" else -sv * sv)
             a = m / np.sqrt(scale)
@@ -434,22 +470,25 @@ def _bootstrap_whitened(x, v, method, mask, n, sigma_k, stim, subj, ok, do_ceili
     # samples sharing their stimuli (all of them under scheme="subjects") share one Gram matrix
     patterns, inverse = np.unique(stim, axis=0, return_inverse=True)
     inverse = inverse.ravel()
-    grams = np.empty((len(patterns), engine.N, engine.N))
-    N = engine.N
-    per = max(1, int(chunk_bytes // (8 * max(x.shape[1] * (N * (N + 1) // 2 + 2), n * (n + 4 * N)))))
+    N, KS = engine.N, K + len(v)
+    grams = np.empty((len(patterns), N, N))
+    means = np.empty((len(patterns), KS))
+    squares = np.empty((len(patterns), len(v)))
+    per = max(1, int(chunk_bytes // (8 * (2 * x.shape[1] + n * n + 4 * n * N + 3 * N * N))))
     cf = patterns.astype(np.float64)
 
     def run(a):
         b = slice(a, min(len(patterns), a + per))
         grams[b] = engine.gram(cf[b])
+        means[b], squares[b] = engine.moments(cf[b])
 
     with ThreadPoolExecutor(max_workers=min(n_jobs(), max(1, len(patterns) // per))) as pool_:
         list(pool_.map(run, range(0, len(patterns), per)))
-    step = max(1, int(chunk_bytes // (8 * (x.shape[1] + N * N))))
+    step = max(1, int(chunk_bytes // (8 * 4 * KS * KS)))
     for a in range(0, n_boot, step):
         b = slice(a, min(n_boot, a + step))
-        ev, lo, up = engine.statistics(grams[inverse[b]], stim[b].astype(np.float64), subj[b].astype(np.float64),
-                                       do_ceiling)
+        p = inverse[b]
+        ev, lo, up = engine.statistics(grams[p], means[p], squares[p], subj[b].astype(np.float64), do_ceiling)
         evals[b] = ev
         if do_ceiling:
             lower[b], upper[b] = lo, up
@@ -503,11 +542,12 @@ def _ceiling_with_groups(v, groups, method):
 
 
 def permutation_null(model_vecs: np.ndarray, data_vecs: np.ndarray, method: str, *, n_perm: int,
-                     rng: np.random.Generator) -> np.ndarray:
+                     rng: np.random.Generator, sigma_k=None) -> np.ndarray:
     """Mean-over-subjects similarity after randomly relabelling the stimuli of the model RDMs: (n_perm, K).
 
     Each permutation relabels the rows and columns of every model RDM with the same random
-    order of stimuli (Mantel-style), keeping the data RDMs fixed.
+    order of stimuli (Mantel-style), keeping the data RDMs (and ``sigma_k``, which belongs to
+    the data's stimuli) fixed.
     """
     from ._compare import valid_mask
 
@@ -527,5 +567,5 @@ def permutation_null(model_vecs: np.ndarray, data_vecs: np.ndarray, method: str,
         idx = pair_id[pr[:, iu[0]], pr[:, iu[1]]][:, mask]           # (p, P_valid)
         for k, vec in enumerate(model_vecs):
             xp = vec[idx]                                             # (p, P_valid): permuted model RDMs
-            out[p:p + len(pr), k] = compare_vectors(xp, v, method).mean(1)
+            out[p:p + len(pr), k] = compare_vectors(xp, v, method, sigma_k=sigma_k).mean(1)
     return out

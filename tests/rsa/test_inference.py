@@ -7,7 +7,7 @@ import rsatoolbox as rt
 from neurocompare.rsa import _bootstrap as boot
 from neurocompare.rsa._ceiling import pool
 from neurocompare.rsa._compare import compare_vectors
-from neurocompare.rsa import assign_layers, evaluate, fdr_bh, make_rdm, pairwise_tests
+from neurocompare.rsa import assign_layers, evaluate, fdr_bh, make_rdm, noise_ceiling, pairwise_tests
 
 
 @pytest.fixture(scope="module")
@@ -163,13 +163,33 @@ def test_a_stimulus_drawn_twice_is_undefined_against_its_copy(sets):
     assert w.sum() == 5 and w[2] == 2  # pair (0, 3) counted twice; 5 defined pairs of 6
 
 
-def test_samples_with_fewer_than_three_stimuli_are_nan():
+@pytest.mark.parametrize("method", ["corr", "cosine_cov", "corr_cov"])
+def test_samples_with_fewer_than_three_stimuli_are_nan(method):
     rng = np.random.default_rng(8)
     x = rng.random((2, 3))
     y = rng.random((3, 3))
-    res = boot.bootstrap(x, y, "corr", scheme="stimuli", n_boot=200, rng=np.random.default_rng(0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing to warn about: those samples are set aside
+        res = boot.bootstrap(x, y, method, scheme="stimuli", n_boot=200, rng=np.random.default_rng(0))
     few = (res["stimulus_counts"] > 0).sum(1) < 3
     assert few.any() and np.isnan(res["evaluations"][few]).all() and np.isfinite(res["evaluations"][~few]).all()
+    assert np.isnan(res["lower"][few]).all() and np.isfinite(res["upper"][~few]).all()
+
+
+def test_whitened_closed_form_solve_equals_the_dense_one():
+    """Without undefined entries the per-sample system is diagonal plus rank one, solved in closed form; a
+    stimulus drawn more than half the time (diagonal not positive) takes the dense solve. Both equal numpy's."""
+    rng = np.random.default_rng(15)
+    n = 8
+    x, v = rng.random((2, 28)), rng.random((3, 28))
+    eng = boot._WhitenedEngine(x, v, "cosine_cov", np.ones(28, bool), n)
+    c = np.array([[1, 2, 0, 1, 3, 0, 1, 0], [6, 1, 1, 0, 0, 0, 0, 0], [1] * 8], dtype=float)
+    y = rng.normal(size=(3, n, eng.N))
+    k = eng._solve(c, np.sqrt(c), y)
+    for b in range(3):
+        m = np.eye(n) + np.diag(c[b] @ eng.adj) / 2 + np.sqrt(np.outer(c[b], c[b])) * eng.adj / 2
+        np.testing.assert_allclose(k[b], np.linalg.solve(m, y[b]), rtol=1e-12, atol=1e-14)
+    assert (1 + c.sum(1)[:, None] / 2 - c <= 0).any(1).tolist() == [False, True, False]
 
 
 def test_weighted_ranks_match_repeated_ranking():
@@ -225,6 +245,31 @@ def test_evaluate_table(sets):
         evaluate(rdms, ref.isel(subject=0), bootstrap="subjects")
     with pytest.raises(ValueError, match="'bootstrap'"):
         evaluate(rdms, ref, bootstrap="patterns")
+
+
+def test_evaluate_with_pattern_variances(sets):
+    """sigma_k reaches the score, the bootstrap, the permutations and the noise ceiling."""
+    n, models, subjects = sets
+    sigma_k = np.random.default_rng(16).uniform(0.3, 3.0, n)
+    rdms = make_rdm(models, leading={"model": ["a", "b", "c"]})
+    ref = make_rdm(subjects, leading={"subject": range(6)})
+    df = evaluate(rdms, ref, method="corr_cov", sigma_k=sigma_k, n_bootstrap=50, permutations=50, random_state=3)
+    np.testing.assert_allclose(df.value, compare_vectors(models, subjects, "corr_cov", sigma_k=sigma_k).mean(1),
+                               rtol=1e-12)
+    ev = boot.bootstrap(models, subjects, "corr_cov", scheme="stimuli", n_boot=50, rng=np.random.default_rng(3),
+                        ceiling=False, sigma_k=sigma_k)["evaluations"]
+    np.testing.assert_allclose(df.se, np.nanstd(ev, axis=0, ddof=1), rtol=1e-10)
+    lo, up = noise_ceiling(ref, "corr_cov", sigma_k=sigma_k)
+    assert df.noise_ceiling_lower.iloc[0] == lo and df.noise_ceiling_upper.iloc[0] == up
+    assert lo != noise_ceiling(ref, "corr_cov")[0]
+    plain = evaluate(rdms, ref, method="corr_cov", n_bootstrap=50, permutations=50, random_state=3)
+    assert np.abs(plain.value - df.value).max() > 1e-3
+    pair = pairwise_tests(rdms, ref, method="corr_cov", sigma_k=sigma_k, n_bootstrap=50)
+    np.testing.assert_allclose(pair.value_a, df.value.iloc[[0, 0, 1]], rtol=1e-12)
+    with pytest.raises(ValueError, match="'sigma_k'"):
+        evaluate(rdms, ref, method="corr_cov", sigma_k=np.eye(n), n_bootstrap=5, permutations=0)
+    with pytest.raises(ValueError, match="'sigma_k'"):
+        evaluate(rdms, ref, method="corr", sigma_k=sigma_k, n_bootstrap=5, permutations=0)
 
 
 def test_pairwise_tests_and_fdr(sets):
