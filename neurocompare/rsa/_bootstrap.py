@@ -7,7 +7,8 @@ stimulus with its own copies are undefined (NaN), exactly as in rsatoolbox's
 statistic over the original pairs, with weights ``c_i * c_j``. Computing those weighted
 statistics for all samples at once, with matrix products and cumulative sums instead of a
 Python loop over samples, is what makes the bootstrap fast. Subject resampling works the
-same way with subject multiplicities.
+same way with subject multiplicities. The whitened comparisons (``cosine_cov``,
+``corr_cov``) add one ``n x n`` solve per distinct stimulus sample (:class:`_WhitenedEngine`).
 """
 from __future__ import annotations
 
@@ -220,14 +221,16 @@ class _WhitenedEngine:
     ``sqrt(2 / (s_i s_j))`` and the diagonal by ``1 / s_i`` (``s = sigma_k``, or ones). The
     inner product of two whitened RDMs is then, exactly,
 
-        a'b / 2 - (Z'Tg_a)' h_b - h_a' (Z'Tg_b) + h_a' Z'TDZ h_b,   h = (Z'DZ)^-1 Z'g,
+        a'Tb / 2 - (Z'Tg_a)' h_b - h_a' (Z'Tg_b) + h_a' Z'TDZ h_b,   h = (Z'DZ)^-1 Z'g,
 
-    with ``T = 1 / (s_i s_j)`` (without ``sigma_k``: ``a'b / 2 - (Z'g_a)' h_b``). Every copy of a
-    stimulus has the same row of ``Z'g`` and of ``h``, so all of it reduces to the original
-    pairs weighted by ``c_i * c_j`` and one symmetric positive-definite ``n x n`` solve per
-    sample, ``I + diag(Adj c) / 2 + sqrt(c) Adj sqrt(c) / 2`` (``Adj``: the defined pairs).
-    Statistics are assembled from the whitened Gram matrix of the basis (models, subjects,
-    ones), so mean-centring and the noise ceiling's pooling are linear combinations.
+    with ``T`` = ``1 / (s_i s_j)`` for pairs, ``1 / s_i^2`` for the diagonal (without
+    ``sigma_k``: ``a'b / 2 - (Z'g_a)' h_b``). Every copy of a stimulus has the same row of
+    ``Z'g`` and of ``h``, so all of it reduces to the original pairs weighted by ``c_i * c_j``
+    and one symmetric positive-definite ``n x n`` solve per sample with
+    ``I + diag(Adj c) / 2 + sqrt(c) Adj sqrt(c) / 2`` (``Adj``: the defined pairs; a diagonal
+    plus a rank-one matrix when every pair is defined). Statistics are assembled from the
+    whitened Gram matrix of the basis (models, subjects, ones), so mean-centring and the
+    noise ceiling's pooling are linear combinations of it.
     """
 
     def __init__(self, x, v, method, mask, n, sigma_k=None):
@@ -449,6 +452,14 @@ def _check_sigma_k(sigma_k, method, scheme, n):
             raise ValueError("Invalid value for 'sigma_k': a full pattern covariance cannot follow a stimulus "
                              "bootstrap (a stimulus drawn twice makes the RDM entries' covariance singular); "
                              "pass its diagonal or use scheme='subjects'.")
+        try:
+            np.linalg.cholesky(sigma_k)
+        except np.linalg.LinAlgError:
+            ok = False
+        else:
+            ok = np.allclose(sigma_k, sigma_k.T)
+        if not ok:
+            raise ValueError("Invalid value for 'sigma_k': the covariance matrix is not symmetric positive definite.")
         return sigma_k
     if sigma_k.shape != (n,):
         raise ValueError(f"Invalid value for 'sigma_k': expected a vector of {n} pattern variances or an "
@@ -514,7 +525,7 @@ def resampled_vectors(vecs: np.ndarray, counts: np.ndarray) -> np.ndarray:
 
 
 def _bootstrap_loop(model_vecs, data_vecs, method, stim, subj, ok, do_ceiling, evals, lower, upper):
-    """Fallback for the Kendall and whitened methods: resample explicitly, one sample at a time."""
+    """Fallback for the Kendall methods: resample explicitly, one sample at a time."""
     for i in np.flatnonzero(ok):
         mv = resampled_vectors(model_vecs, stim[i])
         dv = resampled_vectors(data_vecs, stim[i])

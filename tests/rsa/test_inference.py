@@ -150,6 +150,8 @@ def test_bootstrap_sigma_k_errors(sets):
         boot.bootstrap(models, subjects, "corr_cov", scheme="stimuli", sigma_k=np.ones(5), **kw)
     with pytest.raises(ValueError, match="'sigma_k'.*positive"):
         boot.bootstrap(models, subjects, "corr_cov", scheme="both", sigma_k=np.r_[0.0, np.ones(n - 1)], **kw)
+    with pytest.raises(ValueError, match="'sigma_k'.*symmetric positive definite"):
+        boot.bootstrap(models, subjects, "corr_cov", scheme="subjects", sigma_k=np.eye(n) - 2 * np.eye(n)[::-1], **kw)
 
 
 def test_a_stimulus_drawn_twice_is_undefined_against_its_copy(sets):
