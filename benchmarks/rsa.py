@@ -5,10 +5,14 @@
    ``corr`` and ``rho-a`` comparisons: ``neurocompare`` (vectorised over samples) against
    ``rsatoolbox.inference.eval_bootstrap_pattern``; and the two sets of 95% percentile intervals, whose
    difference should be within Monte Carlo error.
-2. A correlation RDM of 1,000 stimuli x 50,000 units (float64): ``neurocompare.rsa.compute_rdm``, one bare
+2. The same design for the whitened comparisons ``cosine_cov`` and ``corr_cov`` (rsatoolbox timed on 10
+   samples and scaled to 1,000; neurocompare on 1,000 samples of each scheme), and the largest per-sample
+   difference on resamples recomputed by rsatoolbox.
+3. A correlation RDM of 1,000 stimuli x 50,000 units (float64): ``neurocompare.rsa.compute_rdm``, one bare
    ``X @ X.T`` on the same data, and ``rsatoolbox.rdm.calc_rdm``.
 
-Run: ``python benchmarks/rsa.py`` (about 5 minutes on 2 cores). Writes the RSA section of RESULTS.md and
+Run: ``python benchmarks/rsa.py`` (about 10 minutes on 2 cores), or ``python benchmarks/rsa.py --whitened``
+for item 2 alone (the rest of the RSA section of RESULTS.md is kept). Writes the RSA section of RESULTS.md and
 ``benchmarks/output/rsa.json``.
 """
 from __future__ import annotations
@@ -71,6 +75,77 @@ def bench_bootstrap(method: str, n_boot: int = 1000) -> dict:
             "noise_ceiling_rsatoolbox": nc_rt}
 
 
+def bench_whitened(method: str, n_boot: int = 1000, n_rsatoolbox: int = 10, n_checked: int = 2) -> dict:
+    """``cosine_cov``/``corr_cov``: neurocompare on 1,000 samples per scheme; rsatoolbox's
+    ``eval_bootstrap_pattern`` on ``n_rsatoolbox`` samples (it takes seconds per sample), scaled linearly to
+    ``n_boot`` (every sample costs the same: same sizes, same work); and the largest difference between the two
+    on ``n_checked`` of neurocompare's own resamples, recomputed by rsatoolbox."""
+    import rsatoolbox as rt
+
+    from neurocompare.rsa._bootstrap import bootstrap
+
+    models, subjects = _rdms(np.random.default_rng(0))
+    seconds = {}
+    for scheme in ("stimuli", "subjects", "both"):
+        t = time.perf_counter()
+        res = bootstrap(models, subjects, method, scheme=scheme, n_boot=n_boot, rng=np.random.default_rng(1),
+                        ceiling=True)
+        seconds[scheme] = time.perf_counter() - t
+        if scheme == "stimuli":
+            ours = res
+    rt_models = [rt.model.ModelFixed(f"m{k}", rt.rdm.RDMs(m[None])) for k, m in enumerate(models)]
+    np.random.seed(2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        t = time.perf_counter()
+        rt.inference.eval_bootstrap_pattern(rt_models, rt.rdm.RDMs(subjects), method=method, N=n_rsatoolbox)
+        t_rt = time.perf_counter() - t
+        diff = 0.0
+        for b in np.flatnonzero(~np.isnan(ours["evaluations"][:, 0]))[:n_checked]:
+            counts = ours["stimulus_counts"][b]
+            idx = np.repeat(np.arange(len(counts)), counts)
+            sample = rt.rdm.RDMs(subjects).subsample_pattern("index", idx)
+            ev = [np.mean(rt.rdm.compare(rt.rdm.RDMs(m[None]).subsample_pattern("index", idx), sample, method))
+                  for m in models]
+            lo, up = rt.inference.boot_noise_ceiling(sample, method=method, rdm_descriptor="index")
+            diff = max(diff, float(np.abs(ours["evaluations"][b] - ev).max()), abs(ours["lower"][b] - lo),
+                       abs(ours["upper"][b] - up))
+    scaled = t_rt * n_boot / n_rsatoolbox
+    return {"method": method, "n_boot": n_boot, "seconds_neurocompare": seconds["stimuli"],
+            "seconds_neurocompare_by_scheme": seconds, "n_rsatoolbox": n_rsatoolbox,
+            "seconds_rsatoolbox_measured": t_rt, "seconds_rsatoolbox": scaled, "speedup": scaled / seconds["stimuli"],
+            "n_checked": int(n_checked), "max_difference_to_rsatoolbox": diff}
+
+
+def _load():
+    import os
+
+    return os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+
+
+def write_whitened(rows: list[dict], load: tuple[float, float]) -> str:
+    lines = ["### Bootstrap evaluation, whitened comparisons: 10 models x 20 subjects x 92 stimuli x 1,000 samples",
+             "", f"Measured {time.strftime('%Y-%m-%d')} (`python benchmarks/rsa.py --whitened`), neurocompare and "
+             "rsatoolbox in the same run, on a shared machine (1-minute load average "
+             f"{load[0]:.1f} before, {load[1]:.1f} after, on 2 cores): absolute seconds depend on the load, "
+             "the ratio is what the run measures. rsatoolbox's `eval_bootstrap_pattern` (noise ceiling in every "
+             f"sample) was timed on {rows[0]['n_rsatoolbox']} samples and scaled linearly to 1,000 (each sample "
+             "does the same work). `cosine_cov`/`corr_cov` use rsatoolbox's RDM-entry covariance with "
+             "`sigma_k=None`; neurocompare's per-sample values equal rsatoolbox's on the same resample "
+             "(largest difference below, on resamples recomputed by rsatoolbox; tests/rsa/test_inference.py "
+             "checks every scheme, and a vector `sigma_k`, to 1e-10).", "",
+             "| comparison | neurocompare, stimuli (s) | rsatoolbox, stimuli (s, scaled) | speed-up | goal | "
+             "neurocompare, subjects / both (s) | largest per-sample difference |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        by = r["seconds_neurocompare_by_scheme"]
+        lines.append(f"| {r['method']} | {r['seconds_neurocompare']:.2f} | {r['seconds_rsatoolbox']:.0f} "
+                     f"({r['seconds_rsatoolbox_measured']:.0f} s for {r['n_rsatoolbox']}) | {r['speedup']:.0f}x | "
+                     f"50x | {by['subjects']:.2f} / {by['both']:.2f} | {r['max_difference_to_rsatoolbox']:.1e} "
+                     f"({r['n_checked']} samples) |")
+    return "\n".join(lines) + "\n"
+
+
 def bench_correlation_rdm(n: int = 1000, d: int = 50_000) -> dict:
     import rsatoolbox as rt
 
@@ -131,24 +206,58 @@ def write(boot: list[dict], corr: dict) -> str:
     return "\n".join(lines)
 
 
+def run_whitened() -> str:
+    before = _load()
+    rows = []
+    for method in ("cosine_cov", "corr_cov"):
+        rows.append(bench_whitened(method))
+        print(rows[-1], flush=True)
+    return write_whitened(rows, (before, _load()))
+
+
+WHITENED_HEAD = "### Bootstrap evaluation, whitened comparisons"
+
+
 def main():
     if len(sys.argv) > 1 and sys.argv[1] == "--render":  # re-render RESULTS.md from a saved output/rsa.json
         saved = json.loads((HERE / "output" / "rsa.json").read_text())
-        return _finish(saved["bootstrap"], saved["correlation_rdm"])
+        return _finish(saved["bootstrap"], saved["correlation_rdm"], saved.get("whitened", ""))
+    if len(sys.argv) > 1 and sys.argv[1] == "--whitened":  # only the whitened rows; the rest of the section is kept
+        sys.path.insert(0, str(HERE))
+        from _results import RESULTS, write_section
+
+        text = RESULTS.read_text()
+        head = "## RSA (`benchmarks/rsa.py`)"
+        start = text.index(head) + len(head)
+        end = text.find("\n## ", start)
+        body = text[start:end if end >= 0 else None]
+        if WHITENED_HEAD in body:
+            a = body.index(WHITENED_HEAD)
+            b = body.find("\n### ", a + 1)
+            body = body[:a] + (body[b + 1:] if b >= 0 else "")
+        whitened = run_whitened()
+        a = body.find("### Correlation RDM")
+        body = body[:a] + whitened + "\n" + body[a:] if a >= 0 else body.rstrip() + "\n\n" + whitened
+        write_section(head[3:], body)
+        return print(whitened)
     boot = []
     for method in ("corr", "rho-a"):
         boot.append(bench_bootstrap(method))
         print(boot[-1], flush=True)
+    whitened = run_whitened()
     corr = bench_correlation_rdm()
     print(corr, flush=True)
-    _finish(boot, corr)
+    _finish(boot, corr, whitened)
 
 
-def _finish(boot, corr):
+def _finish(boot, corr, whitened=""):
     body = write(boot, corr)
+    if whitened:
+        a = body.index("### Correlation RDM")
+        body = body[:a] + whitened + "\n" + body[a:]
     (HERE / "output").mkdir(exist_ok=True)
-    (HERE / "output" / "rsa.json").write_text(json.dumps({"bootstrap": boot, "correlation_rdm": corr}, indent=1,
-                                                         default=float))
+    (HERE / "output" / "rsa.json").write_text(json.dumps({"bootstrap": boot, "correlation_rdm": corr,
+                                                          "whitened": whitened}, indent=1, default=float))
     sys.path.insert(0, str(HERE))
     from _results import write_section
 

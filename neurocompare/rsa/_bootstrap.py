@@ -7,7 +7,8 @@ stimulus with its own copies are undefined (NaN), exactly as in rsatoolbox's
 statistic over the original pairs, with weights ``c_i * c_j``. Computing those weighted
 statistics for all samples at once, with matrix products and cumulative sums instead of a
 Python loop over samples, is what makes the bootstrap fast. Subject resampling works the
-same way with subject multiplicities.
+same way with subject multiplicities. The whitened comparisons (``cosine_cov``,
+``corr_cov``) add one ``n x n`` solve per distinct stimulus sample (:class:`_WhitenedEngine`).
 """
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from ._ceiling import pool
 from ._compare import compare_vectors
 from ._format import n_from_length, triu_indices
 
-FAST_METHODS = ("cosine", "corr", "spearman", "rho-a")
+FAST_METHODS = ("cosine", "corr", "spearman", "rho-a", "cosine_cov", "corr_cov")
+WHITENED_METHODS = ("cosine_cov", "corr_cov")
 SCHEMES = ("stimuli", "subjects", "both")
 
 
@@ -209,6 +211,155 @@ class _RankEngine:
             return (cross - mu2) / np.sqrt((qa - mu2) * (qb - mu2))
 
 
+class _WhitenedEngine:
+    """``cosine_cov`` and ``corr_cov`` under stimulus multiplicities, without building resampled RDMs.
+
+    rsatoolbox whitens a resampled RDM by double-centring its second-moment vector
+    ``g = [-d/2, 0]`` (pairs, then the diagonal) with the weighted projection of the RDMs
+    that have missing entries: ``Q = I - D Z (Z' D Z)^-1 Z'`` (``Z`` the row + column
+    indicators, ``D`` 1/2 for pairs and 1 for the diagonal), then weighs the pairs by
+    ``sqrt(2 / (s_i s_j))`` and the diagonal by ``1 / s_i`` (``s = sigma_k``, or ones). The
+    inner product of two whitened RDMs is then, exactly,
+
+        a'Tb / 2 - (Z'Tg_a)' h_b - h_a' (Z'Tg_b) + h_a' Z'TDZ h_b,   h = (Z'DZ)^-1 Z'g,
+
+    with ``T`` = ``1 / (s_i s_j)`` for pairs, ``1 / s_i^2`` for the diagonal (without
+    ``sigma_k``: ``a'b / 2 - (Z'g_a)' h_b``). Every copy of a stimulus has the same row of
+    ``Z'g`` and of ``h``, so all of it reduces to the original pairs weighted by ``c_i * c_j``
+    and one symmetric positive-definite ``n x n`` solve per sample with
+    ``I + diag(Adj c) / 2 + sqrt(c) Adj sqrt(c) / 2`` (``Adj``: the defined pairs; a diagonal
+    plus a rank-one matrix when every pair is defined). Statistics are assembled from the
+    whitened Gram matrix of the basis (models, subjects, ones), so mean-centring and the
+    noise ceiling's pooling are linear combinations of it.
+    """
+
+    def __init__(self, x, v, method, mask, n, sigma_k=None):
+        self.method = method
+        self.K, self.S = len(x), len(v)
+        self.shift = np.concatenate([x.mean(1), v.mean(1)])       # centred basis: better-conditioned sums
+        basis = np.concatenate([x - x.mean(1, keepdims=True), v - v.mean(1, keepdims=True), np.ones((1, x.shape[1]))])
+        self.N = N = len(basis)
+        self.basis = basis
+        a, b = np.triu_indices(N)
+        keep = ~((a < b) & (b < self.K))                            # model-model products are never needed
+        self.pairs = a[keep], b[keep]
+        self.prod = basis[self.pairs[0]] * basis[self.pairs[1]]
+        iu = triu_indices(n)
+        self.i, self.j = iu[0][mask], iu[1][mask]
+        sq = np.zeros((n, n, N))
+        sq[self.i, self.j] = basis.T
+        sq[self.j, self.i] = basis.T
+        self.sq = sq.reshape(n, n * N)
+        self.adj = np.zeros((n, n))
+        self.adj[self.i, self.j] = self.adj[self.j, self.i] = 1
+        self.n = n
+        self.complete = bool(mask.all())
+        self.full = None
+        self.prec = None
+        if sigma_k is not None and sigma_k.ndim == 2:   # stimuli never resampled: one exact metric for all samples
+            from scipy.linalg import cho_factor, cho_solve
+
+            from ._compare import _distance_covariance
+
+            self.full = basis @ cho_solve(cho_factor(_distance_covariance(sigma_k, mask)), basis.T)
+        elif sigma_k is not None:
+            self.prec = 1 / sigma_k
+
+    def gram(self, c):
+        """(b, n) multiplicities -> whitened Gram matrices (b, N, N) of the basis."""
+        b, n, N = len(c), self.n, self.N
+        if self.full is not None:
+            return np.broadcast_to(self.full, (b, N, N))
+        i, j = self.i, self.j
+        w = c[:, i] * c[:, j]
+        if self.prec is not None:
+            w *= self.prec[i] * self.prec[j]
+        g = np.zeros((b, N, N))
+        g[:, self.pairs[0], self.pairs[1]] = (w @ self.prod.T) / 2
+        g[:, self.pairs[1], self.pairs[0]] = g[:, self.pairs[0], self.pairs[1]]
+        rc = np.sqrt(c)
+        y = (c @ self.sq).reshape(b, n, N)
+        y *= -0.5 * rc[:, :, None]                                  # sqrt(c_i) Z'g: each copy's row sums
+        k = self._solve(c, rc, y)
+        if self.prec is None:
+            return g - y.transpose(0, 2, 1) @ k
+        s = self.prec
+        t = ((c * s) @ self.sq).reshape(b, n, N)
+        t *= -0.5 * (rc * s)[:, :, None]                            # sqrt(c_i) Z'Tg
+        tk = t.transpose(0, 2, 1) @ k
+        u = rc * s                                                  # Z'TDZ (scaled) = diag + u Adj u / 2
+        if self.complete:
+            diag = 0.5 * s * (c @ s)[:, None] - c * s * s + s * s
+            uk = np.einsum("bi,bia->ba", u, k) / np.sqrt(2)
+            kfk = (k * diag[:, :, None]).transpose(0, 2, 1) @ k + uk[:, :, None] * uk[:, None, :]
+        else:
+            f = 0.5 * u[:, :, None] * self.adj * u[:, None, :]
+            idx = np.arange(n)
+            f[:, idx, idx] = 0.5 * s * ((c * s) @ self.adj) + s * s
+            kfk = k.transpose(0, 2, 1) @ (f @ k)
+        return g - tk - tk.transpose(0, 2, 1) + kfk
+
+    def _solve(self, c, rc, y):
+        """(I + diag(Adj c) / 2 + sqrt(c) Adj sqrt(c) / 2)^-1 y for every sample."""
+        n = self.n
+        k = np.empty_like(y)
+        easy = np.zeros(len(c), dtype=bool)
+        if self.complete:  # Adj = 11' - I: a positive diagonal plus a rank-one term, solved in closed form
+            d = 1 + 0.5 * c.sum(1, keepdims=True) - c
+            easy = (d > 0).all(1)
+            de, u = d[easy], rc[easy] / np.sqrt(2)
+            z = y[easy] / de[:, :, None]
+            ud = u / de
+            coef = np.einsum("bi,bia->ba", u, z) / (1 + np.einsum("bi,bi->b", u, ud))[:, None]
+            k[easy] = z - ud[:, :, None] * coef[:, None, :]
+        hard = ~easy
+        if hard.any():  # a stimulus drawn more than half the time, or undefined entries: a dense solve
+            ch, rh = c[hard], rc[hard]
+            m = 0.5 * rh[:, :, None] * self.adj * rh[:, None, :]
+            idx = np.arange(n)
+            m[:, idx, idx] = 1 + 0.5 * (ch @ self.adj)
+            k[hard] = np.linalg.solve(m, y[hard])
+        return k
+
+    def moments(self, c):
+        """Weighted means (b, K + S) of the centred basis and mean squares (b, S) of the subjects' part."""
+        K, S = self.K, self.S
+        w = c[:, self.i] * c[:, self.j]                            # rsatoolbox's means are over the resampled entries
+        sw = w.sum(1)[:, None]
+        with np.errstate(invalid="ignore", divide="ignore"):     # no pairs: NaN, set aside later
+            return (w @ self.basis[:K + S].T) / sw, (w @ (self.basis[K:K + S] ** 2).T) / sw
+
+    def statistics(self, gram, mean, v2, m, ceiling):
+        """Evaluations and ceiling bounds from a sample's Gram matrix, :meth:`moments` and subject counts m."""
+        K, S, N = self.K, self.S, self.N
+        off = -mean if self.method == "corr_cov" else np.broadcast_to(self.shift, mean.shape)
+        # Gram of z_a = basis_a + off_a * ones
+        last = gram[:, :K + S, N - 1]
+        zz = (gram[:, :K + S, :K + S] + off[:, :, None] * last[:, None, :] + last[:, :, None] * off[:, None, :]
+              + off[:, :, None] * off[:, None, :] * gram[:, N - 1, N - 1][:, None, None])
+        q = np.diagonal(zz, axis1=1, axis2=2)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            norm = np.sqrt(q)
+            sim = zz[:, :K, K:] / norm[:, :K, None] / norm[:, None, K:]
+            sim[~((norm[:, :K] > 0)[:, :, None] & (norm[:, K:] > 0)[:, None, :])] = 0.0
+            evals = np.einsum("bks,bs->bk", sim, m) / m.sum(1)[:, None]
+            if not ceiling:
+                return evals, None, None
+            # pool_rdm: subjects scaled by their RMS (cosine_cov) or SD (corr_cov) over the resampled entries
+            sv = mean[:, K:]
+            scale = v2 + (2 * self.shift[K:] * sv + self.shift[K:] ** 2 if self.method == "cosine_cov" else -sv * sv)
+            a = m / np.sqrt(scale)
+            r = zz[:, K:, K:]
+            nv = norm[:, K:]
+            ra = np.einsum("bts,bt->bs", r, a)
+            ara = np.einsum("bs,bs->b", ra, a)
+            upper = ra / np.sqrt(ara)[:, None] / nv
+            # leave subject s (all its copies) out of the pool
+            lower = (ra - a * np.diagonal(r, axis1=1, axis2=2)) / np.sqrt(
+                ara[:, None] - 2 * a * ra + a * a * np.diagonal(r, axis1=1, axis2=2)) / nv
+        return evals, *_ceiling_average(lower, upper, m)
+
+
 def _ceiling_average(lower, upper, m):
     """Average the per-subject bounds over the subjects present; one subject: lower = upper."""
     present = m > 0
@@ -220,7 +371,7 @@ def _ceiling_average(lower, upper, m):
 
 
 def bootstrap(model_vecs: np.ndarray, data_vecs: np.ndarray, method: str, *, scheme: str, n_boot: int,
-              rng: np.random.Generator, ceiling: bool = True, chunk_bytes: int = 96 * 2**20):
+              rng: np.random.Generator, ceiling: bool = True, sigma_k=None, chunk_bytes: int = 96 * 2**20):
     """Bootstrap distributions of model evaluations and of the noise ceiling.
 
     Parameters
@@ -230,13 +381,18 @@ def bootstrap(model_vecs: np.ndarray, data_vecs: np.ndarray, method: str, *, sch
     data_vecs : (S, P) array
         Reference RDMs (e.g. subjects).
     method : str
-        A comparison method; cosine, corr, spearman and rho-a are vectorised over samples,
-        the others fall back to one sample at a time.
+        A comparison method; cosine, corr, spearman, rho-a, cosine_cov and corr_cov are
+        vectorised over samples, the Kendall methods fall back to one sample at a time.
     scheme : {"stimuli", "subjects", "both"}
     n_boot : int
     rng : numpy.random.Generator
     ceiling : bool
         Also compute the noise ceiling in every sample (rsatoolbox's ``boot_noise_ceil``).
+    sigma_k : array, optional
+        Pattern covariance for ``cosine_cov``/``corr_cov`` (see :func:`compare`): a vector of
+        positive pattern variances, resampled with the stimuli (a stimulus drawn twice keeps
+        its variance), or, for ``scheme="subjects"`` only, a full ``(n, n)`` matrix. The
+        noise ceiling pools the subjects without it and compares with it.
 
     Returns
     -------
@@ -252,6 +408,7 @@ def bootstrap(model_vecs: np.ndarray, data_vecs: np.ndarray, method: str, *, sch
     x, v = model_vecs[:, mask], data_vecs[:, mask]
     n = n_from_length(mask.shape[0])
     K, S = len(x), len(v)
+    sigma_k = _check_sigma_k(sigma_k, method, scheme, n)
     stim, subj = draw_samples(n, S, n_boot, scheme, rng)
     ok = (stim > 0).sum(1) >= 3
     evals = np.full((n_boot, K), np.nan)
@@ -260,6 +417,8 @@ def bootstrap(model_vecs: np.ndarray, data_vecs: np.ndarray, method: str, *, sch
     do_ceiling = ceiling and S > 1
     if method not in FAST_METHODS:
         return _bootstrap_loop(model_vecs, data_vecs, method, stim, subj, ok, do_ceiling, evals, lower, upper)
+    if method in WHITENED_METHODS:
+        return _bootstrap_whitened(x, v, method, mask, n, sigma_k, stim, subj, ok, do_ceiling, chunk_bytes)
     engine = (_MomentEngine if method in ("cosine", "corr") else _RankEngine)(x, v, method)
     width = K + 4 * S + 4 if method in ("cosine", "corr") else 2 * K + 8 * (S + 1)
     per = max(1, int(chunk_bytes // (8 * x.shape[1] * width)))
@@ -282,6 +441,74 @@ def bootstrap(model_vecs: np.ndarray, data_vecs: np.ndarray, method: str, *, sch
     return {"evaluations": evals, "lower": lower, "upper": upper, "stimulus_counts": stim, "subject_counts": subj}
 
 
+def _check_sigma_k(sigma_k, method, scheme, n):
+    if sigma_k is None:
+        return None
+    if method not in WHITENED_METHODS:
+        raise ValueError(f"Invalid value for 'sigma_k': only 'corr_cov' and 'cosine_cov' use it; method is {method!r}.")
+    sigma_k = np.asarray(sigma_k, dtype=float)
+    if sigma_k.shape == (n, n):
+        if scheme != "subjects":
+            raise ValueError("Invalid value for 'sigma_k': a full pattern covariance cannot follow a stimulus "
+                             "bootstrap (a stimulus drawn twice makes the RDM entries' covariance singular); "
+                             "pass its diagonal or use scheme='subjects'.")
+        try:
+            np.linalg.cholesky(sigma_k)
+        except np.linalg.LinAlgError:
+            ok = False
+        else:
+            ok = np.allclose(sigma_k, sigma_k.T)
+        if not ok:
+            raise ValueError("Invalid value for 'sigma_k': the covariance matrix is not symmetric positive definite.")
+        return sigma_k
+    if sigma_k.shape != (n,):
+        raise ValueError(f"Invalid value for 'sigma_k': expected a vector of {n} pattern variances or an "
+                         f"({n}, {n}) covariance matrix; got shape {sigma_k.shape}.")
+    if not (np.isfinite(sigma_k).all() and (sigma_k > 0).all()):
+        raise ValueError("Invalid value for 'sigma_k': pattern variances must be finite and positive.")
+    return sigma_k
+
+
+def _bootstrap_whitened(x, v, method, mask, n, sigma_k, stim, subj, ok, do_ceiling, chunk_bytes):
+    """The whitened comparisons: one whitened Gram matrix per distinct stimulus multiplicity pattern."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    n_boot, K = len(stim), len(x)
+    evals = np.full((n_boot, K), np.nan)
+    lower = np.full(n_boot, np.nan)
+    upper = np.full(n_boot, np.nan)
+    engine = _WhitenedEngine(x, v, method, mask, n, sigma_k)
+    # samples sharing their stimuli (all of them under scheme="subjects") share one Gram matrix
+    patterns, inverse = np.unique(stim, axis=0, return_inverse=True)
+    inverse = inverse.ravel()
+    N, KS = engine.N, K + len(v)
+    grams = np.empty((len(patterns), N, N))
+    means = np.empty((len(patterns), KS))
+    squares = np.empty((len(patterns), len(v)))
+    per = max(1, int(chunk_bytes // (8 * (2 * x.shape[1] + n * n + 4 * n * N + 3 * N * N))))
+    cf = patterns.astype(np.float64)
+
+    def run(a):
+        b = slice(a, min(len(patterns), a + per))
+        grams[b] = engine.gram(cf[b])
+        means[b], squares[b] = engine.moments(cf[b])
+
+    with ThreadPoolExecutor(max_workers=min(n_jobs(), max(1, len(patterns) // per))) as pool_:
+        list(pool_.map(run, range(0, len(patterns), per)))
+    step = max(1, int(chunk_bytes // (8 * 4 * KS * KS)))
+    for a in range(0, n_boot, step):
+        b = slice(a, min(n_boot, a + step))
+        p = inverse[b]
+        ev, lo, up = engine.statistics(grams[p], means[p], squares[p], subj[b].astype(np.float64), do_ceiling)
+        evals[b] = ev
+        if do_ceiling:
+            lower[b], upper[b] = lo, up
+    evals[~ok] = np.nan
+    lower[~ok] = np.nan
+    upper[~ok] = np.nan
+    return {"evaluations": evals, "lower": lower, "upper": upper, "stimulus_counts": stim, "subject_counts": subj}
+
+
 def resampled_vectors(vecs: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """rsatoolbox's ``subsample_pattern`` with repeats: the RDMs of the (sorted) resampled stimuli."""
     n = counts.shape[0]
@@ -298,7 +525,7 @@ def resampled_vectors(vecs: np.ndarray, counts: np.ndarray) -> np.ndarray:
 
 
 def _bootstrap_loop(model_vecs, data_vecs, method, stim, subj, ok, do_ceiling, evals, lower, upper):
-    """Fallback for the Kendall and whitened methods: resample explicitly, one sample at a time."""
+    """Fallback for the Kendall methods: resample explicitly, one sample at a time."""
     for i in np.flatnonzero(ok):
         mv = resampled_vectors(model_vecs, stim[i])
         dv = resampled_vectors(data_vecs, stim[i])
@@ -326,11 +553,12 @@ def _ceiling_with_groups(v, groups, method):
 
 
 def permutation_null(model_vecs: np.ndarray, data_vecs: np.ndarray, method: str, *, n_perm: int,
-                     rng: np.random.Generator) -> np.ndarray:
+                     rng: np.random.Generator, sigma_k=None) -> np.ndarray:
     """Mean-over-subjects similarity after randomly relabelling the stimuli of the model RDMs: (n_perm, K).
 
     Each permutation relabels the rows and columns of every model RDM with the same random
-    order of stimuli (Mantel-style), keeping the data RDMs fixed.
+    order of stimuli (Mantel-style), keeping the data RDMs (and ``sigma_k``, which belongs to
+    the data's stimuli) fixed.
     """
     from ._compare import valid_mask
 
@@ -350,5 +578,5 @@ def permutation_null(model_vecs: np.ndarray, data_vecs: np.ndarray, method: str,
         idx = pair_id[pr[:, iu[0]], pr[:, iu[1]]][:, mask]           # (p, P_valid)
         for k, vec in enumerate(model_vecs):
             xp = vec[idx]                                             # (p, P_valid): permuted model RDMs
-            out[p:p + len(pr), k] = compare_vectors(xp, v, method).mean(1)
+            out[p:p + len(pr), k] = compare_vectors(xp, v, method, sigma_k=sigma_k).mean(1)
     return out

@@ -37,7 +37,7 @@ def pool(v: np.ndarray, method: str) -> np.ndarray:
     return out
 
 
-def noise_ceiling(subject_rdms, method: str = "corr") -> tuple[float, float]:
+def noise_ceiling(subject_rdms, method: str = "corr", *, sigma_k=None) -> tuple[float, float]:
     """Lower and upper bound of the noise ceiling (rsatoolbox's ``boot_noise_ceiling``).
 
     - upper bound: the mean over subjects of each subject's similarity to the pooled RDM of
@@ -50,6 +50,9 @@ def noise_ceiling(subject_rdms, method: str = "corr") -> tuple[float, float]:
         At least two RDMs (a leading dim such as ``subject``).
     method : str
         A comparison method of :func:`compare`.
+    sigma_k : array, optional
+        Pattern covariance for ``corr_cov``/``cosine_cov``, used when comparing (the pooling
+        does not use it, as in rsatoolbox).
 
     Returns
     -------
@@ -66,6 +69,6 @@ def noise_ceiling(subject_rdms, method: str = "corr") -> tuple[float, float]:
     lower, upper = [], []
     for i in range(len(v)):
         others = np.delete(v, i, axis=0)
-        lower.append(compare_vectors(pool(others, method)[None], v[i:i + 1], method)[0, 0])
-        upper.append(compare_vectors(pooled_all, v[i:i + 1], method)[0, 0])
+        lower.append(compare_vectors(pool(others, method)[None], v[i:i + 1], method, sigma_k=sigma_k)[0, 0])
+        upper.append(compare_vectors(pooled_all, v[i:i + 1], method, sigma_k=sigma_k)[0, 0])
     return float(np.mean(lower)), float(np.mean(upper))

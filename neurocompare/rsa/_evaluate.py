@@ -29,7 +29,8 @@ def _target_name(b, target):
 
 
 def evaluate(rdms, reference, *, method: str = "corr", bootstrap: str | None = "stimuli", n_bootstrap: int = 1000,
-             permutations: int = 1000, ci: float = 0.95, ceiling: bool = True, random_state=0, target=None):
+             permutations: int = 1000, ci: float = 0.95, ceiling: bool = True, random_state=0, target=None,
+             sigma_k=None):
     """Score model RDMs against reference RDMs (e.g. each layer against each subject).
 
     The score of a model is its similarity to each reference RDM, averaged over references
@@ -59,6 +60,11 @@ def evaluate(rdms, reference, *, method: str = "corr", bootstrap: str | None = "
     random_state : int or numpy Generator
     target : str, optional
         Name of the reference in the table (default: the DataArray's name).
+    sigma_k : array, optional
+        Pattern covariance for ``corr_cov``/``cosine_cov`` (see :func:`compare`), used by the
+        score, the bootstrap, the permutations and the noise ceiling: a vector of pattern
+        variances (the bootstrap resamples it with the stimuli) or a full matrix (not with
+        a stimulus bootstrap, which would make the entries' covariance singular).
 
     Returns
     -------
@@ -81,10 +87,11 @@ def evaluate(rdms, reference, *, method: str = "corr", bootstrap: str | None = "
     if bootstrap in ("subjects", "both") and len(v) < 2:
         raise ValueError(f"Invalid value for 'bootstrap': {bootstrap!r} resamples reference RDMs (subjects), but "
                          "'reference' holds a single RDM. Use bootstrap='stimuli' or pass the subjects' RDMs.")
-    value = compare_vectors(x, v, method).mean(1)
+    value = compare_vectors(x, v, method, sigma_k=sigma_k).mean(1)
     lo_ci = hi_ci = se = np.full(len(x), np.nan)
     if bootstrap is not None:
-        res = run_bootstrap(x, v, method, scheme=bootstrap, n_boot=n_bootstrap, rng=rng, ceiling=False)
+        res = run_bootstrap(x, v, method, scheme=bootstrap, n_boot=n_bootstrap, rng=rng, ceiling=False,
+                            sigma_k=sigma_k)
         ev = res["evaluations"]
         alpha = (1 - ci) / 2
         lo_ci = np.nanquantile(ev, alpha, axis=0)
@@ -92,11 +99,11 @@ def evaluate(rdms, reference, *, method: str = "corr", bootstrap: str | None = "
         se = np.nanstd(ev, axis=0, ddof=1)
     p = np.full(len(x), np.nan)
     if permutations:
-        null = permutation_null(x, v, method, n_perm=permutations, rng=rng)
+        null = permutation_null(x, v, method, n_perm=permutations, rng=rng, sigma_k=sigma_k)
         p = (1 + (null >= value[None, :] - 1e-12).sum(0)) / (1 + permutations)
     nc_lo = nc_hi = np.nan
     if ceiling and len(v) >= 2:
-        nc_lo, nc_hi = noise_ceiling(v, method)
+        nc_lo, nc_hi = noise_ceiling(v, method, sigma_k=sigma_k)
     rows = []
     for i, lab in enumerate(labels):
         rows.append({**lab, "analysis": "rsa", "target": _target_name(b, target), "metric": method,
@@ -108,11 +115,11 @@ def evaluate(rdms, reference, *, method: str = "corr", bootstrap: str | None = "
 
 
 def pairwise_tests(rdms, reference, *, method: str = "corr", bootstrap: str = "stimuli", n_bootstrap: int = 1000,
-                   alpha: float = 0.05, random_state=0, target=None):
+                   alpha: float = 0.05, random_state=0, target=None, sigma_k=None):
     """Bootstrap tests of every pair of candidate RDMs, with Benjamini-Hochberg FDR correction.
 
     Both members of a pair are evaluated on the same bootstrap samples, so the test is on
-    the paired difference of their scores.
+    the paired difference of their scores. ``sigma_k`` is as in :func:`evaluate`.
 
     Returns
     -------
@@ -132,8 +139,9 @@ def pairwise_tests(rdms, reference, *, method: str = "corr", bootstrap: str = "s
         raise ValueError("Invalid value for 'rdms': pairwise tests need at least two candidate RDMs.")
     if bootstrap in ("subjects", "both") and len(v) < 2:
         raise ValueError(f"Invalid value for 'bootstrap': {bootstrap!r} needs several reference RDMs.")
-    value = compare_vectors(x, v, method).mean(1)
-    ev = run_bootstrap(x, v, method, scheme=bootstrap, n_boot=n_bootstrap, rng=rng, ceiling=False)["evaluations"]
+    value = compare_vectors(x, v, method, sigma_k=sigma_k).mean(1)
+    ev = run_bootstrap(x, v, method, scheme=bootstrap, n_boot=n_bootstrap, rng=rng, ceiling=False,
+                       sigma_k=sigma_k)["evaluations"]
     ev = ev[~np.isnan(ev).any(1)]
     rows = []
     for i in range(len(x)):
