@@ -78,3 +78,55 @@ def check_range(name: str, value: Any, *, low: float, high: float) -> tuple[floa
             f"Invalid value for {name!r}: expected low <= high, both within [{low}, {high}]; got {value!r}."
         )
     return lo, hi
+
+
+def check_finite_activations(values, *, name: str = "acts", stimuli=None, units=None, unit_offset: int = 0) -> None:
+    """Raise a ValueError naming the stimuli and units where a (stimulus, unit) array is NaN or infinite.
+
+    ``stimuli`` and ``units`` label the rows and columns (positions, plus ``unit_offset``,
+    when omitted). A cheap sum screens the array first, so clean data costs one pass.
+    """
+    import numpy as np
+
+    values = np.asarray(values)
+    with np.errstate(all="ignore"):
+        if np.isfinite(values.sum(dtype=np.float64)):
+            return
+    bad = ~np.isfinite(values)
+    if not bad.any():  # the sum overflowed, the values are fine
+        return
+    rows, cols = np.flatnonzero(bad.any(1)), np.flatnonzero(bad.any(0))
+    row_names = [str(stimuli[i]) for i in rows[:5]] if stimuli is not None else [int(i) for i in rows[:5]]
+    col_names = [units[i] for i in cols[:5]] if units is not None else [int(i) + unit_offset for i in cols[:5]]
+    col_names = [c.item() if hasattr(c, "item") else c for c in col_names]
+    raise ValueError(f"Invalid value for {name!r}: {int(bad.sum())} NaN or infinite activations, in {len(rows)} "
+                     f"stimuli {row_names}{' ...' if len(rows) > 5 else ''} and {len(cols)} units "
+                     f"{col_names}{' ...' if len(cols) > 5 else ''} (e.g. detector heads with no region for some "
+                     "images); select other layers or drop those stimuli.")
+
+
+def check_real(name: str, value: Any, *, low: float | None = None, high: float | None = None,
+               low_open: bool = False, high_open: bool = False) -> float:
+    """Return ``value`` as float if it is a real number in the interval; raise otherwise.
+
+    ``low``/``high`` of None leave that side unbounded; ``*_open`` excludes the bound.
+    Booleans, NaN and non-numbers are refused (TypeError for non-numbers).
+    """
+    import math
+    import numbers
+
+    left = "(" if low_open or low is None else "["
+    right = ")" if high_open or high is None else "]"
+    interval = f"{left}{'-inf' if low is None else low}, {'inf' if high is None else high}{right}"
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"Invalid type for {name!r}: expected a real number in {interval}; got "
+                        f"{type(value).__name__} {value!r}.")
+    v = float(value)
+    ok = not math.isnan(v)
+    if ok and low is not None:
+        ok = v > low if low_open else v >= low
+    if ok and high is not None:
+        ok = v < high if high_open else v <= high
+    if not ok:
+        raise ValueError(f"Invalid value for {name!r}: expected a real number in {interval}; got {value!r}.")
+    return v

@@ -5,7 +5,7 @@ import numbers
 
 import numpy as np
 
-from .._utils.checks import check_option, check_positive_int
+from .._utils.checks import check_finite_activations, check_option, check_positive_int
 from .._utils.logging import logger
 from .._utils.random import seed_int
 from .._utils.stats import t_half_width
@@ -210,15 +210,14 @@ def _matrix(acts):
             raise ValueError(f"Invalid value for 'acts': expected one layer (stimulus, unit); got dims {acts.dims}.")
         ids = list(map(str, acts[acts.dims[0]].values)) if acts.dims[0] in acts.coords else \
             [str(i) for i in range(acts.shape[0])]
+        units = np.asarray(acts[acts.dims[1]].values) if acts.dims[1] in acts.coords else None
         x = np.asarray(acts.values, dtype=np.float64)
     else:
         x = np.asarray(acts, dtype=np.float64)
         if x.ndim != 2:
             raise ValueError(f"Invalid value for 'acts': expected a (stimulus, unit) array; got shape {x.shape}.")
-        ids = [str(i) for i in range(len(x))]
-    if not np.isfinite(x).all():
-        raise ValueError("Invalid value for 'acts': the activations contain NaN or infinite values (e.g. detector "
-                         "heads with no region for some images); select other layers or drop those stimuli.")
+        ids, units = [str(i) for i in range(len(x))], None
+    check_finite_activations(x, name="acts", stimuli=ids, units=units)
     return x, ids
 
 
