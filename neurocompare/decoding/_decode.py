@@ -5,13 +5,14 @@ import numbers
 
 import numpy as np
 
-from .._utils.checks import check_finite_activations, check_option, check_positive_int
+from .._utils.checks import check_finite_activations, check_option, check_positive_int, check_real
 from .._utils.logging import logger
 from .._utils.random import seed_int
 from .._utils.stats import t_half_width
 
 TASKS = ("auto", "classification", "regression")
 BACKENDS = ("sklearn", "torch")
+ESTIMATORS = ("ridge", "logistic")
 
 
 def pearson_r(y_true, y_pred) -> float:
@@ -37,6 +38,9 @@ def default_estimator(task: str, *, pca: int | None = None, estimator=None, alph
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler
 
+    if estimator is not None:
+        check_option("estimator", estimator, ESTIMATORS)
+    alpha = check_real("alpha", alpha, low=0)
     if estimator == "ridge":
         est = RidgeClassifier(alpha=alpha) if task == "classification" else Ridge(alpha=alpha)
     elif estimator == "logistic":
@@ -131,7 +135,7 @@ def decode(acts, target, *, task: str = "auto", estimator=None, cv=5, pca: int |
         Label permutations for a p-value (one-sided, score at least as high as observed),
         each re-running the whole cross-validation on the same folds.
     alpha : float
-        Ridge penalty for ``estimator="ridge"``.
+        Ridge penalty for ``estimator="ridge"`` (>= 0).
     backend : {"sklearn", "torch"}
         ``"torch"`` runs ridge (``estimator="ridge"``) in closed form on ``device`` (e.g. a
         GPU) and gives the same scores as scikit-learn on the same folds; permutations are
@@ -150,6 +154,14 @@ def decode(acts, target, *, task: str = "auto", estimator=None, cv=5, pca: int |
 
     check_option("task", task, TASKS)
     check_option("backend", backend, BACKENDS)
+    if isinstance(estimator, str):
+        check_option("estimator", estimator, ESTIMATORS)
+    elif estimator is not None and not hasattr(estimator, "fit"):
+        raise TypeError(f"Invalid type for 'estimator': expected None, one of {ESTIMATORS} or a scikit-learn "
+                        f"estimator; got {type(estimator).__name__}.")
+    alpha = check_real("alpha", alpha, low=0)
+    if pca is not None:
+        pca = check_positive_int("pca", pca)
     permutations = check_positive_int("permutations", permutations, minimum=0)
     x, ids = _matrix(acts)
     name, y = _target_values(acts, target, ids)

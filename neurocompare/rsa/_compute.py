@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._utils.checks import check_finite_activations, check_option
+from .._utils.checks import check_finite_activations, check_option, check_positive_int, check_real
 from .._utils.logging import logger
 from ._format import make_rdm, square, triu_indices
 
@@ -66,6 +66,9 @@ def compute_rdm(data, method: str = "correlation", *, descriptor=None, cv_descri
 
     check_option("method", method, METHODS)
     check_option("dtype", dtype, ("float64", "float32"))
+    prior_lambda = check_real("prior_lambda", prior_lambda, low=0)
+    prior_weight = check_real("prior_weight", prior_weight, low=0)
+    chunk_bytes = check_positive_int("chunk_bytes", chunk_bytes)
     if isinstance(data, xr.DataTree):
         from ..extraction import iter_layers
 
