@@ -130,3 +130,44 @@ def check_real(name: str, value: Any, *, low: float | None = None, high: float |
     if not ok:
         raise ValueError(f"Invalid value for {name!r}: expected a real number in {interval}; got {value!r}.")
     return v
+
+
+def _missing(values):
+    """NaN/None, and the empty text that stores a missing value in string coordinates."""
+    import numpy as np
+    import pandas as pd
+
+    values = np.asarray(values)
+    miss = np.asarray(pd.isna(values), dtype=bool)
+    if values.dtype.kind in "OUS":
+        miss |= np.array([isinstance(v, (str, bytes)) and not v.strip() for v in values], dtype=bool)
+    return miss
+
+
+def check_complete(values, ids, *, factor: str, param: str) -> None:
+    """Refuse a factor with missing values, naming it and the stimuli (a gap must not become a class)."""
+    import numpy as np
+
+    bad = np.flatnonzero(_missing(values))
+    if len(bad):
+        raise ValueError(f"Invalid value for {param!r}: the factor {factor!r} has missing values for {len(bad)} stimuli "
+                         f"{[ids[i] for i in bad[:5]]}{' ...' if len(bad) > 5 else ''}; they would otherwise be "
+                         "decoded as a class of their own or break the fit. Drop those stimuli first "
+                         "(StimulusSet.subset) or fill the values in.")
+
+
+def numeric_values(values, ids, *, factor: str, param: str):
+    """A factor as a float array; text that is not a number is refused, naming the stimuli."""
+    import numpy as np
+    import pandas as pd
+
+    values = np.asarray(values)
+    if values.dtype.kind in "biuf":
+        return values.astype(float)
+    num = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype=float)
+    bad = np.flatnonzero(np.isnan(num) & ~_missing(values))
+    if len(bad):
+        raise ValueError(f"Invalid value for {param!r}: the factor {factor!r} has values that are not numbers for "
+                         f"{len(bad)} stimuli {[ids[i] for i in bad[:5]]}{' ...' if len(bad) > 5 else ''} (e.g. "
+                         f"{values[bad[0]]!r}); a regression target must be numeric. Fix or drop those stimuli.")
+    return num

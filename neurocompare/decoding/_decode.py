@@ -5,8 +5,8 @@ import numbers
 
 import numpy as np
 
-from .._utils.checks import check_finite_activations, check_option, check_positive_int, check_real
-from .._utils.logging import logger
+from .._utils.checks import (check_complete, check_finite_activations, check_option, check_positive_int, check_real,
+                             numeric_values)
 from .._utils.random import seed_int
 from .._utils.stats import t_half_width
 
@@ -16,10 +16,16 @@ ESTIMATORS = ("ridge", "logistic")
 
 
 def pearson_r(y_true, y_pred) -> float:
-    """Pearson correlation of predictions with the truth (0 when either is constant)."""
+    """Pearson correlation of predictions with the truth.
+
+    NaN when it is undefined by the design (fewer than 2 values, or a constant truth); 0
+    when only the predictions are constant (the decoder predicts no linear relation).
+    """
     y_true = np.asarray(y_true, dtype=float)
     y_pred = np.asarray(y_pred, dtype=float)
     a, b = y_true - y_true.mean(), y_pred - y_pred.mean()
+    if len(a) < 2 or not (a != 0).any():
+        return float("nan")
     den = np.sqrt((a * a).sum() * (b * b).sum())
     return float((a * b).sum() / den) if den > 0 else 0.0
 
@@ -90,13 +96,19 @@ def make_cv(cv, task, y, random_state):
         if n < k:
             raise ValueError(f"Invalid value for 'cv': {k} folds need at least {k} stimuli; got {n}.")
         if task == "classification":
-            counts = np.unique(y, return_counts=True)[1]
+            classes, counts = np.unique(y, return_counts=True)
+            smallest = classes[counts.argmin()]
+            if counts.min() < 2:
+                raise ValueError(f"Invalid value for 'target': class {_plain(smallest)!r} has a single stimulus, so no "
+                                 "split can both train and test on it. Drop that class or add stimuli.")
             if counts.min() < k:
-                logger.warning("The smallest class has %d stimuli, fewer than the %d folds; using unstratified "
-                               "folds", counts.min(), k)
-                splitter = KFold(k, shuffle=True, random_state=seed_int(random_state))
-            else:
-                splitter = StratifiedKFold(k, shuffle=True, random_state=seed_int(random_state))
+                raise ValueError(
+                    f"Invalid value for 'cv': {k} folds cannot each hold every class: the smallest class, "
+                    f"{_plain(smallest)!r}, has {counts.min()} stimuli, so some training folds would lack classes "
+                    f"that their test folds hold (scores biased towards 0). What works: cv={counts.min()} (at most "
+                    "the smallest class count), leave-one-out (cv=sklearn.model_selection.LeaveOneOut(), valid "
+                    "because every class has 2 or more stimuli), or more stimuli per class.")
+            splitter = StratifiedKFold(k, shuffle=True, random_state=seed_int(random_state))
         else:
             splitter = KFold(k, shuffle=True, random_state=seed_int(random_state))
         return list(splitter.split(np.zeros(n), y))
@@ -107,6 +119,32 @@ def make_cv(cv, task, y, random_state):
         raise ValueError("Invalid value for 'cv': expected a number of folds, a scikit-learn splitter, or a list of "
                          "(train, test) index pairs.")
     return folds
+
+
+def _plain(v):
+    return v.item() if hasattr(v, "item") else v
+
+
+def check_folds(folds, y, task) -> None:
+    """Refuse folds on which the metrics are undefined or biased, saying what would work (before any fit)."""
+    for i, (train, test) in enumerate(folds):
+        train, test = np.asarray(train), np.asarray(test)
+        if len(train) == 0 or len(test) == 0:
+            raise ValueError(f"Invalid value for 'cv': fold {i} has an empty training or test set.")
+        if task == "classification":
+            missing = sorted(set(np.unique(y[test]).tolist()) - set(np.unique(y[train]).tolist()))
+            if missing:
+                raise ValueError(f"Invalid value for 'cv': fold {i} tests classes {missing[:5]} that its training "
+                                 "stimuli lack, so they can never be predicted (the score would be biased towards "
+                                 "0). Use folds whose training sets hold every class (e.g. cv=K stratified folds).")
+            if len(np.unique(y[train])) < 2:
+                raise ValueError(f"Invalid value for 'cv': the training set of fold {i} holds a single class.")
+        elif len(test) < 2 or np.ptp(y[test]) == 0:
+            why = f"{len(test)} stimulus" if len(test) < 2 else f"{len(test)} stimuli with a constant target"
+            raise ValueError(f"Invalid value for 'cv': fold {i} tests on {why}; r2 and pearson_r are undefined there "
+                             "(they need the target to vary within the test fold), so the mean over folds would be "
+                             "NaN or an invented number. Use K-fold cross-validation (e.g. cv=5) instead of "
+                             "leave-one-out, or test folds in which the target varies.")
 
 
 def decode(acts, target, *, task: str = "auto", estimator=None, cv=5, pca: int | None = None, permutations: int = 0,
@@ -165,10 +203,7 @@ def decode(acts, target, *, task: str = "auto", estimator=None, cv=5, pca: int |
     permutations = check_positive_int("permutations", permutations, minimum=0)
     x, ids = _matrix(acts)
     name, y = _target_values(acts, target, ids)
-    if y.dtype.kind == "f" and np.isnan(y).any() or (y.dtype.kind == "O" and pd.isna(y).any()):
-        bad = np.flatnonzero(pd.isna(y))
-        raise ValueError(f"Invalid value for 'target': {name!r} has missing values (NaN) for {len(bad)} stimuli, e.g. "
-                         f"{[ids[i] for i in bad[:5]]}. Drop those stimuli first.")
+    check_complete(y, ids, factor=name, param="target")
     if task == "auto":
         task = _infer_task(y)
     if task == "classification":
@@ -177,10 +212,11 @@ def decode(acts, target, *, task: str = "auto", estimator=None, cv=5, pca: int |
             raise ValueError(f"Invalid value for 'target': {name!r} has a single class {list(classes)}; decoding needs "
                              "at least two.")
     else:
-        y = y.astype(float)
+        y = numeric_values(y, ids, factor=name, param="target")
         if np.ptp(y) == 0:
             raise ValueError(f"Invalid value for 'target': {name!r} is constant; there is nothing to decode.")
     folds = make_cv(cv, task, y, random_state)
+    check_folds(folds, y, task)
     if backend == "torch":
         if estimator != "ridge":
             raise ValueError("Invalid value for 'estimator': the torch backend implements ridge models; pass "

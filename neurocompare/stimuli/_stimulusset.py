@@ -179,7 +179,7 @@ class StimulusSet:
 
 
 def _storable(col: pd.Series) -> np.ndarray:
-    """Numeric columns as they are; anything else as fixed-width unicode."""
+    """Numeric columns as they are; anything else as fixed-width unicode, a missing value as ""."""
     if pd.api.types.is_bool_dtype(col) or pd.api.types.is_numeric_dtype(col):
         return col.to_numpy()
-    return col.astype(str).to_numpy().astype(str)
+    return col.astype(object).where(col.notna(), "").astype(str).to_numpy().astype(str)
