@@ -140,9 +140,9 @@ def _image_array(image):
         path = Path(image).expanduser()
         if not path.is_file():
             raise FileNotFoundError(f"Invalid value for 'image': no file {str(path)!r}.")
-        return np.asarray(read_image(path, what="'image'"))
+        return np.asarray(read_image(path, label="'image'"))
     if isinstance(image, Image.Image):
-        return np.asarray(to_mode(image, what="'image'"))
+        return np.asarray(to_mode(image, label="'image'"))
     arr = np.asarray(image)
     if arr.ndim not in (2, 3):
         raise ValueError(f"Invalid value for 'image': expected a path, a PIL image or an array (height, width[, 3]); "

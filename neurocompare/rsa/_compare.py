@@ -55,8 +55,9 @@ def compare(rdms, reference, method: str = "corr", *, sigma_k=None):
     check_option("method", method, COMPARE_METHODS)
     a = as_rdm(rdms, name="rdms")
     b = align(a, as_rdm(reference, name="reference"))
-    sim = compare_vectors(vectors(a), vectors(b), method, sigma_k=sigma_k)
-    check_defined(vectors(a), vectors(b), method, labels=(leading_labels(a), leading_labels(b)), sim=sim)
+    va, vb = vectors(a), vectors(b)
+    sim = compare_vectors(va, vb, method, sigma_k=sigma_k)
+    check_defined(va, vb, method, labels=(leading_labels(a), leading_labels(b)), sim=sim)
     if a.ndim == 2 and b.ndim == 2:
         return float(sim[0, 0])
     lead_a, lead_b = list(a.dims[:-2]), list(b.dims[:-2])

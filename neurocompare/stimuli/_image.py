@@ -32,19 +32,19 @@ def open_image(path: Path, *, what: str = "image"):
     return img
 
 
-def read_image(path, *, mode: str = "RGB", what: str = "image"):
-    """Open an image file and convert it with :func:`to_mode`."""
-    return to_mode(open_image(Path(path), what=what), mode, what=f"{what} ({str(path)!r})")
+def read_image(path, *, mode: str = "RGB", label: str = "image"):
+    """Open an image file and convert it with :func:`to_mode` (``label`` names it in errors)."""
+    return to_mode(open_image(Path(path), what=label), mode, label=f"{label} ({str(path)!r})")
 
 
-def to_mode(img, mode: str = "RGB", *, what: str = "image"):
+def to_mode(img, mode: str = "RGB", *, label: str = "image"):
     """Convert a PIL image of any mode to 8-bit ``mode``, scaling by the stored bit depth.
 
     Parameters
     ----------
     img : PIL.Image.Image
     mode : {"RGB", "RGBA", "L", "LA"}
-    what : str
+    label : str
         Names the image in errors.
 
     Returns
@@ -68,7 +68,7 @@ def to_mode(img, mode: str = "RGB", *, what: str = "image"):
     from .._utils.checks import check_option
 
     check_option("mode", mode, MODES)
-    img = _eight_bit(img, what)
+    img = _eight_bit(img, label)
     if img.mode in ("RGBA", "LA") and mode not in ("RGBA", "LA"):
         rgba = img.convert("RGBA")
         back = Image.new("RGBA", rgba.size, (ALPHA_BACKGROUND,) * 3 + (255,))

@@ -118,7 +118,7 @@ class StimulusSet:
         from ._image import read_image
 
         row = self._row(stimulus)
-        return read_image(self.root / row["file"], mode=mode, what=f"stimulus {row.name!r}")
+        return read_image(self.root / row["file"], mode=mode, label=f"stimulus {row.name!r}")
 
     def load_mask(self, stimulus) -> np.ndarray:
         """Load the binary object mask of a stimulus as a boolean (H, W) array."""
@@ -128,7 +128,7 @@ class StimulusSet:
             raise ValueError(f"This StimulusSet has no masks: the column 'mask_file' is missing from "
                              f"{str(self.root / 'stimuli.csv')!r}.")
         row = self._row(stimulus)
-        img = read_image(self.root / row["mask_file"], mode="L", what=f"mask of stimulus {row.name!r}")
+        img = read_image(self.root / row["mask_file"], mode="L", label=f"mask of stimulus {row.name!r}")
         return np.asarray(img) > 127
 
     def subset(self, selection) -> "StimulusSet":
