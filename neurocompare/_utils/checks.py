@@ -91,3 +91,95 @@ def check_bool(name: str, value: Any) -> bool:
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
     raise TypeError(f"Invalid value for {name!r}: expected True or False; got {value!r} ({type(value).__name__}).")
+
+def check_finite_activations(values, *, name: str = "acts", stimuli=None, units=None, unit_offset: int = 0) -> None:
+    """Raise a ValueError naming the stimuli and units where a (stimulus, unit) array is NaN or infinite.
+
+    ``stimuli`` and ``units`` label the rows and columns (positions, plus ``unit_offset``,
+    when omitted). A cheap sum screens the array first, so clean data costs one pass.
+    """
+    import numpy as np
+
+    values = np.asarray(values)
+    with np.errstate(all="ignore"):
+        if np.isfinite(values.sum(dtype=np.float64)):
+            return
+    bad = ~np.isfinite(values)
+    if not bad.any():  # the sum overflowed, the values are fine
+        return
+    rows, cols = np.flatnonzero(bad.any(1)), np.flatnonzero(bad.any(0))
+    row_names = [str(stimuli[i]) for i in rows[:5]] if stimuli is not None else [int(i) for i in rows[:5]]
+    col_names = [units[i] for i in cols[:5]] if units is not None else [int(i) + unit_offset for i in cols[:5]]
+    col_names = [c.item() if hasattr(c, "item") else c for c in col_names]
+    raise ValueError(f"Invalid value for {name!r}: {int(bad.sum())} NaN or infinite activations, in {len(rows)} "
+                     f"stimuli {row_names}{' ...' if len(rows) > 5 else ''} and {len(cols)} units "
+                     f"{col_names}{' ...' if len(cols) > 5 else ''} (e.g. detector heads with no region for some "
+                     "images); select other layers or drop those stimuli.")
+
+
+def check_real(name: str, value: Any, *, low: float | None = None, high: float | None = None,
+               low_open: bool = False, high_open: bool = False) -> float:
+    """Return ``value`` as float if it is a real number in the interval; raise otherwise.
+
+    ``low``/``high`` of None leave that side unbounded; ``*_open`` excludes the bound.
+    Booleans, NaN and non-numbers are refused (TypeError for non-numbers).
+    """
+    import math
+    import numbers
+
+    left = "(" if low_open or low is None else "["
+    right = ")" if high_open or high is None else "]"
+    interval = f"{left}{'-inf' if low is None else low}, {'inf' if high is None else high}{right}"
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"Invalid type for {name!r}: expected a real number in {interval}; got "
+                        f"{type(value).__name__} {value!r}.")
+    v = float(value)
+    ok = not math.isnan(v)
+    if ok and low is not None:
+        ok = v > low if low_open else v >= low
+    if ok and high is not None:
+        ok = v < high if high_open else v <= high
+    if not ok:
+        raise ValueError(f"Invalid value for {name!r}: expected a real number in {interval}; got {value!r}.")
+    return v
+
+
+def _missing(values):
+    """NaN/None, and the empty text that stores a missing value in string coordinates."""
+    import numpy as np
+    import pandas as pd
+
+    values = np.asarray(values)
+    miss = np.asarray(pd.isna(values), dtype=bool)
+    if values.dtype.kind in "OUS":
+        miss |= np.array([isinstance(v, (str, bytes)) and not v.strip() for v in values], dtype=bool)
+    return miss
+
+
+def check_complete(values, ids, *, factor: str, param: str) -> None:
+    """Refuse a factor with missing values, naming it and the stimuli (a gap must not become a class)."""
+    import numpy as np
+
+    bad = np.flatnonzero(_missing(values))
+    if len(bad):
+        raise ValueError(f"Invalid value for {param!r}: the factor {factor!r} has missing values for {len(bad)} stimuli "
+                         f"{[ids[i] for i in bad[:5]]}{' ...' if len(bad) > 5 else ''}; they would otherwise be "
+                         "decoded as a class of their own or break the fit. Drop those stimuli first "
+                         "(StimulusSet.subset) or fill the values in.")
+
+
+def numeric_values(values, ids, *, factor: str, param: str):
+    """A factor as a float array; text that is not a number is refused, naming the stimuli."""
+    import numpy as np
+    import pandas as pd
+
+    values = np.asarray(values)
+    if values.dtype.kind in "biuf":
+        return values.astype(float)
+    num = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(dtype=float)
+    bad = np.flatnonzero(np.isnan(num) & ~_missing(values))
+    if len(bad):
+        raise ValueError(f"Invalid value for {param!r}: the factor {factor!r} has values that are not numbers for "
+                         f"{len(bad)} stimuli {[ids[i] for i in bad[:5]]}{' ...' if len(bad) > 5 else ''} (e.g. "
+                         f"{values[bad[0]]!r}); a regression target must be numeric. Fix or drop those stimuli.")
+    return num

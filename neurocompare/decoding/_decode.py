@@ -5,20 +5,27 @@ import numbers
 
 import numpy as np
 
-from .._utils.checks import check_option, check_positive_int
-from .._utils.logging import logger
+from .._utils.checks import (check_complete, check_finite_activations, check_option, check_positive_int, check_real,
+                             numeric_values)
 from .._utils.random import seed_int
 from .._utils.stats import t_half_width
 
 TASKS = ("auto", "classification", "regression")
 BACKENDS = ("sklearn", "torch")
+ESTIMATORS = ("ridge", "logistic")
 
 
 def pearson_r(y_true, y_pred) -> float:
-    """Pearson correlation of predictions with the truth (0 when either is constant)."""
+    """Pearson correlation of predictions with the truth.
+
+    NaN when it is undefined by the design (fewer than 2 values, or a constant truth); 0
+    when only the predictions are constant (the decoder predicts no linear relation).
+    """
     y_true = np.asarray(y_true, dtype=float)
     y_pred = np.asarray(y_pred, dtype=float)
     a, b = y_true - y_true.mean(), y_pred - y_pred.mean()
+    if len(a) < 2 or not (a != 0).any():
+        return float("nan")
     den = np.sqrt((a * a).sum() * (b * b).sum())
     return float((a * b).sum() / den) if den > 0 else 0.0
 
@@ -37,6 +44,9 @@ def default_estimator(task: str, *, pca: int | None = None, estimator=None, alph
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler
 
+    if estimator is not None:
+        check_option("estimator", estimator, ESTIMATORS)
+    alpha = check_real("alpha", alpha, low=0)
     if estimator == "ridge":
         est = RidgeClassifier(alpha=alpha) if task == "classification" else Ridge(alpha=alpha)
     elif estimator == "logistic":
@@ -86,13 +96,19 @@ def make_cv(cv, task, y, random_state):
         if n < k:
             raise ValueError(f"Invalid value for 'cv': {k} folds need at least {k} stimuli; got {n}.")
         if task == "classification":
-            counts = np.unique(y, return_counts=True)[1]
+            classes, counts = np.unique(y, return_counts=True)
+            smallest = classes[counts.argmin()]
+            if counts.min() < 2:
+                raise ValueError(f"Invalid value for 'target': class {_plain(smallest)!r} has a single stimulus, so no "
+                                 "split can both train and test on it. Drop that class or add stimuli.")
             if counts.min() < k:
-                logger.warning("The smallest class has %d stimuli, fewer than the %d folds; using unstratified "
-                               "folds", counts.min(), k)
-                splitter = KFold(k, shuffle=True, random_state=seed_int(random_state))
-            else:
-                splitter = StratifiedKFold(k, shuffle=True, random_state=seed_int(random_state))
+                raise ValueError(
+                    f"Invalid value for 'cv': {k} folds cannot each hold every class: the smallest class, "
+                    f"{_plain(smallest)!r}, has {counts.min()} stimuli, so some training folds would lack classes "
+                    f"that their test folds hold (scores biased towards 0). What works: cv={counts.min()} (at most "
+                    "the smallest class count), leave-one-out (cv=sklearn.model_selection.LeaveOneOut(), valid "
+                    "because every class has 2 or more stimuli), or more stimuli per class.")
+            splitter = StratifiedKFold(k, shuffle=True, random_state=seed_int(random_state))
         else:
             splitter = KFold(k, shuffle=True, random_state=seed_int(random_state))
         return list(splitter.split(np.zeros(n), y))
@@ -103,6 +119,32 @@ def make_cv(cv, task, y, random_state):
         raise ValueError("Invalid value for 'cv': expected a number of folds, a scikit-learn splitter, or a list of "
                          "(train, test) index pairs.")
     return folds
+
+
+def _plain(v):
+    return v.item() if hasattr(v, "item") else v
+
+
+def check_folds(folds, y, task) -> None:
+    """Refuse folds on which the metrics are undefined or biased, saying what would work (before any fit)."""
+    for i, (train, test) in enumerate(folds):
+        train, test = np.asarray(train), np.asarray(test)
+        if len(train) == 0 or len(test) == 0:
+            raise ValueError(f"Invalid value for 'cv': fold {i} has an empty training or test set.")
+        if task == "classification":
+            missing = sorted(set(np.unique(y[test]).tolist()) - set(np.unique(y[train]).tolist()))
+            if missing:
+                raise ValueError(f"Invalid value for 'cv': fold {i} tests classes {missing[:5]} that its training "
+                                 "stimuli lack, so they can never be predicted (the score would be biased towards "
+                                 "0). Use folds whose training sets hold every class (e.g. cv=K stratified folds).")
+            if len(np.unique(y[train])) < 2:
+                raise ValueError(f"Invalid value for 'cv': the training set of fold {i} holds a single class.")
+        elif len(test) < 2 or np.ptp(y[test]) == 0:
+            why = f"{len(test)} stimulus" if len(test) < 2 else f"{len(test)} stimuli with a constant target"
+            raise ValueError(f"Invalid value for 'cv': fold {i} tests on {why}; r2 and pearson_r are undefined there "
+                             "(they need the target to vary within the test fold), so the mean over folds would be "
+                             "NaN or an invented number. Use K-fold cross-validation (e.g. cv=5) instead of "
+                             "leave-one-out, or test folds in which the target varies.")
 
 
 def decode(acts, target, *, task: str = "auto", estimator=None, cv=5, pca: int | None = None, permutations: int = 0,
@@ -131,7 +173,7 @@ def decode(acts, target, *, task: str = "auto", estimator=None, cv=5, pca: int |
         Label permutations for a p-value (one-sided, score at least as high as observed),
         each re-running the whole cross-validation on the same folds.
     alpha : float
-        Ridge penalty for ``estimator="ridge"``.
+        Ridge penalty for ``estimator="ridge"`` (>= 0).
     backend : {"sklearn", "torch"}
         ``"torch"`` runs ridge (``estimator="ridge"``) in closed form on ``device`` (e.g. a
         GPU) and gives the same scores as scikit-learn on the same folds; permutations are
@@ -150,13 +192,18 @@ def decode(acts, target, *, task: str = "auto", estimator=None, cv=5, pca: int |
 
     check_option("task", task, TASKS)
     check_option("backend", backend, BACKENDS)
+    if isinstance(estimator, str):
+        check_option("estimator", estimator, ESTIMATORS)
+    elif estimator is not None and not hasattr(estimator, "fit"):
+        raise TypeError(f"Invalid type for 'estimator': expected None, one of {ESTIMATORS} or a scikit-learn "
+                        f"estimator; got {type(estimator).__name__}.")
+    alpha = check_real("alpha", alpha, low=0)
+    if pca is not None:
+        pca = check_positive_int("pca", pca)
     permutations = check_positive_int("permutations", permutations, minimum=0)
     x, ids = _matrix(acts)
     name, y = _target_values(acts, target, ids)
-    if y.dtype.kind == "f" and np.isnan(y).any() or (y.dtype.kind == "O" and pd.isna(y).any()):
-        bad = np.flatnonzero(pd.isna(y))
-        raise ValueError(f"Invalid value for 'target': {name!r} has missing values (NaN) for {len(bad)} stimuli, e.g. "
-                         f"{[ids[i] for i in bad[:5]]}. Drop those stimuli first.")
+    check_complete(y, ids, factor=name, param="target")
     if task == "auto":
         task = _infer_task(y)
     if task == "classification":
@@ -165,10 +212,11 @@ def decode(acts, target, *, task: str = "auto", estimator=None, cv=5, pca: int |
             raise ValueError(f"Invalid value for 'target': {name!r} has a single class {list(classes)}; decoding needs "
                              "at least two.")
     else:
-        y = y.astype(float)
+        y = numeric_values(y, ids, factor=name, param="target")
         if np.ptp(y) == 0:
             raise ValueError(f"Invalid value for 'target': {name!r} is constant; there is nothing to decode.")
     folds = make_cv(cv, task, y, random_state)
+    check_folds(folds, y, task)
     if backend == "torch":
         if estimator != "ridge":
             raise ValueError("Invalid value for 'estimator': the torch backend implements ridge models; pass "
@@ -210,15 +258,14 @@ def _matrix(acts):
             raise ValueError(f"Invalid value for 'acts': expected one layer (stimulus, unit); got dims {acts.dims}.")
         ids = list(map(str, acts[acts.dims[0]].values)) if acts.dims[0] in acts.coords else \
             [str(i) for i in range(acts.shape[0])]
+        units = np.asarray(acts[acts.dims[1]].values) if acts.dims[1] in acts.coords else None
         x = np.asarray(acts.values, dtype=np.float64)
     else:
         x = np.asarray(acts, dtype=np.float64)
         if x.ndim != 2:
             raise ValueError(f"Invalid value for 'acts': expected a (stimulus, unit) array; got shape {x.shape}.")
-        ids = [str(i) for i in range(len(x))]
-    if not np.isfinite(x).all():
-        raise ValueError("Invalid value for 'acts': the activations contain NaN or infinite values (e.g. detector "
-                         "heads with no region for some images); select other layers or drop those stimuli.")
+        ids, units = [str(i) for i in range(len(x))], None
+    check_finite_activations(x, name="acts", stimuli=ids, units=units)
     return x, ids
 
 

@@ -3,15 +3,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._reduce import layout_of, spatial
+from ._reduce import grid_problem, layout_of, spatial
 
 
 _SUNK = object()  # marker: the hook already wrote this call's output into its sink
 
 
 class _Unsupported:
-    def __init__(self, what: str):
+    def __init__(self, what: str, *, bad_reduce: bool = False):
         self.what = what
+        self.bad_reduce = bad_reduce  # the output is fine, the reduce= value does not fit it
 
 
 class LayerRecorder:
@@ -76,6 +77,8 @@ class LayerRecorder:
 
         if not isinstance(out, torch.Tensor):
             return False
+        if self.kind == "grid" and grid_problem(out, self.k, layout_of(out)):
+            return False  # _capture records why
         red = spatial(out.detach(), self.kind, self.k, layout_of(out))
         dest = self.sinks[name][self.position:self.position + out.shape[0]]
         if red is None or red[0].numel() != dest.shape[1] or len(red) != len(dest):
@@ -94,6 +97,9 @@ class LayerRecorder:
 
         if isinstance(out, torch.Tensor):
             shape = tuple(out.shape[1:])
+            problem = grid_problem(out, self.k, layout_of(out)) if self.kind == "grid" else None
+            if problem:
+                return _Unsupported(problem, bad_reduce=True)
             red = spatial(out.detach(), self.kind, self.k, layout_of(out))
             if red is None:
                 return _Unsupported(f"('grid', k) needs spatial maps (N, C, H, W); this output has shape "
@@ -135,6 +141,8 @@ class LayerRecorder:
 
 
 def _flatten(c, label, parts, layer):
+    if isinstance(c, _Unsupported) and c.bad_reduce:
+        raise ValueError(f"Invalid value for 'reduce': layer {layer!r} cannot be reduced: {c.what}.")
     if isinstance(c, _Unsupported):
         raise RuntimeError(f"Layer {layer!r} cannot be extracted: {c.what}. Choose another layer"
                            + (" or another reduction." if "grid" in c.what else "."))

@@ -33,6 +33,17 @@ def describe(kind: str, k: int | None) -> str:
     return kind if k is None else f"{kind}:{k}"
 
 
+def grid_problem(t, k: int, layout: str) -> str | None:
+    """Why ``("grid", k)`` cannot reduce this output (a grid finer than the map would upsample it), or None."""
+    if layout != "map":
+        return None
+    h, w = int(t.shape[2]), int(t.shape[3])
+    if k > min(h, w):
+        return (f"('grid', {k}) needs k no larger than the map, but its maps are {h}x{w} (a finer grid would "
+                f"upsample them); the largest valid k is {min(h, w)}")
+    return None
+
+
 def spatial(t, kind: str, k: int | None, layout: str):
     """Apply a per-sample spatial reduction to one output tensor (batch first).
 

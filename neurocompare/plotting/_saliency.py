@@ -134,14 +134,15 @@ def _image_array(image):
 
     from PIL import Image
 
+    from ..stimuli import read_image, to_mode
+
     if isinstance(image, (str, Path)):
         path = Path(image).expanduser()
         if not path.is_file():
             raise FileNotFoundError(f"Invalid value for 'image': no file {str(path)!r}.")
-        with Image.open(path) as img:
-            return np.asarray(img.convert("RGB"))
+        return np.asarray(read_image(path, label="'image'"))
     if isinstance(image, Image.Image):
-        return np.asarray(image.convert("RGB"))
+        return np.asarray(to_mode(image, label="'image'"))
     arr = np.asarray(image)
     if arr.ndim not in (2, 3):
         raise ValueError(f"Invalid value for 'image': expected a path, a PIL image or an array (height, width[, 3]); "

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._utils.checks import check_positive_int
+from .._utils.checks import check_complete, check_positive_int
 from .._utils.progress import progress_bar
 from ..decoding import decode, factor_split
 
@@ -107,6 +107,8 @@ def what_where(acts, stimuli=None, *, what=None, where=None, cv=5, split: str | 
             da = _align(da, stimuli)
             if split is not None and split not in da.coords:
                 raise ValueError(f"Invalid value for 'split': {split!r} is not a stimulus factor.")
+            if split is not None:
+                check_complete(da[split].values, list(map(str, da["stimulus"].values)), factor=split, param="split")
             folds = factor_split(da[split].values) if split is not None else cv
             for stream_of_target, targets, task in (("what", what, "classification"),
                                                     ("where", where, "regression")):

@@ -26,13 +26,16 @@ def cka(x, y, *, unbiased: bool = False):
     -----
     CKA(X, Y) = HSIC(K, L) / sqrt(HSIC(K, K) HSIC(L, L)) with K = X X^T and L = Y Y^T.
     The Gram matrices are accumulated over chunks of units, so very wide layers are fine.
+    Each unit is centred over the stimuli before its products (CKA does not change, and a
+    large common mean cannot cancel catastrophically). NaN/inf activations, and
+    activations that are constant across the stimuli (CKA is then 0/0), raise a ValueError.
     """
     import xarray as xr
 
     if isinstance(x, xr.DataTree) or isinstance(y, xr.DataTree):
         return _cka_trees(x, y, unbiased)
-    gx, ids_x = _gram(x)
-    gy, ids_y = _gram(y)
+    gx, ids_x = _gram(x, "x")
+    gy, ids_y = _gram(y, "y")
     if ids_x is not None and ids_y is not None and list(ids_x) != list(ids_y):
         if set(ids_x) != set(ids_y):
             raise ValueError("Invalid value for 'y': it covers other stimuli than 'x' (e.g. "
@@ -66,22 +69,33 @@ def _hsic(k, lmat, unbiased):
     return float(term / (n * (n - 3)))
 
 
-def _gram(x):
+def _gram(x, name):
+    """The Gram matrix of the activations with every unit centred over the stimuli, and the stimulus ids."""
     import xarray as xr
 
     from ._compute import _Engine
 
-    ids = None
+    ids = units = None
     if isinstance(x, xr.DataArray):
         if x.ndim != 2:
-            raise ValueError(f"Invalid activations: expected dims (stimulus, unit); got {x.dims}.")
+            raise ValueError(f"Invalid value for {name!r}: expected dims (stimulus, unit); got {x.dims}.")
         ids = list(map(str, x[x.dims[0]].values)) if x.dims[0] in x.coords else None
+        units = np.asarray(x[x.dims[1]].values) if x.dims[1] in x.coords else None
         src = x
     else:
         src = np.asarray(x, dtype=float)
         if src.ndim != 2:
-            raise ValueError(f"Invalid activations: expected a (stimulus, unit) array; got shape {src.shape}.")
-    g, _ = _Engine(src, device="cpu", dtype="float64", chunk_bytes=256 * 2**20).gram()
+            raise ValueError(f"Invalid value for {name!r}: expected a (stimulus, unit) array; got shape {src.shape}.")
+    eng = _Engine(src, device="cpu", dtype="float64", chunk_bytes=256 * 2**20, ids=ids, units=units, name=name)
+    g = np.zeros((eng.n, eng.n))
+    varies = False
+    for chunk in eng.chunks():
+        varies = varies or bool((chunk.max(0) > chunk.min(0)).any())
+        chunk = chunk - chunk.mean(0, keepdims=True)
+        g += chunk @ chunk.T
+    if not varies:
+        raise ValueError(f"Invalid value for {name!r}: the activations are constant across the stimuli (every unit "
+                         "has zero variance), so CKA is undefined (0/0). Choose another layer.")
     return g, ids
 
 
@@ -92,10 +106,10 @@ def _cka_trees(x, y, unbiased):
 
     lx = list(iter_layers(x)) if isinstance(x, xr.DataTree) else [("x", "x", x)]
     ly = list(iter_layers(y)) if isinstance(y, xr.DataTree) else [("y", "y", y)]
-    grams_y = [_gram(da) for _, _, da in ly]
+    grams_y = [_gram(da, f"y ({m}/{lay})") for m, lay, da in ly]
     out = np.empty((len(lx), len(ly)))
-    for i, (_, _, da) in enumerate(lx):
-        gx, _ = _gram(da)
+    for i, (m, lay, da) in enumerate(lx):
+        gx, _ = _gram(da, f"x ({m}/{lay})")
         for j, (gy, _) in enumerate(grams_y):
             out[i, j] = cka_from_grams(gx, gy, unbiased=unbiased)
     return xr.DataArray(out, dims=("layer_x", "layer_y"),

@@ -4,9 +4,13 @@ from __future__ import annotations
 import numpy as np
 
 from .._utils.checks import check_option
-from ._format import align, as_rdm, n_from_length, triu_indices, vectors
+from .._utils.logging import logger
+from ._format import align, as_rdm, leading_labels, n_from_length, triu_indices, vectors
 
 COMPARE_METHODS = ("cosine", "corr", "spearman", "rho-a", "tau-a", "tau-b", "corr_cov", "cosine_cov")
+#: methods that compare angles (defined for one entry, undefined for an all-zero RDM); the others
+#: are correlations (they need two entries and are undefined for a constant RDM)
+COSINE_METHODS = ("cosine", "cosine_cov")
 
 
 def compare(rdms, reference, method: str = "corr", *, sigma_k=None):
@@ -41,13 +45,19 @@ def compare(rdms, reference, method: str = "corr", *, sigma_k=None):
     Entries that are NaN in any RDM are left out of every comparison. As in rsatoolbox, the
     NaN positions of ``rdms`` and ``reference`` must agree; mask the other side with
     ``rdms.where(reference.notnull())`` otherwise.
+
+    A correlation needs at least two defined entries (three stimuli) and a cosine one;
+    fewer raise a ValueError. A similarity that is undefined (a constant RDM for the
+    correlations, an all-zero RDM for the cosines) is NaN, with a warning naming the RDM.
     """
     import xarray as xr
 
     check_option("method", method, COMPARE_METHODS)
     a = as_rdm(rdms, name="rdms")
     b = align(a, as_rdm(reference, name="reference"))
-    sim = compare_vectors(vectors(a), vectors(b), method, sigma_k=sigma_k)
+    va, vb = vectors(a), vectors(b)
+    sim = compare_vectors(va, vb, method, sigma_k=sigma_k)
+    check_defined(va, vb, method, labels=(leading_labels(a), leading_labels(b)), sim=sim)
     if a.ndim == 2 and b.ndim == 2:
         return float(sim[0, 0])
     lead_a, lead_b = list(a.dims[:-2]), list(b.dims[:-2])
@@ -65,6 +75,45 @@ def compare(rdms, reference, method: str = "corr", *, sigma_k=None):
                 coords[name] = (rename[d], b[c].values)
     return xr.DataArray(sim.reshape(shape), dims=[*lead_a, *[rename[d] for d in lead_b]], coords=coords,
                         attrs={"method": method})
+
+
+def check_defined(v1: np.ndarray, v2: np.ndarray, method: str, *, labels=None, sim=None) -> np.ndarray:
+    """Refuse comparisons with too few entries; log which RDMs make similarities undefined.
+
+    Returns a boolean (K, M) array: True where the similarity of ``v1[k]`` and ``v2[m]``
+    is undefined (NaN in ``sim`` when given, else a constant or all-zero RDM).
+    """
+    v1, v2 = np.atleast_2d(v1), np.atleast_2d(v2)
+    mask = valid_mask(v1, v2)
+    need = 1 if method in COSINE_METHODS else 2
+    if mask.sum() < need:
+        n = n_from_length(v1.shape[1])
+        least = "a cosine needs at least 1" if need == 1 else "a correlation needs at least 2 (3 stimuli)"
+        raise ValueError(f"Invalid RDMs for method {method!r}: {int(mask.sum())} defined entr"
+                         f"{'y' if mask.sum() == 1 else 'ies'} ({n} stimuli); {least}, so the comparison is "
+                         "undefined. Use more stimuli.")
+    flat = [_degenerate(v[:, mask], method) for v in (v1, v2)]
+    undefined = flat[0][:, None] | flat[1][None, :]
+    if sim is not None:
+        undefined = undefined | np.isnan(sim)
+    if undefined.any():
+        what = "all zero" if method in COSINE_METHODS else "constant"
+        names = []
+        for side, bad, labs in zip(("rdms", "reference"), flat, labels or ([{}] * len(v1), [{}] * len(v2))):
+            for i in np.flatnonzero(bad)[:5]:
+                lab = labs[i] if i < len(labs) else {}
+                names.append(f"{side} {', '.join(repr(x) for x in lab.values()) if lab else i}")
+        logger.warning("%d of %d %r similarities are undefined (NaN): %s%s.", int(undefined.sum()),
+                       undefined.size, method, f"these RDMs are {what} over their defined entries: "
+                       if names else "", "; ".join(names) if names else "degenerate RDM vectors")
+    return undefined
+
+
+def _degenerate(v: np.ndarray, method: str) -> np.ndarray:
+    """Per RDM: all zero (cosines) or constant (correlations) over the given entries."""
+    if method in COSINE_METHODS:
+        return ~(v != 0).any(1)
+    return ~(v != v[:, :1]).any(1)
 
 
 def valid_mask(v1: np.ndarray, v2: np.ndarray) -> np.ndarray:
@@ -103,18 +152,20 @@ def compare_vectors(v1: np.ndarray, v2: np.ndarray, method: str, *, sigma_k=None
         if method == "spearman":
             return cosine(ra, rb)
         n = a.shape[1]
-        return ra @ rb.T * 12 / (n ** 3 - n)
+        out = ra @ rb.T * 12 / (n ** 3 - n) if n > 1 else np.zeros((len(a), len(b)))
+        out[_degenerate(ra, "cosine")[:, None] | _degenerate(rb, "cosine")[None, :]] = np.nan
+        return out
     return _kendall(a, b, variant=method)
 
 
 def cosine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Cosine of every row of ``a`` with every row of ``b``; 0 where a row has zero length (as rsatoolbox)."""
+    """Cosine of every row of ``a`` with every row of ``b``; NaN where a row has zero length (undefined)."""
     na = np.sqrt(np.einsum("ij,ij->i", a, a))
     nb = np.sqrt(np.einsum("ij,ij->i", b, b))
     out = a @ b.T
     with np.errstate(invalid="ignore", divide="ignore"):
         out = out / na[:, None] / nb[None, :]
-    out[~((na > 0)[:, None] & (nb > 0)[None, :])] = 0.0
+    out[~((na > 0)[:, None] & (nb > 0)[None, :])] = np.nan
     return out
 
 
@@ -127,13 +178,16 @@ def _kendall(a, b, *, variant):
     ties_b = [_tied_pairs(y) for y in b]
     for i, x in enumerate(a):
         for j, y in enumerate(b):
+            if ties_a[i] == n0 or ties_b[j] == n0:  # a constant vector: undefined
+                out[i, j] = np.nan
+                continue
             tb = kendalltau(x, y).statistic
             if variant == "tau-b":
                 out[i, j] = tb
                 continue
             denom = (n0 - ties_a[i]) * (n0 - ties_b[j])
             # tau-a = (concordant - discordant) / all pairs = tau-b * sqrt((n0 - n1)(n0 - n2)) / n0
-            out[i, j] = 0.0 if denom == 0 else float(np.clip(tb * np.sqrt(denom) / n0, -1, 1))
+            out[i, j] = np.nan if denom == 0 else float(np.clip(tb * np.sqrt(denom) / n0, -1, 1))
     return out
 
 

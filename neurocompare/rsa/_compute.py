@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._utils.checks import check_option
+from .._utils.checks import check_finite_activations, check_option, check_positive_int, check_real
 from .._utils.logging import logger
 from ._format import make_rdm, square, triu_indices
 
@@ -66,6 +66,9 @@ def compute_rdm(data, method: str = "correlation", *, descriptor=None, cv_descri
 
     check_option("method", method, METHODS)
     check_option("dtype", dtype, ("float64", "float32"))
+    prior_lambda = check_real("prior_lambda", prior_lambda, low=0)
+    prior_weight = check_real("prior_weight", prior_weight, low=0)
+    chunk_bytes = check_positive_int("chunk_bytes", chunk_bytes)
     if isinstance(data, xr.DataTree):
         from ..extraction import iter_layers
 
@@ -92,7 +95,7 @@ def _compute_one(data, method, descriptor, cv_descriptor, noise, remove_mean, pr
                  dtype, chunk_bytes):
     import xarray as xr
 
-    ids, factors, attrs = None, {}, {}
+    ids, factors, attrs, units = None, {}, {}, None
     if isinstance(data, xr.DataArray):
         if data.ndim != 2:
             raise ValueError(f"Invalid value for 'data': expected a 2-D DataArray (stimulus, unit); got dims "
@@ -102,6 +105,8 @@ def _compute_one(data, method, descriptor, cv_descriptor, noise, remove_mean, pr
         factors = {c: np.asarray(data[c].values) for c in data.coords
                    if data[c].dims == (obs_dim,) and c != obs_dim}
         attrs = {k: data.attrs[k] for k in ("model", "layer", "stream") if k in data.attrs}
+        unit_dim = data.dims[1]
+        units = np.asarray(data[unit_dim].values) if unit_dim in data.coords else None
         descriptor = _descriptor(data, descriptor, "descriptor")
         cv_descriptor = _descriptor(data, cv_descriptor, "cv_descriptor")
         source = data
@@ -136,21 +141,33 @@ def _compute_one(data, method, descriptor, cv_descriptor, noise, remove_mean, pr
         if method not in ("mahalanobis", "crossnobis"):
             raise ValueError(f"Invalid value for 'noise': only 'mahalanobis' and 'crossnobis' use a noise precision; "
                              f"method is {method!r}.")
-    eng = _Engine(source, device=device, dtype=dtype, chunk_bytes=chunk_bytes)
+    eng = _Engine(source, device=device, dtype=dtype, chunk_bytes=chunk_bytes, ids=ids, units=units)
     if method == "crossnobis":
         rdm, conds = _crossnobis(eng, descriptor, cv_descriptor, noise, remove_mean)
         ids, factors = conds, _condition_factors(factors, descriptor, conds)
     else:
         if descriptor is not None:
             conds, inverse = _first_appearance(descriptor)
-            eng = _Engine(_average(source, inverse, len(conds)), device=device, dtype=dtype, chunk_bytes=chunk_bytes)
+            eng = _Engine(_average(eng, inverse, len(conds)), device=device, dtype=dtype, chunk_bytes=chunk_bytes)
             factors = _condition_factors(factors, descriptor, conds)
             ids = conds
         rdm = _single(eng, method, noise, remove_mean, prior_lambda, prior_weight)
     if np.isnan(rdm).any():
-        logger.warning("The %s RDM has %d undefined entries (NaN): constant or all-zero patterns.", method,
-                       int(np.isnan(rdm).sum() // 2))
+        _warn_undefined(rdm, method, ids)
     return make_rdm(rdm, ids, method=method, factors=factors, attrs={**attrs, "n_channels": int(n_chan)})
+
+
+def _warn_undefined(rdm, method, ids):
+    """Log which patterns make entries undefined, and why."""
+    rows = np.flatnonzero(np.isnan(rdm).sum(1) >= len(rdm) - 1)
+    names = [str(ids[i]) if ids is not None else int(i) for i in rows[:5]]
+    why = {"correlation": "their activations are constant across the units (zero variance), so their correlation "
+                          "with any other pattern is undefined",
+           "cosine": "their activations are all zero, so their angle to any other pattern is undefined"}
+    reason = why.get(method, "they have no defined distance to the other patterns") if len(rows) else \
+        "see the NaN entries"
+    logger.warning("The %s RDM has %d undefined entries (NaN), from %d stimuli %s%s: %s.", method,
+                   int(np.isnan(rdm).sum() // 2), len(rows), names, " ..." if len(rows) > 5 else "", reason)
 
 
 def _descriptor(da, d, name):
@@ -171,8 +188,8 @@ def _first_appearance(labels):
     return uniq[order], rank[inverse.ravel()]
 
 
-def _average(source, inverse, n):
-    x = np.asarray(source.values if hasattr(source, "values") else source, dtype=np.float64)
+def _average(eng, inverse, n):
+    x = np.concatenate(list(eng.chunks(np.float64)), axis=1)
     out = np.zeros((n, x.shape[1]))
     np.add.at(out, inverse, x)
     return out / np.bincount(inverse, minlength=n)[:, None]
@@ -197,8 +214,9 @@ def _condition_factors(factors, descriptor, conds):
 class _Engine:
     """Chunked access to a (patterns x channels) matrix and Gram products over the chunks."""
 
-    def __init__(self, source, *, device, dtype, chunk_bytes):
+    def __init__(self, source, *, device, dtype, chunk_bytes, ids=None, units=None, name="data"):
         self.source = source
+        self.ids, self.units, self.name = ids, units, name
         self.n, self.d = source.shape
         self.dtype = np.float64 if dtype == "float64" else np.float32
         self.device = device
@@ -210,23 +228,54 @@ class _Engine:
             self.chunk = max(1, int(chunk_bytes // (8 * self.n)))
         self._raw = raw
 
-    def chunks(self):
+    def chunks(self, dtype=None):
+        """The matrix chunk by chunk of channels, in the working precision; NaN/inf are refused."""
         for a in range(0, self.d, self.chunk):
             b = min(self.d, a + self.chunk)
             if self._raw is not None:
                 x = self._raw[:, a:b]
             else:
                 x = self.source[:, a:b].values
-            yield np.ascontiguousarray(x, dtype=self.dtype)
+            x = np.ascontiguousarray(x, dtype=dtype or self.dtype)
+            check_finite_activations(x, name=self.name, stimuli=self.ids, unit_offset=a,
+                                     units=None if self.units is None else self.units[a:b])
+            yield x
+
+    def _owned(self, x) -> bool:
+        """Whether a chunk is a private copy (so it may be changed in place)."""
+        return x.base is None and x is not self._raw
+
+    def centred_gram(self):
+        """Gram matrix of the rows centred on their means, and which rows are constant.
+
+        Each row is shifted by its mean over the first chunk before the products (the exact
+        mean when the matrix is one chunk); the remaining mean is removed from the Gram
+        matrix. A large common offset therefore never cancels catastrophically.
+        """
+        g = np.zeros((self.n, self.n))
+        sums = np.zeros(self.n)
+        lo, hi = np.full(self.n, np.inf), np.full(self.n, -np.inf)
+        shift = None
+        for x in self.chunks():
+            lo, hi = np.minimum(lo, x.min(1)), np.maximum(hi, x.max(1))
+            if shift is None:
+                shift = x.mean(1, dtype=np.float64, keepdims=True).astype(x.dtype)
+            if self._owned(x):
+                x -= shift
+            else:
+                x = x - shift
+            sums += x.sum(1, dtype=np.float64)
+            g += self._matmul(x, x)
+        return g - np.outer(sums, sums) / self.d, lo == hi
 
     def gram(self, transform=None, other=None):
-        """Sum over chunks of f(X_c) f(X_c)^T (or f(X_c) g(X_c)^T), plus row sums of X."""
+        """Sum over chunks of f(X_c) f(X_c)^T (or f(X_c) g(X_c)^T), plus row sums of f(X)."""
         g = np.zeros((self.n, self.n))
         sums = np.zeros(self.n)
         for x in self.chunks():
-            sums += x.sum(1, dtype=np.float64)
             left = x if transform is None else transform(x)
             right = left if other is None else other(x)
+            sums += left.sum(1, dtype=np.float64)
             g += self._matmul(left, right)
         return g, sums
 
@@ -240,7 +289,7 @@ class _Engine:
         return (ta @ tb.T).double().cpu().numpy()
 
     def dense(self):
-        return np.concatenate(list(self.chunks()), axis=1).astype(np.float64, copy=False)
+        return np.concatenate(list(self.chunks(np.float64)), axis=1)
 
 
 def _single(eng: _Engine, method, noise, remove_mean, prior_lambda, prior_weight) -> np.ndarray:
@@ -264,29 +313,26 @@ def _single(eng: _Engine, method, noise, remove_mean, prior_lambda, prior_weight
         k = x @ noise @ x.T
         diag = np.diag(k)
         return (diag[None, :] + diag[:, None] - 2 * k) / d
-    g, s = eng.gram()
-    if method in ("euclidean", "mahalanobis"):
-        if remove_mean:
-            g = g - np.outer(s, s) / d
-        sq = np.diag(g)
-        rdm = (sq[:, None] + sq[None, :] - 2 * g) / d
-        np.fill_diagonal(rdm, 0.0)
-        return rdm
     if method == "correlation":
-        gc = g - np.outer(s, s) / d
-        var = np.diag(gc).copy()
-        # cancellation guard: if the means dwarf the variation, recompute with centred chunks
-        if np.any(var <= 1e-10 * (s * s / d)):
-            means = s / d
-            gc, _ = eng.gram(transform=lambda x: x - means[:, None].astype(x.dtype))
-            var = np.diag(gc).copy()
+        gc, constant = eng.centred_gram()
+        var = np.where(constant, 0.0, np.diag(gc))
         with np.errstate(invalid="ignore", divide="ignore"):
             norm = np.sqrt(var)
             r = gc / norm[:, None] / norm[None, :]
         rdm = 1 - r
         np.fill_diagonal(rdm, 0.0)
         return rdm
-    # cosine
+    if method in ("euclidean", "mahalanobis"):
+        # distances do not change when every pattern moves by the same vector: centre the
+        # channels over patterns first, so a large common offset cannot cancel in sq_i + sq_j - 2 g_ij
+        g, s = eng.gram(transform=lambda x: x - x.mean(0, dtype=np.float64, keepdims=True).astype(x.dtype))
+        if remove_mean:
+            g = g - np.outer(s, s) / d
+        sq = np.diag(g)
+        rdm = (sq[:, None] + sq[None, :] - 2 * g) / d
+        np.fill_diagonal(rdm, 0.0)
+        return rdm
+    g, _ = eng.gram()  # cosine
     with np.errstate(invalid="ignore", divide="ignore"):
         norm = np.sqrt(np.diag(g))
         rdm = 1 - g / norm[:, None] / norm[None, :]

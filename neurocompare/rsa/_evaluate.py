@@ -9,17 +9,20 @@ from .._utils.random import check_random_state
 from ._bootstrap import SCHEMES, permutation_null
 from ._bootstrap import bootstrap as run_bootstrap
 from ._ceiling import noise_ceiling
-from ._compare import COMPARE_METHODS, compare_vectors
+from ._compare import COMPARE_METHODS, check_defined, compare_vectors
 from ._format import align, as_rdm, leading_labels, n_from_length, triu_indices, vectors
 
 
-def _prepare(rdms, reference):
+def _prepare(rdms, reference, method):
+    """The aligned RDMs, their vectors and labels; refuses too few entries, warns about undefined scores."""
     a = as_rdm(rdms, name="rdms")
     b = align(a, as_rdm(reference, name="reference"))
     labels = leading_labels(a)
     if a.ndim == 2:
         labels = [{"model": a.attrs.get("model", a.name or "model"), "layer": a.attrs.get("layer", "")}]
-    return a, b, vectors(a), vectors(b), labels
+    x, v = vectors(a), vectors(b)
+    undefined = check_defined(x, v, method, labels=(labels, leading_labels(b)))
+    return a, b, x, v, labels, undefined.any(1)
 
 
 def _target_name(b, target):
@@ -83,7 +86,7 @@ def evaluate(rdms, reference, *, method: str = "corr", bootstrap: str | None = "
     if not 0 < ci < 1:
         raise ValueError(f"Invalid value for 'ci': expected a level between 0 and 1 (e.g. 0.95); got {ci!r}.")
     rng = check_random_state(random_state)
-    a, b, x, v, labels = _prepare(rdms, reference)
+    a, b, x, v, labels, undefined = _prepare(rdms, reference, method)
     if bootstrap in ("subjects", "both") and len(v) < 2:
         raise ValueError(f"Invalid value for 'bootstrap': {bootstrap!r} resamples reference RDMs (subjects), but "
                          "'reference' holds a single RDM. Use bootstrap='stimuli' or pass the subjects' RDMs.")
@@ -101,6 +104,8 @@ def evaluate(rdms, reference, *, method: str = "corr", bootstrap: str | None = "
     if permutations:
         null = permutation_null(x, v, method, n_perm=permutations, rng=rng, sigma_k=sigma_k)
         p = (1 + (null >= value[None, :] - 1e-12).sum(0)) / (1 + permutations)
+    # a score that is undefined (constant or all-zero RDMs) has no interval and no p-value
+    value, lo_ci, hi_ci, se, p = (np.where(undefined, np.nan, arr) for arr in (value, lo_ci, hi_ci, se, p))
     nc_lo = nc_hi = np.nan
     if ceiling and len(v) >= 2:
         nc_lo, nc_hi = noise_ceiling(v, method, sigma_k=sigma_k)
@@ -134,7 +139,7 @@ def pairwise_tests(rdms, reference, *, method: str = "corr", bootstrap: str = "s
     check_option("bootstrap", bootstrap, SCHEMES)
     n_bootstrap = check_positive_int("n_bootstrap", n_bootstrap)
     rng = check_random_state(random_state)
-    a, b, x, v, labels = _prepare(rdms, reference)
+    a, b, x, v, labels, undefined = _prepare(rdms, reference, method)
     if len(x) < 2:
         raise ValueError("Invalid value for 'rdms': pairwise tests need at least two candidate RDMs.")
     if bootstrap in ("subjects", "both") and len(v) < 2:
@@ -199,7 +204,7 @@ def assign_layers(rdms, reference, *, method: str = "corr", by: str = "subjects"
 
     check_option("by", by, ("subjects", "stimuli"))
     check_option("method", method, COMPARE_METHODS)
-    a, b, x, v, labels = _prepare(rdms, reference)
+    a, b, x, v, labels, undefined = _prepare(rdms, reference, method)
     groups = [lab.get(group, "all") if group else "all" for lab in labels]
     names = [str(lab.get(layer, i)) for i, lab in enumerate(labels)]
     rng = check_random_state(random_state)

@@ -43,6 +43,11 @@ def load_rdms(path, *, kind: str | None = None, variable: str | None = None, sti
     if not path.is_file():
         raise FileNotFoundError(f"Invalid value for 'path': the reference file {str(path)!r} does not exist.")
     suffix = path.suffix.lower()
+    if kind is not None:
+        check_option("kind", kind, CSV_KINDS)
+        if suffix not in (".csv", ".tsv", ".txt"):
+            raise ValueError(f"Invalid value for 'kind': it is only for CSV files (what the table holds); got "
+                             f"kind={kind!r} for a {suffix!r} file ({str(path)!r}). Leave it out.")
     if suffix == ".npy":
         return _from_array(np.load(path, allow_pickle=False), stimulus_ids, source=str(path))
     if suffix == ".mat":

@@ -15,20 +15,6 @@ CSV_NAME = "stimuli.csv"
 TOML_NAME = "stimuli.toml"
 
 
-def open_image(path: Path, *, what: str = "image"):
-    """Open an image with PIL, turning every failure into a clear error naming the file."""
-    from PIL import Image, UnidentifiedImageError
-
-    if not path.is_file():
-        raise FileNotFoundError(f"The file of {what} does not exist: {str(path)!r}.")
-    try:
-        img = Image.open(path)
-        img.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
-        raise ValueError(f"The file of {what} is not a readable image: {str(path)!r} ({err}).") from None
-    return img
-
-
 def _check_image_header(path: Path) -> str | None:
     """None if the file opens as an image, otherwise the reason it does not."""
     from PIL import Image, UnidentifiedImageError

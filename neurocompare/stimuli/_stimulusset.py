@@ -109,22 +109,27 @@ class StimulusSet:
         return self.root / self._row(stimulus)["file"]
 
     def load_image(self, stimulus, *, mode: str = "RGB"):
-        """Load one image as a PIL image (converted to ``mode``)."""
-        from ._io import open_image
+        """Load one image as an 8-bit PIL image in ``mode`` ("RGB", "RGBA", "L" or "LA").
+
+        Any file mode is read: 16-bit images are divided by 257, float images must lie in
+        [0, 1], alpha is composited onto white unless ``mode`` keeps it (see
+        :func:`neurocompare.stimuli.to_mode`).
+        """
+        from ._image import read_image
 
         row = self._row(stimulus)
-        return open_image(self.root / row["file"], what=f"stimulus {row.name!r}").convert(mode)
+        return read_image(self.root / row["file"], mode=mode, label=f"stimulus {row.name!r}")
 
     def load_mask(self, stimulus) -> np.ndarray:
         """Load the binary object mask of a stimulus as a boolean (H, W) array."""
-        from ._io import open_image
+        from ._image import read_image
 
         if not self.has_masks:
             raise ValueError(f"This StimulusSet has no masks: the column 'mask_file' is missing from "
                              f"{str(self.root / 'stimuli.csv')!r}.")
         row = self._row(stimulus)
-        img = open_image(self.root / row["mask_file"], what=f"mask of stimulus {row.name!r}")
-        return np.asarray(img.convert("L")) > 127
+        img = read_image(self.root / row["mask_file"], mode="L", label=f"mask of stimulus {row.name!r}")
+        return np.asarray(img) > 127
 
     def subset(self, selection) -> "StimulusSet":
         """A new StimulusSet with the selected rows (ids, positions or a boolean mask), in that order."""
@@ -174,7 +179,7 @@ class StimulusSet:
 
 
 def _storable(col: pd.Series) -> np.ndarray:
-    """Numeric columns as they are; anything else as fixed-width unicode."""
+    """Numeric columns as they are; anything else as fixed-width unicode, a missing value as ""."""
     if pd.api.types.is_bool_dtype(col) or pd.api.types.is_numeric_dtype(col):
         return col.to_numpy()
-    return col.astype(str).to_numpy().astype(str)
+    return col.astype(object).where(col.notna(), "").astype(str).to_numpy().astype(str)

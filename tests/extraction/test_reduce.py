@@ -82,3 +82,11 @@ def test_grid_on_tokens_is_refused(small_set):
     with pytest.raises(RuntimeError, match="grid.*needs spatial maps"):
         nc.extract(vit, small_set.subset([0]), layers=["encoder.layers.encoder_layer_0"], reduce=("grid", 2),
                    progress=False)
+
+
+def test_grid_larger_than_the_map_is_refused(resnet18, small_set):
+    """layer4 of ResNet-18 has 7 x 7 maps at 224 px: a 9 x 9 grid would upsample them."""
+    with pytest.raises(ValueError, match=r"'reduce'.*layer 'layer4'.*\('grid', 9\).*7x7.*largest valid k is 7"):
+        nc.extract(resnet18, small_set.subset([0]), layers=["layer3", "layer4"], reduce=("grid", 9), progress=False)
+    ok = nc.extract(resnet18, small_set.subset([0]), layers=["layer4"], reduce=("grid", 7), progress=False)
+    assert get_layer(ok, "layer4").sizes["unit"] == 512 * 49

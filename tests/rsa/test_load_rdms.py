@@ -50,3 +50,11 @@ def test_csv_matrix_and_tidy(tmp_path):
         load_rdms(tmp_path / "ratings.csv")
     with pytest.raises(FileNotFoundError):
         load_rdms(tmp_path / "none.csv", kind="matrix")
+
+
+def test_kind_is_checked_for_every_file_type(tmp_path):
+    np.save(tmp_path / "r.npy", np.eye(3))
+    with pytest.raises(ValueError, match=r"'kind'.*got 'ratngs'.*Did you mean 'ratings'"):
+        load_rdms(tmp_path / "r.npy", kind="ratngs")
+    with pytest.raises(ValueError, match=r"'kind'.*only for CSV files.*'.npy'"):
+        load_rdms(tmp_path / "r.npy", kind="ratings")
