@@ -31,11 +31,11 @@ def test_registry_urls_are_pinned_and_hashes_match_the_local_copies(data_dir):
                 assert hashlib.sha256(local.read_bytes()).hexdigest() == entry.sha256, local
 
 
-def test_registry_file_is_read_alike_by_pooch():
+def test_registry_file_is_read_alike_by_pooch(tmp_path):
     """registry.txt is a plain pooch registry: pooch's own loader gets the same hashes and addresses."""
     import pooch
 
-    p = pooch.create(path="unused", base_url="", registry=None)
+    p = pooch.create(path=tmp_path, base_url="", registry=None)
     p.load_registry(_fetch._REGISTRY_FILE)
     ours = {f"{e.dataset}/{e.path}": e for entries in REGISTRY.values() for e in entries.values()}
     assert len(ours) == len(p.registry) == 5 + 12 + 6 + 377
