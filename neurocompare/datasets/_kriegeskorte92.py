@@ -233,7 +233,7 @@ def _k92_stimuli(objs, category_vectors, category_labels, ids, source_sha: str) 
         else:
             logger.info("Rebuilding the cached stimuli in %s (stale or incomplete)", folder)
     logger.info("Writing the %d Kriegeskorte et al. (2008) images to %s", len(objs), folder)
-    with atomic_dir(folder, overwrite=True, param="cache folder") as tmp:
+    with atomic_dir(folder, overwrite=True, param="cache folder", in_cache=True) as tmp:
         for obj, fname in zip(objs, md["file"]):
             img = obj.image
             if img.ndim != 3 or img.shape[-1] != 3:
