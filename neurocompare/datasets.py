@@ -295,7 +295,7 @@ class SaliconExamples:
     ----------
     fixations : pandas.DataFrame
         The fixation table (``stimulus, subject, x, y, width, height, file``), as read by
-        :func:`neurocompare.cam.load_salicon_fixations`; ``attrs["sigma"]`` = 19.
+        :func:`neurocompare.saliency.load_salicon_fixations`; ``attrs["sigma"]`` = 19.
     images : dict of str to pathlib.Path
         Stimulus id (``"COCO_train2014_000000123067"``) -> local JPEG file, in sorted order.
     sigma : float
@@ -338,9 +338,9 @@ def fetch_salicon_examples(*, data_dir=None) -> SaliconExamples:
     --------
     >>> import neurocompare as nc
     >>> sal = nc.datasets.fetch_salicon_examples()  # doctest: +SKIP
-    >>> nc.cam.fixation_density(sal.fixations, "COCO_train2014_000000123067")  # doctest: +SKIP
+    >>> nc.saliency.fixation_density(sal.fixations, "COCO_train2014_000000123067")  # doctest: +SKIP
     """
-    from .cam import load_salicon_fixations
+    from .saliency import load_salicon_fixations
 
     files = fetch_files(_SALICON, data_dir=data_dir)
     fixations = load_salicon_fixations(files[_SALICON_JSON])
@@ -381,7 +381,7 @@ class Mit1003I210:
     ----------
     fixations : pandas.DataFrame
         The fixation table of the binary ``FIXATIONLOCS`` map (one row per fixated pixel,
-        ``subject = "all"``), as read by :func:`neurocompare.cam.load_mit1003_fixations`.
+        ``subject = "all"``), as read by :func:`neurocompare.saliency.load_mit1003_fixations`.
     density : xarray.DataArray
         Dims ``("stimulus", "y", "x")``, shape (1, 675, 1024): the ``FIXATIONMAPS`` map in [0, 1].
     models : xarray.DataArray
@@ -431,12 +431,12 @@ def fetch_mit1003_i210(*, data_dir=None) -> Mit1003I210:
     --------
     >>> import neurocompare as nc
     >>> mit = nc.datasets.fetch_mit1003_i210()  # doctest: +SKIP
-    >>> nc.cam.compare_to_fixations(mit.models.sel(model="Judd"), mit.fixations)  # doctest: +SKIP
+    >>> nc.saliency.compare_to_fixations(mit.models.sel(model="Judd"), mit.fixations)  # doctest: +SKIP
     """
     import numpy as np
     import xarray as xr
 
-    from .cam import load_mit1003_density, load_mit1003_fixations, read_saliency_map
+    from .saliency import load_mit1003_density, load_mit1003_fixations, read_saliency_map
 
     files = fetch_files(_MIT, data_dir=data_dir)
     root = files["FIXATIONLOCS/i210.mat"].parent.parent
