@@ -122,3 +122,36 @@ def test_i210_through_compare(data_dir):
     assert df.set_index("model").nss.idxmax() == "Judd"
 
 
+
+
+def test_compare_takes_any_map_not_only_cams(synthetic_fixations):
+    """A centre bias, a hand-made DataArray and a plain dict are scored like CAMs, by the same single-map metrics."""
+    table = synthetic_fixations(n_images=3)
+    ids = ["img0", "img1", "img2"]
+    cb = M.make_center_bias((40, 50))
+    # a hand-made "saliency model": each image's own fixation density, with no CAM attrs but a model label
+    oracle = xr.DataArray(np.stack([fixation_density(table, s) for s in ids]), dims=("stimulus", "y", "x"),
+                          coords={"stimulus": ids}, attrs={"model": "oracle", "units": "a.u."})
+    df = compare_to_fixations(oracle, table, metrics=["nss", "auc_judd", "cc", "ig"])
+    assert list(df.columns) == ["model", "stimulus", "n_fixations", "width", "height", "nss", "auc_judd", "cc", "ig"]
+    assert (df.model == "oracle").all() and list(df.stimulus) == ids
+    assert df.cc.to_numpy() == pytest.approx(np.ones(3), abs=1e-12)  # the map is the density itself
+    assert (df.ig > 0).all() and (df.auc_judd > 0.95).all()
+    center = compare_to_fixations({s: cb for s in ids}, table, metrics=["nss", "auc_judd", "ig"])
+    f1 = fixation_map(table, "img1")
+    assert center.nss.iloc[1] == pytest.approx(M.nss(cb, f1)) and center.auc_judd.iloc[1] == M.auc_judd(cb, f1)
+    assert center.ig.to_numpy() == pytest.approx(np.zeros(3), abs=1e-12)  # the default baseline is this centre bias
+    assert (df.nss.to_numpy() > center.nss.to_numpy()).all()
+    # one 2-D centre bias for a table of one stimulus
+    one = table[table.stimulus == "img2"]
+    assert compare_to_fixations(cb, one, metrics="nss").nss.iloc[0] == center.nss.iloc[2]
+
+
+def test_other_images_fixations_use_the_half_pixel_rule():
+    """x = 1 on a 4-px-wide image is x' = 2.5 on an 8-px one: pixel 3 (pixel i covers [i - 0.5, i + 0.5))."""
+    from neurocompare.saliency._compare import _other_map
+
+    pool = pd.DataFrame({"stimulus": ["a", "b"], "subject": "s", "x": [0.0, 1.0], "y": [0.0, 0.0],
+                         "width": [8, 4], "height": [8, 4]})
+    other = _other_map(pool, "a", (8, 8), None, np.random.default_rng(0))
+    assert sorted(zip(*np.nonzero(other))) == [(1, 3)]  # y' = 0.5 -> row 1; np.rint gave (0, 2)

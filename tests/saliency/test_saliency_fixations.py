@@ -19,6 +19,28 @@ def test_fixation_map_rounds_to_pixels_and_is_binary():
     assert sorted(zip(*np.nonzero(m))) == [(1, 3), (2, 1)]  # (3.4, 0.6) -> row 1, col 3; duplicates count once
 
 
+
+def test_half_pixel_positions_go_to_the_higher_pixel():
+    """Pixel i covers [i - 0.5, i + 0.5): i + 0.5 is in pixel i + 1, i - 0.5 in pixel i (np.rint rounded to even)."""
+    t = _table(xy=((0.5, 2.5), (4.5, -0.5), (-0.5, 1.5), (0.49999999999999994, 0.49999999999999994)))
+    m = fixation_map(t, "a")
+    assert sorted(zip(*np.nonzero(m))) == [(0, 0), (0, 5), (2, 0), (3, 1)]
+    # the same rule decides what is outside: x = width - 0.5 is past the last pixel
+    with pytest.raises(ValueError, match=r"1 fixation\(s\) fall outside"):
+        fixation_map(_table(xy=((5.5, 0),)), "a")
+    d = fixation_density(_table(xy=((10.5, 9.5),), width=21, height=21), "a", sigma=2)
+    assert np.unravel_index(d.argmax(), d.shape) == (10, 11)
+
+
+def test_check_fixations_returns_the_table_unchanged():
+    t = _table()
+    before = t.copy()
+    assert check_fixations(t) is t
+    pd.testing.assert_frame_equal(t, before)
+    with pytest.raises(ValueError, match="Invalid value for 'trials': missing column.*'subject'"):
+        check_fixations(t.drop(columns="subject"), name="trials")
+
+
 def test_fixation_density_is_a_blurred_normalised_map():
     t = _table(xy=((10, 10),), width=21, height=21)
     d = fixation_density(t, "a", sigma=2)
