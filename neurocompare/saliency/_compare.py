@@ -130,11 +130,11 @@ def compare_to_fixations(maps, fixations, *, metrics=None, sigma=None, density=N
     maps : xarray.DataArray, dict or 2-D array
         The maps: a DataArray with dims ``("stimulus", "y", "x")``, e.g. as returned by
         :func:`neurocompare.cam.compute` (extra leading dims, e.g. ``method`` or
-        ``model``, are looped over and become columns; the attrs ``model``, ``weights``, ``method``, ``layer``,
-        ``target`` become columns too, as do scalar coordinates of those names, e.g. after
-        ``.sel(model="Judd")``), a dict ``{stimulus: 2-D map}`` (maps may differ
-        in size), or one 2-D map when ``fixations`` holds one stimulus. Every stimulus
-        must have fixations.
+        ``model``, are looped over and become columns; the attrs ``model``, ``weights``,
+        ``method``, ``layer``, ``target`` become columns too, as do scalar coordinates of
+        those names, e.g. after ``.sel(model="Judd")``), a dict ``{stimulus: 2-D map}``
+        (maps may differ in size), or one 2-D map when ``fixations`` holds one stimulus.
+        Every stimulus must have fixations.
     fixations : pandas.DataFrame
         The fixation table (``stimulus, subject, x, y, width, height``; from
         :func:`~neurocompare.saliency.load_salicon_fixations`,

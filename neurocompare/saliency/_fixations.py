@@ -102,7 +102,8 @@ def check_fixations(fixations, *, name: str = "fixations") -> pd.DataFrame:
         raise ValueError(f"Invalid value for {name!r}: {int(outside.sum())} fixation(s) fall outside their image "
                          f"({per}{more}). Positions are 0-based pixels (x = column in [0, width), y = row in "
                          f"[0, height)); 1-based data need x - 1 and y - 1. Drop them, e.g. "
-                         f"fixations[fixations.x.between(0, fixations.width - 1)], or check the width/height given for {first!r}.")
+                         f"fixations[fixations.x.between(0, fixations.width - 1)], or check the width/height given "
+                         f"for {first!r}.")
     return fixations
 
 
