@@ -31,7 +31,6 @@ import pandas as pd  # noqa: E402
 import xarray as xr  # noqa: E402
 
 import neurocompare as nc  # noqa: E402
-from neurocompare.cam import metrics as M  # noqa: E402
 
 parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
 parser.add_argument("--weights", default=None,
@@ -70,6 +69,14 @@ cams = gradcam_maps(resnet, images)
 cam_label = "Grad-CAM (random)" if weights is None else f"Grad-CAM ({Path(str(weights)).stem})"
 
 
+def resized(arr, shape):
+    """Bilinear resize of a 2-D map to (height, width), for display (compare_to_fixations does its own)."""
+    from PIL import Image
+
+    img = Image.fromarray(np.ascontiguousarray(arr, dtype=np.float32))
+    return np.asarray(img.resize((shape[1], shape[0]), Image.Resampling.BILINEAR), dtype=np.float64)
+
+
 def constant_maps(ids, shape, value):
     return xr.DataArray(np.broadcast_to(value, (len(ids), *shape)).copy(), dims=("stimulus", "y", "x"),
                         coords={"stimulus": ids})
@@ -79,31 +86,31 @@ def constant_maps(ids, shape, value):
 ids = list(sal.images)
 shape = (480, 640)
 runs = {
-    "centre bias": constant_maps(ids, shape, M.make_center_bias(shape)),
+    "centre bias": constant_maps(ids, shape, nc.saliency.make_center_bias(shape)),
     "uniform": constant_maps(ids, shape, 1.0),
     cam_label: cams.sel(stimulus=ids),
 }
-salicon = pd.concat([nc.cam.compare_to_fixations(m.drop_attrs(), sal.fixations, resize=True, random_state=0)
+salicon = pd.concat([nc.saliency.compare_to_fixations(m.drop_attrs(), sal.fixations, resize=True, random_state=0)
                      .assign(map=name) for name, m in runs.items()], ignore_index=True)
 salicon.insert(0, "dataset", "SALICON examples")
 
 mshape = (675, 1024)
 i210_maps = {
-    "centre bias": M.make_center_bias(mshape),
+    "centre bias": nc.saliency.make_center_bias(mshape),
     "uniform": np.ones(mshape),
     "Judd et al. 2009": mit.models.sel(model="Judd").values,
     "Itti & Koch 1998": mit.models.sel(model="IttiKoch").values,
     cam_label: cams.sel(stimulus="i210").values,
 }
-i210 = pd.concat([nc.cam.compare_to_fixations({"i210": m}, mit.fixations, density=mit.density, resize=True,
-                                              random_state=0).assign(map=name) for name, m in i210_maps.items()],
-                 ignore_index=True)
+i210 = pd.concat([nc.saliency.compare_to_fixations({"i210": m}, mit.fixations, density=mit.density, resize=True,
+                                                   random_state=0).assign(map=name)
+                  for name, m in i210_maps.items()], ignore_index=True)
 i210.insert(0, "dataset", "MIT1003 i210")
 
 scores = pd.concat([salicon, i210], ignore_index=True)
 scores["weights"] = "none (random init, seed 0)" if weights is None else str(weights)
 scores.to_csv(OUT / "tables" / "scores.csv", index=False)
-metric_cols = list(M.METRICS)
+metric_cols = list(nc.saliency.METRICS)
 summary = scores.groupby(["dataset", "map"], sort=False)[metric_cols].agg(["mean", "std"])
 summary.to_csv(OUT / "tables" / "summary.csv")
 with pd.option_context("display.width", 200, "display.max_columns", 20):
@@ -133,7 +140,7 @@ with nc.plotting.paper_style():
     fig, axes = plt.subplots(2, 3, figsize=(7.2, 3.3))
     panels = [("image + fixations", None), ("human density (FIXATIONMAPS)", mit.density.values[0]),
               ("Judd et al. 2009", i210_maps["Judd et al. 2009"]), ("Itti & Koch 1998", i210_maps["Itti & Koch 1998"]),
-              (cam_label, M._resize(i210_maps[cam_label].astype(float), mshape)),
+              (cam_label, resized(i210_maps[cam_label], mshape)),
               ("centre bias", i210_maps["centre bias"])]
     row = i210.set_index("map")
     for ax, (title, m) in zip(axes.ravel(), panels):

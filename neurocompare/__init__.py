@@ -10,8 +10,8 @@ import importlib
 from ._utils.logging import set_log_level
 from ._version import __version__
 
-_SUBMODULES = ("stimuli", "models", "extraction", "rsa", "decoding", "probes", "cam", "behavior", "transfer",
-               "generation", "datasets", "plotting", "study", "report", "cli", "demo")
+_SUBMODULES = ("stimuli", "models", "extraction", "rsa", "decoding", "probes", "cam", "saliency", "behavior",
+               "transfer", "generation", "datasets", "plotting", "study", "report", "cli", "demo")
 
 __all__ = ["__version__", "extract", "set_log_level", *_SUBMODULES]
 

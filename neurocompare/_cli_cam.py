@@ -26,7 +26,7 @@ def _read_fixations(path: Path, sigma):
     """A fixation table (CSV in the tidy format, or a SALICON-style JSON) with its density sigma."""
     import pandas as pd
 
-    from .cam import load_salicon_fixations
+    from .saliency import load_salicon_fixations
 
     if not path.is_file():
         raise FileNotFoundError(f"Invalid value for '--fixations': {str(path)!r} does not exist.")
@@ -91,8 +91,9 @@ def cam(model: str = typer.Argument(..., help="Model name (see `neurocompare mod
 
     from . import models, stimuli
     from ._utils.paths import atomic_dir
-    from .cam import compare_to_fixations, compute, localization, randomization_test, summarize_scores
+    from .cam import compute, localization, randomization_test, summarize_scores
     from .plotting import plot_cam_overlay, plot_cam_scores, plot_randomization_test, plot_saliency_scores, save_figure
+    from .saliency import compare_to_fixations
 
     try:
         methods = _methods(method)

@@ -103,3 +103,27 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(old)
+
+
+@pytest.fixture(scope="session")
+def synthetic_fixations():
+    """Builds a fixation table: ``n_fix`` fixations per image, all drawn from the same centre bias (seeded)."""
+    import numpy as np
+    import pandas as pd
+
+    from neurocompare.saliency import make_center_bias
+
+    def make(n_images=6, shape=(40, 50), n_fix=30, seed=0):
+        rng = np.random.default_rng(seed)
+        cb = make_center_bias(shape)
+        rows = []
+        for i in range(n_images):
+            idx = rng.choice(cb.size, size=n_fix, p=cb.ravel())
+            y, x = np.unravel_index(idx, shape)
+            rows.append(pd.DataFrame({"stimulus": f"img{i}", "subject": "s", "x": x.astype(float),
+                                      "y": y.astype(float), "width": shape[1], "height": shape[0]}))
+        table = pd.concat(rows, ignore_index=True)
+        table.attrs["sigma"] = 2.0
+        return table
+
+    return make

@@ -82,7 +82,7 @@ def fetch_mit1003_i210(*, data_dir=None) -> Mit1003I210:
     import numpy as np
     import xarray as xr
 
-    from ..cam import load_mit1003_density, load_mit1003_fixations, read_saliency_map
+    from ..saliency import load_mit1003_density, load_mit1003_fixations, read_saliency_map
 
     files = fetch_files(_MIT, data_dir=data_dir)
     root = files["FIXATIONLOCS/i210.mat"].parent.parent

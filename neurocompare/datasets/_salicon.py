@@ -72,7 +72,7 @@ def fetch_salicon_examples(*, data_dir=None) -> SaliconExamples:
     >>> sal = nc.datasets.fetch_salicon_examples()  # doctest: +SKIP
     >>> nc.cam.fixation_density(sal.fixations, "COCO_train2014_000000123067")  # doctest: +SKIP
     """
-    from ..cam import load_salicon_fixations
+    from ..saliency import load_salicon_fixations
 
     files = fetch_files(_SALICON, data_dir=data_dir)
     fixations = load_salicon_fixations(files[_SALICON_JSON])

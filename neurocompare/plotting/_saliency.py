@@ -19,7 +19,7 @@ def _long(scores, by: str | None):
 
     if not isinstance(scores, pd.DataFrame) or scores.empty:
         raise ValueError("Invalid value for 'scores': expected a non-empty DataFrame from "
-                         "neurocompare.cam.compare_to_fixations.")
+                         "neurocompare.saliency.compare_to_fixations.")
     if by is None:
         by = next((c for c in _BY if c in scores.columns), None)
     elif by not in scores.columns:
@@ -46,7 +46,7 @@ def plot_saliency_scores(scores, *, metrics=None, by=None, fig=None):
     Parameters
     ----------
     scores : pandas.DataFrame
-        From :func:`neurocompare.cam.compare_to_fixations` (wide: one column per
+        From :func:`neurocompare.saliency.compare_to_fixations` (wide: one column per
         metric), several of them concatenated, or a long table with ``metric`` and
         ``value`` columns. If it has ``ci_low``/``ci_high`` columns (one row per map
         type and metric), those are drawn as the intervals.
@@ -162,7 +162,7 @@ def plot_fixations(image, fixations, *, stimulus=None, density: bool = True, sig
     stimulus : str, optional
         Which stimulus to draw; may be left out when the table holds one stimulus.
     density : bool, default True
-        Overlay :func:`neurocompare.cam.fixation_density`; colour and opacity grow with
+        Overlay :func:`neurocompare.saliency.fixation_density`; colour and opacity grow with
         the square root of density / maximum, so diffuse densities stay visible.
     sigma : float, optional
         Density sigma in pixels (default ``fixations.attrs["sigma"]``).
@@ -177,9 +177,9 @@ def plot_fixations(image, fixations, *, stimulus=None, density: bool = True, sig
     """
     import matplotlib as mpl
 
-    from ..cam._fixations import _check_table, fixation_density
+    from ..saliency import check_fixations, fixation_density
 
-    table = _check_table(fixations)
+    table = check_fixations(fixations)
     names = list(dict.fromkeys(table["stimulus"].astype(str)))
     if stimulus is None:
         if len(names) != 1:

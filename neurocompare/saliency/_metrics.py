@@ -41,7 +41,7 @@ _trapezoid = getattr(np, "trapezoid", None) or np.trapz  # numpy < 2 has only tr
 #: The machine epsilon of MATLAB's ``eps`` (float64), used by :func:`kl` and :func:`ig`.
 EPS = 2.2204e-16
 
-#: Names of the metrics, in the order of the columns of :func:`~neurocompare.cam.compare_to_fixations`.
+#: Names of the metrics, in the order of the columns of :func:`~neurocompare.saliency.compare_to_fixations`.
 METRICS = ("nss", "auc_judd", "auc_borji", "sauc", "cc", "sim", "kl", "ig")
 
 
@@ -343,7 +343,7 @@ def cc(saliency_map, density_map, *, resize: bool = False) -> float:
     ----------
     saliency_map : array-like, shape (height, width)
     density_map : array-like, shape (height, width)
-        Continuous fixation density (e.g. :func:`~neurocompare.cam.fixation_density`, or
+        Continuous fixation density (e.g. :func:`~neurocompare.saliency.fixation_density`, or
         the MIT1003 ``FIXATIONMAPS``); any scale.
     resize : bool, default False
         Resize the saliency map to the density map's shape when they differ.
@@ -527,7 +527,7 @@ def make_center_bias(shape, *, sigma=None) -> np.ndarray:
     -----
     The MIT benchmark uses the average fixation map of its data set as the IG
     baseline (``center.jpg``). With a single data set at hand, the average of its
-    :func:`~neurocompare.cam.fixation_density` maps is the closest match; this
+    :func:`~neurocompare.saliency.fixation_density` maps is the closest match; this
     Gaussian is the data-free alternative.
     """
     try:

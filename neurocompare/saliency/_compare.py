@@ -1,4 +1,4 @@
-"""Score maps against human fixations: one row per stimulus (and per map label), eight metrics."""
+"""Score any maps against human fixations: one row per stimulus (and per map label), eight metrics."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .._utils.logging import logger
-from . import metrics as _m
-from ._fixations import _binary, _check_table, _sigma_of
+from . import _metrics as _m
+from ._fixations import _binary, _blur, _sigma_of, check_fixations, pixel_index
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -49,8 +49,8 @@ def _iter_maps(maps, stimuli: list[str]):
             yield labels, stim, _m._as_map(maps.values, "maps")
             return
         if "stimulus" not in maps.dims or maps.ndim < 3:
-            raise ValueError(f"Invalid value for 'maps': expected a DataArray with dims ('stimulus', 'y', 'x') (as "
-                             f"returned by nc.cam.compute); got dims {maps.dims}.")
+            raise ValueError(f"Invalid value for 'maps': expected a DataArray with dims ('stimulus', 'y', 'x') (e.g. "
+                             f"from nc.cam.compute); got dims {maps.dims}.")
         spatial = [d for d in maps.dims if d != "stimulus"][-2:]
         extra = [d for d in maps.dims if d not in ("stimulus", *spatial)]
         maps = maps.transpose(*extra, "stimulus", *spatial)
@@ -110,40 +110,46 @@ def _other_map(pool: pd.DataFrame, stim: str, shape, n_other, rng) -> np.ndarray
     x = (others["x"].to_numpy(float) + 0.5) * w / others["width"].to_numpy(float) - 0.5
     y = (others["y"].to_numpy(float) + 0.5) * h / others["height"].to_numpy(float) - 0.5
     out = np.zeros(shape, dtype=bool)
-    out[np.clip(np.rint(y), 0, h - 1).astype(int), np.clip(np.rint(x), 0, w - 1).astype(int)] = True
+    out[np.clip(pixel_index(y), 0, h - 1), np.clip(pixel_index(x), 0, w - 1)] = True
     return out
 
 
 def compare_to_fixations(maps, fixations, *, metrics=None, sigma=None, density=None, baseline="center",
                          other_fixations=None, n_other=None, resize: bool = False, n_splits: int = 100,
                          step: float = 0.1, ddof: int = 1, random_state=0) -> pd.DataFrame:
-    """Score saliency or class-activation maps against where people looked.
+    """Score any maps against where people looked: CAMs, saliency models, a centre bias.
+
+    Nothing here is specific to class-activation maps: a map is any 2-D array of
+    real values per stimulus, read as "how likely people look here". It can be the
+    output of :func:`neurocompare.cam.compute`, a saliency model's map (e.g. read with
+    :func:`~neurocompare.saliency.read_saliency_map`), a centre bias from
+    :func:`~neurocompare.saliency.make_center_bias`, or any hand-made array.
 
     Parameters
     ----------
     maps : xarray.DataArray, dict or 2-D array
-        The maps: a DataArray with dims ``("stimulus", "y", "x")`` as returned by
-        :func:`neurocompare.cam.compute` (extra leading dims, e.g. ``method``, are looped
-        over and become columns; the attrs ``model``, ``weights``, ``method``, ``layer``,
-        ``target`` become columns too, as do scalar coordinates of those names, e.g. after
-        ``.sel(model="Judd")``), a dict ``{stimulus: 2-D map}`` (maps may differ
-        in size), or one 2-D map when ``fixations`` holds one stimulus. Every stimulus
-        must have fixations.
+        The maps: a DataArray with dims ``("stimulus", "y", "x")``, e.g. as returned by
+        :func:`neurocompare.cam.compute` (extra leading dims, e.g. ``method`` or
+        ``model``, are looped over and become columns; the attrs ``model``, ``weights``,
+        ``method``, ``layer``, ``target`` become columns too, as do scalar coordinates of
+        those names, e.g. after ``.sel(model="Judd")``), a dict ``{stimulus: 2-D map}``
+        (maps may differ in size), or one 2-D map when ``fixations`` holds one stimulus.
+        Every stimulus must have fixations.
     fixations : pandas.DataFrame
         The fixation table (``stimulus, subject, x, y, width, height``; from
-        :func:`~neurocompare.cam.load_salicon_fixations`,
-        :func:`~neurocompare.cam.load_mit1003_fixations` or your own). Stimuli without
+        :func:`~neurocompare.saliency.load_salicon_fixations`,
+        :func:`~neurocompare.saliency.load_mit1003_fixations` or your own). Stimuli without
         a map are ignored (but serve as other images for sAUC).
     metrics : sequence of str, optional
         A subset of ``nss, auc_judd, auc_borji, sauc, cc, sim, kl, ig`` (default: all).
     sigma : float, optional
         Gaussian sigma (pixels) of the fixation densities used by CC, SIM and KL; see
-        :func:`~neurocompare.cam.fixation_density` (default ``fixations.attrs["sigma"]``).
+        :func:`~neurocompare.saliency.fixation_density` (default ``fixations.attrs["sigma"]``).
     density : xarray.DataArray or dict, optional
-        Ready-made densities per stimulus (e.g. :func:`~neurocompare.cam.load_mit1003_density`),
+        Ready-made densities per stimulus (e.g. :func:`~neurocompare.saliency.load_mit1003_density`),
         used instead of blurring the fixations.
     baseline : "center", 2-D array, dict or xarray.DataArray, default "center"
-        Baseline of IG: ``"center"`` is :func:`~neurocompare.cam.metrics.make_center_bias`
+        Baseline of IG: ``"center"`` is :func:`~neurocompare.saliency.make_center_bias`
         at each image's size; an array is used for every stimulus; a dict or a DataArray
         with a ``stimulus`` dim gives one per stimulus.
     other_fixations : pandas.DataFrame, optional
@@ -176,14 +182,15 @@ def compare_to_fixations(maps, fixations, *, metrics=None, sigma=None, density=N
 
     See Also
     --------
-    neurocompare.cam.metrics : the metrics on single maps, with their definitions.
+    neurocompare.saliency.METRICS : the metric names; each is also a function of one map
+        (``nc.saliency.nss`` and so on), with its definition.
     """
     import pandas as pd
 
     from .._utils.checks import check_option, check_positive_int, unknown_name_error
     from .._utils.random import seed_int
 
-    table = _check_table(fixations)
+    table = check_fixations(fixations)
     wanted = list(_m.METRICS) if metrics is None else ([metrics] if isinstance(metrics, str) else list(metrics))
     if not wanted:
         raise ValueError(f"Invalid value for 'metrics': expected a non-empty subset of {', '.join(_m.METRICS)}.")
@@ -200,7 +207,7 @@ def compare_to_fixations(maps, fixations, *, metrics=None, sigma=None, density=N
         sigma = _sigma_of(table, sigma)
     if isinstance(baseline, str):
         check_option("baseline", baseline, ["center"])
-    pool = table if other_fixations is None else _check_table(other_fixations, "other_fixations")
+    pool = table if other_fixations is None else check_fixations(other_fixations, name="other_fixations")
     base_seed = seed_int(random_state)
 
     stimuli = list(dict.fromkeys(table["stimulus"].astype(str)))
@@ -231,10 +238,7 @@ def compare_to_fixations(maps, fixations, *, metrics=None, sigma=None, density=N
             fix = _binary(sel, shape)
             item = {"fix": fix, "seed": (base_seed, k)}
             if need_density:
-                from scipy.ndimage import gaussian_filter
-
-                dens = gaussian_filter(fix.astype(float), sigma, mode="reflect", truncate=4.0)
-                item["density"] = dens / dens.sum()
+                item["density"] = _blur(fix, sigma)
             elif density is not None and any(m in wanted for m in ("cc", "sim", "kl")):
                 item["density"] = _per_stimulus(density, stim, shape, "density")
             if "ig" in wanted:

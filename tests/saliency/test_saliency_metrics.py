@@ -4,7 +4,9 @@ import logging
 import numpy as np
 import pytest
 
-from neurocompare.cam import metrics as M
+import neurocompare.saliency as M
+from neurocompare.saliency import fixation_map
+from neurocompare.saliency._metrics import _resize
 
 EPS = 2.2204e-16
 
@@ -255,7 +257,7 @@ def test_resize_true_is_bilinear_and_exact_for_constant_scaling():
     f = np.zeros((40, 60), bool)
     f[10, 10] = f[30, 50] = True
     small = M.make_center_bias((20, 30))
-    big = M._resize(small, (40, 60))
+    big = _resize(small, (40, 60))
     assert big.shape == (40, 60)
     assert M.auc_judd(small, f, resize=True) == M.auc_judd(big, f)
 
@@ -269,8 +271,6 @@ def i210(data_dir):
 
 
 def test_i210_judd_beats_uniform_and_itti_koch(i210):
-    from neurocompare.cam import fixation_map
-
     f = fixation_map(i210.fixations, "i210")
     dens = i210.density.values[0]
     judd, ik = i210.models.sel(model="Judd").values, i210.models.sel(model="IttiKoch").values
@@ -294,8 +294,6 @@ def test_i210_auc_judd_matches_the_matlab_algorithm_with_jitter(i210):
     Judd's map has no ties at fixations: every jittered run agrees with our exact value to 1e-3. Itti-Koch's map
     is 0 at 185 of the 259 fixated pixels: the jittered scores scatter (sd about 0.009) around our value.
     """
-    from neurocompare.cam import fixation_map
-
     f = fixation_map(i210.fixations, "i210")
     judd, ik = i210.models.sel(model="Judd").values, i210.models.sel(model="IttiKoch").values
     runs = [_matlab_auc_judd(judd, f, jitter_rng=np.random.default_rng(i)) for i in range(3)]
