@@ -23,7 +23,7 @@ class Mit1003I210:
     ----------
     fixations : pandas.DataFrame
         The fixation table of the binary ``FIXATIONLOCS`` map (one row per fixated pixel,
-        ``subject = "all"``), as read by :func:`neurocompare.cam.load_mit1003_fixations`.
+        ``subject = "all"``), as read by :func:`neurocompare.saliency.load_mit1003_fixations`.
     density : xarray.DataArray
         Dims ``("stimulus", "y", "x")``, shape (1, 675, 1024): the ``FIXATIONMAPS`` map in [0, 1].
     models : xarray.DataArray
@@ -77,7 +77,7 @@ def fetch_mit1003_i210(*, data_dir=None) -> Mit1003I210:
     --------
     >>> import neurocompare as nc
     >>> mit = nc.datasets.fetch_mit1003_i210()  # doctest: +SKIP
-    >>> nc.cam.compare_to_fixations(mit.models.sel(model="Judd"), mit.fixations)  # doctest: +SKIP
+    >>> nc.saliency.compare_to_fixations(mit.models.sel(model="Judd"), mit.fixations)  # doctest: +SKIP
     """
     import numpy as np
     import xarray as xr

@@ -23,7 +23,7 @@ class SaliconExamples:
     ----------
     fixations : pandas.DataFrame
         The fixation table (``stimulus, subject, x, y, width, height, file``), as read by
-        :func:`neurocompare.cam.load_salicon_fixations`; ``attrs["sigma"]`` = 19.
+        :func:`neurocompare.saliency.load_salicon_fixations`; ``attrs["sigma"]`` = 19.
     images : dict of str to pathlib.Path
         Stimulus id (``"COCO_train2014_000000123067"``) -> local JPEG file, in sorted order.
     sigma : float
@@ -70,7 +70,7 @@ def fetch_salicon_examples(*, data_dir=None) -> SaliconExamples:
     --------
     >>> import neurocompare as nc
     >>> sal = nc.datasets.fetch_salicon_examples()  # doctest: +SKIP
-    >>> nc.cam.fixation_density(sal.fixations, "COCO_train2014_000000123067")  # doctest: +SKIP
+    >>> nc.saliency.fixation_density(sal.fixations, "COCO_train2014_000000123067")  # doctest: +SKIP
     """
     from ..saliency import load_salicon_fixations
 
