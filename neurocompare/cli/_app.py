@@ -26,8 +26,10 @@ _SIGNALS = (typer.Exit, typer.Abort, *(c for c in typer.BadParameter.__mro__ if 
 
 
 class _Command(TyperCommand):
-    """A command whose errors are reported for people: a user error as one red line, anything else (a bug)
-    as a note and the traceback; exit code 1 either way."""
+    """A command that reports its errors for people, with exit code 1.
+
+    A user error prints one red line in the command's words; anything else (a bug) a note and the traceback.
+    """
 
     def invoke(self, ctx):
         try:
