@@ -32,10 +32,12 @@ def rsa(activations: Path = typer.Argument(..., help="A saved extraction (.zarr 
 
     from .. import plotting
     from .. import rsa as _rsa
+    from .._utils.checks import check_option
     from ..extraction import load
 
     tree = load(activations)
-    rdms = _rsa.compute_rdm(tree, rdm_method)
+    # compute_rdm would name its own 'method', which here is the other flag
+    rdms = _rsa.compute_rdm(tree, check_option("--rdm-method", rdm_method, _rsa.METHODS))
     ids = list(map(str, rdms.stimulus_a.values))
     ref = _rsa.load_rdms(reference, kind=kind, variable=variable,
                          stimulus_ids=ids if reference.suffix.lower() in (".npy", ".mat") else None)

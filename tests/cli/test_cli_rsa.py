@@ -27,3 +27,5 @@ def test_rsa_command(small_set, tmp_path):
     assert (out / "figures" / "layer_profile.png").is_file() and "Noise ceiling" in res.output
     res = runner.invoke(app, ["rsa", str(acts), "--reference", str(tmp_path / "ref.npy"), "--method", "pearson"])
     assert res.exit_code == 1 and "Invalid value for '--method'" in res.output
+    res = runner.invoke(app, ["rsa", str(acts), "--reference", str(tmp_path / "ref.npy"), "--rdm-method", "corelation"])
+    assert res.exit_code == 1 and "Invalid value for '--rdm-method'" in res.output and "'correlation'?" in res.output
