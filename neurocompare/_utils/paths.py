@@ -19,7 +19,7 @@ from .checks import check_bool
 MARKER = ".neurocompare"
 """Name of the marker file in every folder neurocompare writes."""
 
-OVERWRITE_HINT = "pass overwrite=True (--overwrite on the command line)"
+OVERWRITE_HINT = "pass overwrite=True"  # the CLI shows its own flag (--overwrite)
 
 
 def cache_dir(*parts: str) -> Path:

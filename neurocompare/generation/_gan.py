@@ -103,7 +103,7 @@ def train_gan(stimuli, *, image_size: int | None = None, latent_dim: int = 32, w
         if state.get("key") != key and not overwrite:
             raise FileExistsError(f"Invalid value for 'out': {str(out)!r} holds a checkpoint of other settings "
                                   "(stimuli, architecture, batch size, lr or seed differ). Choose another folder or "
-                                  "pass overwrite=True (--overwrite on the command line) to start afresh.")
+                                  "pass overwrite=True to start afresh.")
         if state.get("key") == key:
             module.load_state_dict(state["model"])
             snapshots = {int(e): img.numpy() for e, img in zip(state["sample_epochs"], state["samples"])}

@@ -127,8 +127,8 @@ def _prepare_folder(out: Path, study: StudyFile, overwrite: bool) -> None:
     if out.exists() and not mine:
         if marker.get("kind") == "study" and not overwrite:
             raise FileExistsError(f"Invalid value for 'out': {str(out)!r} holds the results of another study "
-                                  f"({marker.get('study')!r}). Choose another folder, or pass overwrite=True "
-                                  "(--overwrite on the command line) to replace them.")
+                                  f"({marker.get('study')!r}). Choose another folder, or pass overwrite=True to "
+                                  "replace them.")
         check_target(out, overwrite=overwrite)
         if out.exists() and any(out.iterdir()):
             remove_ours(out)

@@ -106,7 +106,7 @@ def test_cli_errors(tables, tmp_path):
     m.assign(stimulus=m.stimulus + "x").to_csv(tmp_path / "m.csv", index=False)
     res = runner.invoke(app, ["behavior", str(tmp_path / "h.csv"), "--models", str(tmp_path / "m.csv"),
                               "--out", str(tmp_path / "o")])
-    assert res.exit_code == 1 and "stimuli in 'models' are missing from 'humans'" in res.output
+    assert res.exit_code == 1 and "stimuli in '--models' are missing from 'HUMANS'" in res.output
     assert "Traceback" not in res.output
     res = runner.invoke(app, ["behavior", "--out", str(tmp_path / "o")])
     assert res.exit_code == 1 and "Missing argument 'HUMANS'" in res.output

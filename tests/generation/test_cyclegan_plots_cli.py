@@ -105,7 +105,7 @@ def test_cli_errors(domains, tmp_path):
     assert res.exit_code == 1 and "multiple of 4" in res.output and "Traceback" not in res.output
     res = runner.invoke(app, ["cyclegan", "train", str(a.root), str(b.root), "--out", str(tmp_path / "r"),
                               "--lambda-cycle", "-1", *TINY])
-    assert res.exit_code == 1 and "Invalid value for 'lambda_cycle'" in res.output
+    assert res.exit_code == 1 and "Invalid value for '--lambda-cycle'" in res.output
     res = runner.invoke(app, ["cyclegan", "translate", str(tmp_path / "nothing"), str(a.root), "--out",
                               str(tmp_path / "t")])
     assert res.exit_code == 1 and "no CycleGAN file" in res.output

@@ -1,4 +1,4 @@
-"""`neurocompare behavior` (registered on the main ``app`` by importing this module)."""
+"""`neurocompare behavior`."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,7 +6,7 @@ from typing import List, Optional
 
 import typer
 
-from .cli import _USER_ERRORS, _fail, _table, app  # noqa: F401
+from ._app import _split, _table, app
 
 
 def _parse_columns(text: Optional[str]) -> dict:
@@ -45,58 +45,55 @@ def behavior(humans: List[Path] = typer.Argument(None, help="Human trial CSVs, o
     import matplotlib.pyplot as plt
     import pandas as pd
 
-    from . import behavior as B
-    from . import plotting
+    from .. import behavior as B
+    from .. import plotting
 
-    try:
-        cue = None
-        if dataset is not None:
-            from ._utils.checks import check_option
-            from .datasets import fetch_geirhos2019
+    cue = None
+    if dataset is not None:
+        from .._utils.checks import check_option
+        from ..datasets import fetch_geirhos2019
 
-            check_option("dataset", dataset, ("geirhos2019",))
-            if humans:
-                raise ValueError("Invalid arguments: give human trial files or --dataset, not both.")
-            data = fetch_geirhos2019()
-            h, m, cue = data.humans, data.models, data.cue_conflict
-        else:
-            if not humans:
-                raise ValueError("Missing argument 'HUMANS': give human trial CSV files or folders (or --dataset "
-                                 "geirhos2019).")
-            mapping = _parse_columns(columns)
-            cats = [c.strip() for c in categories.split(",") if c.strip()] if categories else None
-            h = B.load_trials([str(p) for p in humans], columns=mapping or None, categories=cats)
-            m = B.load_trials([str(p) for p in models], columns=mapping or None, categories=cats) if models else None
-        tables, figures = {}, []
-        rng = seed
-        tables["accuracy"] = pd.concat([B.accuracy(h, n_bootstrap=n_bootstrap, random_state=rng).assign(group="human")]
-                                       + ([B.accuracy(m, n_bootstrap=n_bootstrap, random_state=rng)
-                                           .assign(group="model")] if m is not None else []), ignore_index=True)
-        if m is not None:
-            tab = B.consistency_table(m, h, n_bootstrap=n_bootstrap, random_state=rng)
-            tables["confusion_correlation"] = pd.concat(
-                [B.confusion_correlation(m, h, n_bootstrap=n_bootstrap, random_state=rng).assign(pair="model-human"),
-                 B.confusion_correlation(h, n_bootstrap=n_bootstrap, random_state=rng).assign(pair="human-human")],
-                ignore_index=True)
-        else:
-            tab = B.error_consistency(h, n_bootstrap=n_bootstrap, random_state=rng).assign(pair="human-human")
-        tables["error_consistency"] = tab
-        summary = B.summarize_consistency(tab)
-        tables["consistency_summary"] = summary
-        if cue is None and shape_bias is not False:
-            try:
-                B.texture_categories(h["stimulus"].unique())
-                cue_ok = True
-            except ValueError:
-                if shape_bias:
-                    raise
-                cue_ok = False
-            if cue_ok:
-                cue = pd.concat([h] + ([m] if m is not None else []), ignore_index=True)
-        if cue is not None and shape_bias is not False:
-            tables["shape_bias"] = B.shape_bias(cue, by_category=True, n_bootstrap=n_bootstrap, random_state=rng)
-    except _USER_ERRORS as err:
-        _fail(err)
+        check_option("dataset", dataset, ("geirhos2019",))
+        if humans:
+            raise ValueError("Invalid arguments: give human trial files or --dataset, not both.")
+        data = fetch_geirhos2019()
+        h, m, cue = data.humans, data.models, data.cue_conflict
+    else:
+        if not humans:
+            raise ValueError("Missing argument 'HUMANS': give human trial CSV files or folders (or --dataset "
+                             "geirhos2019).")
+        mapping = _parse_columns(columns)
+        cats = _split(categories) if categories else None
+        h = B.load_trials([str(p) for p in humans], columns=mapping or None, categories=cats)
+        m = B.load_trials([str(p) for p in models], columns=mapping or None, categories=cats) if models else None
+    tables, figures = {}, []
+    rng = seed
+    tables["accuracy"] = pd.concat([B.accuracy(h, n_bootstrap=n_bootstrap, random_state=rng).assign(group="human")]
+                                   + ([B.accuracy(m, n_bootstrap=n_bootstrap, random_state=rng)
+                                       .assign(group="model")] if m is not None else []), ignore_index=True)
+    if m is not None:
+        tab = B.consistency_table(m, h, n_bootstrap=n_bootstrap, random_state=rng)
+        tables["confusion_correlation"] = pd.concat(
+            [B.confusion_correlation(m, h, n_bootstrap=n_bootstrap, random_state=rng).assign(pair="model-human"),
+             B.confusion_correlation(h, n_bootstrap=n_bootstrap, random_state=rng).assign(pair="human-human")],
+            ignore_index=True)
+    else:
+        tab = B.error_consistency(h, n_bootstrap=n_bootstrap, random_state=rng).assign(pair="human-human")
+    tables["error_consistency"] = tab
+    summary = B.summarize_consistency(tab)
+    tables["consistency_summary"] = summary
+    if cue is None and shape_bias is not False:
+        try:
+            B.texture_categories(h["stimulus"].unique())
+            cue_ok = True
+        except ValueError:
+            if shape_bias:
+                raise
+            cue_ok = False
+        if cue_ok:
+            cue = pd.concat([h] + ([m] if m is not None else []), ignore_index=True)
+    if cue is not None and shape_bias is not False:
+        tables["shape_bias"] = B.shape_bias(cue, by_category=True, n_bootstrap=n_bootstrap, random_state=rng)
     (out / "tables").mkdir(parents=True, exist_ok=True)
     for name, t in tables.items():
         t.to_csv(out / "tables" / f"{name}.csv", index=False)

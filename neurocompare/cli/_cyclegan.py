@@ -1,4 +1,4 @@
-"""`neurocompare cyclegan` (registered on the main ``app`` by importing this module)."""
+"""`neurocompare cyclegan train | translate`."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,11 +6,7 @@ from typing import Optional
 
 import typer
 
-from .cli import _USER_ERRORS, _fail, app  # noqa: F401
-
-cyclegan_app = typer.Typer(help="CycleGAN: translate between two stimulus sets (e.g. blank -> texture backgrounds).",
-                           no_args_is_help=True)
-app.add_typer(cyclegan_app, name="cyclegan")
+from ._app import cyclegan_app
 
 
 @cyclegan_app.command("train")
@@ -33,19 +29,16 @@ def cyclegan_train(domain_a: Path = typer.Argument(..., help="Stimulus folder of
                    seed: int = typer.Option(0, help="random_state."),
                    overwrite: bool = typer.Option(False, help="Start afresh if OUT holds another run's checkpoint.")):
     """Train a CycleGAN between two stimulus folders; write the model, history, cycle metrics and figures."""
-    from . import stimuli
-    from .generation import cycle_metrics, train_cyclegan
-    from .plotting import plot_cyclegan_history, plot_translation_grid, save_figure
+    from .. import stimuli
+    from ..generation import cycle_metrics, train_cyclegan
+    from ..plotting import plot_cyclegan_history, plot_translation_grid, save_figure
 
-    try:
-        a, b = stimuli.load(domain_a), stimuli.load(domain_b)
-        gan = train_cyclegan(a, b, image_size=image_size, epochs=epochs, decay_epochs=decay_epochs,
-                             batch_size=batch_size, width=width, n_blocks=n_blocks, lambda_cycle=lambda_cycle,
-                             lambda_identity=lambda_identity, device=device, random_state=seed, out=out,
-                             overwrite=overwrite)
-        metrics = cycle_metrics(gan, a, b, resize=image_size is not None, device=device)
-    except _USER_ERRORS as err:
-        _fail(err)
+    a, b = stimuli.load(domain_a), stimuli.load(domain_b)
+    gan = train_cyclegan(a, b, image_size=image_size, epochs=epochs, decay_epochs=decay_epochs,
+                         batch_size=batch_size, width=width, n_blocks=n_blocks, lambda_cycle=lambda_cycle,
+                         lambda_identity=lambda_identity, device=device, random_state=seed, out=out,
+                         overwrite=overwrite)
+    metrics = cycle_metrics(gan, a, b, resize=image_size is not None, device=device)
     metrics.to_csv(out / "cycle_metrics.csv", index=False)
     save_figure(plot_cyclegan_history(gan), out / "figures" / "history")
     save_figure(plot_translation_grid(gan, a, b).figure, out / "figures" / "translations")
@@ -64,13 +57,10 @@ def cyclegan_translate(model: Path = typer.Argument(..., help="A cyclegan.pt fil
                        device: str = typer.Option("auto", help="auto, cpu, cuda, mps."),
                        overwrite: bool = typer.Option(False, help="Replace OUT if it exists.")):
     """Translate a stimulus folder with a trained CycleGAN (factors of the source carried over)."""
-    from . import stimuli
-    from .generation import load_cyclegan
+    from .. import stimuli
+    from ..generation import load_cyclegan
 
-    try:
-        gan = load_cyclegan(model)
-        st = gan.translate(stimuli.load(stimuli_dir), direction=direction, out=out, resize=resize, device=device,
-                           overwrite=overwrite)
-    except _USER_ERRORS as err:
-        _fail(err)
+    gan = load_cyclegan(model)
+    st = gan.translate(stimuli.load(stimuli_dir), direction=direction, out=out, resize=resize, device=device,
+                       overwrite=overwrite)
     typer.echo(f"Wrote {len(st)} translated stimuli ({direction}) to {st.root}")

@@ -1,4 +1,4 @@
-"""`neurocompare gan train | axes | traverse | quality` (registered on the main ``app`` by importing this module)."""
+"""`neurocompare gan train | axes | traverse | quality`."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,21 +6,13 @@ from typing import Optional
 
 import typer
 
-from .cli import _USER_ERRORS, _fail, _table, app  # noqa: F401
-
-gan_app = typer.Typer(help="GAN stimulus factory: train a DCGAN, find latent feature axes, make continua.",
-                      no_args_is_help=True)
-app.add_typer(gan_app, name="gan")
-
-
-def _names(arg: Optional[str]) -> list[str]:
-    return [] if not arg else [a.strip() for a in arg.split(",") if a.strip()]
+from ._app import _split, _table, gan_app
 
 
 def _load_checkpoint(path: Path, what: str):
     """A built-in net saved by `gan train`, `models train` or nc.models.save (its name is read from the file)."""
-    from . import models
-    from .models._weights import read_state_file
+    from .. import models
+    from ..models._weights import read_state_file
 
     path = Path(path)
     if path.is_dir():
@@ -54,15 +46,12 @@ def gan_train(stimuli_path: Path = typer.Argument(..., metavar="STIMULI", help="
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from . import plotting, stimuli
-    from .generation import train_gan
+    from .. import plotting, stimuli
+    from ..generation import train_gan
 
-    try:
-        st = stimuli.load(stimuli_path)
-        gan = train_gan(st, image_size=image_size, latent_dim=latent_dim, width=width, epochs=epochs,
-                        batch_size=batch_size, lr=lr, device=device, random_state=seed, out=out, overwrite=overwrite)
-    except _USER_ERRORS as err:
-        _fail(err)
+    st = stimuli.load(stimuli_path)
+    gan = train_gan(st, image_size=image_size, latent_dim=latent_dim, width=width, epochs=epochs,
+                    batch_size=batch_size, lr=lr, device=device, random_state=seed, out=out, overwrite=overwrite)
     plotting.save_figure(plotting.plot_gan_history(gan.history), out / "figures" / "history")
     plotting.save_figure(plotting.plot_sample_grid(gan).figure, out / "figures" / "samples")
     plt.close("all")
@@ -91,17 +80,14 @@ def gan_axes(gan_path: Path = typer.Argument(..., metavar="GAN", help="`gan trai
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from . import plotting
-    from .generation import feature_axes
+    from .. import plotting
+    from ..generation import feature_axes
 
-    try:
-        gan = _load_checkpoint(gan_path, "GAN")
-        lab = _load_checkpoint(labeler, "--labeler") if labeler is not None else None
-        fa = feature_axes(gan, lab, factors=_names(factors) or None, lock=_names(lock), method=method,
-                          n_samples=n_samples, layer=layer, n_components=components, device=device,
-                          random_state=seed)
-    except _USER_ERRORS as err:
-        _fail(err)
+    gan = _load_checkpoint(gan_path, "GAN")
+    lab = _load_checkpoint(labeler, "--labeler") if labeler is not None else None
+    fa = feature_axes(gan, lab, factors=_split(factors) or None, lock=_split(lock) or [], method=method,
+                      n_samples=n_samples, layer=layer, n_components=components, device=device,
+                      random_state=seed)
     fa.save(out)
     plotting.save_figure(plotting.plot_axis_cosines(fa), out / "figures" / "axis_cosines")
     plt.close("all")
@@ -130,23 +116,20 @@ def gan_traverse(gan_path: Path = typer.Argument(..., metavar="GAN", help="`gan 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from . import plotting
-    from .generation import load_axes, traversal_summary, traverse
+    from .. import plotting
+    from ..generation import load_axes, traversal_summary, traverse
 
-    try:
-        gan = _load_checkpoint(gan_path, "GAN")
-        lab = _load_checkpoint(labeler, "--labeler") if labeler is not None else None
-        table = load_axes(axes)
-        names = [str(a) for a in table.axis.values]
-        if factor not in names:
-            from ._utils.checks import unknown_name_error
+    gan = _load_checkpoint(gan_path, "GAN")
+    lab = _load_checkpoint(labeler, "--labeler") if labeler is not None else None
+    table = load_axes(axes)
+    names = [str(a) for a in table.axis.values]
+    if factor not in names:
+        from .._utils.checks import unknown_name_error
 
-            raise unknown_name_error("axis in '--factor'", factor, names)
-        trav = traverse(gan, table.sel(axis=factor), factor=factor, steps=steps, span=span, n=n,
-                        step_units=step_units, labeler=lab, out=out, overwrite=overwrite, device=device,
-                        random_state=seed)
-    except _USER_ERRORS as err:
-        _fail(err)
+        raise unknown_name_error("axis in '--factor'", factor, names)
+    trav = traverse(gan, table.sel(axis=factor), factor=factor, steps=steps, span=span, n=n,
+                    step_units=step_units, labeler=lab, out=out, overwrite=overwrite, device=device,
+                    random_state=seed)
     typer.echo(f"Wrote {len(trav)} stimuli to {out}.")
     if lab is not None:
         plotting.save_figure(plotting.plot_traversal(trav), out / "figures" / "traversal")
@@ -158,7 +141,7 @@ def gan_traverse(gan_path: Path = typer.Argument(..., metavar="GAN", help="`gan 
 
 def _image_set(path: Path, what: str):
     """A `gan train` folder / generator checkpoint (a GAN to sample) or a stimulus folder (images)."""
-    from . import stimuli
+    from .. import stimuli
 
     path = Path(path)
     if path.suffix == ".pt" or (path.is_dir() and (path / "generator.pt").is_file()):
@@ -188,19 +171,16 @@ def gan_quality(fake_path: Path = typer.Argument(..., metavar="FAKE", help="`gan
                 device: str = typer.Option("auto", help="auto, cpu, cuda, mps."),
                 out: Path = typer.Option(Path("gan-quality.csv"), help="CSV file for the FID/KID table.")):
     """FID and KID between generated and real images in a network's feature space."""
-    from .generation import image_quality
+    from ..generation import image_quality
 
-    try:
-        fake = _image_set(fake_path, "FAKE")
-        real = _image_set(real_path, "REAL")
-        feat = model
-        if model.endswith(".pt") or Path(model).is_file():
-            feat = _load_checkpoint(Path(model), "--model")
-        table = image_quality(real, fake, model=feat, layer=layer, weights=weights, n_fake=n_fake,
-                              kid_subsets=kid_subsets, kid_subset_size=kid_subset_size, batch_size=batch_size,
-                              device=device, random_state=seed)
-    except _USER_ERRORS as err:
-        _fail(err)
+    fake = _image_set(fake_path, "FAKE")
+    real = _image_set(real_path, "REAL")
+    feat = model
+    if model.endswith(".pt") or Path(model).is_file():
+        feat = _load_checkpoint(Path(model), "--model")
+    table = image_quality(real, fake, model=feat, layer=layer, weights=weights, n_fake=n_fake,
+                          kid_subsets=kid_subsets, kid_subset_size=kid_subset_size, batch_size=batch_size,
+                          device=device, random_state=seed)
     out.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(out, index=False)
     typer.echo(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))

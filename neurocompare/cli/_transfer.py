@@ -1,4 +1,4 @@
-"""`neurocompare transfer` (registered on the main ``app`` by importing this module)."""
+"""`neurocompare transfer`."""
 from __future__ import annotations
 
 import sys
@@ -7,18 +7,14 @@ from typing import Optional
 
 import typer
 
-from .cli import _USER_ERRORS, _fail, _table, app  # noqa: F401
-
-
-def _names(arg: Optional[str]):
-    return None if arg is None else [a.strip() for a in arg.split(",") if a.strip()]
+from ._app import _split, _table, app
 
 
 def _ints(arg: Optional[str], name: str):
     if arg is None:
         return None
     try:
-        return [int(a) for a in _names(arg)]
+        return [int(a) for a in _split(arg)]
     except ValueError:
         raise ValueError(f"Invalid value for '--{name}': expected comma-separated integers; got {arg!r}.") from None
 
@@ -57,26 +53,23 @@ def transfer(source: str = typer.Argument(..., metavar="SOURCE",
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from . import plotting, stimuli, transfer as tr
-    from ._utils.paths import cache_dir
+    from .. import plotting, stimuli, transfer as tr
+    from .._utils.paths import cache_dir
 
-    try:
-        if stimuli_path == "digits" and not Path("digits").exists():
-            folder = cache_dir("stimuli") / f"digits-{image_size}"
-            st = stimuli.load(folder) if folder.is_dir() else stimuli.make_digits(folder, image_size=image_size)
-        else:
-            st = stimuli.load(stimuli_path)
-        kwargs = dict(target=target, train_sizes=_ints(train_sizes, "train-sizes"), seeds=_ints(seeds, "seeds"),
-                      epochs=epochs, lr=lr, batch_size=batch_size, head=head, task=task, patience=patience,
-                      amp=amp, device=device, out=out, progress=sys.stderr.isatty())
-        if sweep:
-            res = tr.sweep_freezing(source, st, layers=_names(freeze_until), **kwargs)
-        else:
-            fu = _names(freeze_until)
-            res = tr.run(source, st, modes=_names(modes), freeze_until=fu if fu is None or len(fu) > 1 else fu[0],
-                         **kwargs)
-    except _USER_ERRORS as err:
-        _fail(err)
+    if stimuli_path == "digits" and not Path("digits").exists():
+        folder = cache_dir("stimuli") / f"digits-{image_size}"
+        st = stimuli.load(folder) if folder.is_dir() else stimuli.make_digits(folder, image_size=image_size)
+    else:
+        st = stimuli.load(stimuli_path)
+    kwargs = dict(target=target, train_sizes=_ints(train_sizes, "train-sizes"), seeds=_ints(seeds, "seeds"),
+                  epochs=epochs, lr=lr, batch_size=batch_size, head=head, task=task, patience=patience,
+                  amp=amp, device=device, out=out, progress=sys.stderr.isatty())
+    if sweep:
+        res = tr.sweep_freezing(source, st, layers=_split(freeze_until), **kwargs)
+    else:
+        fu = _split(freeze_until)
+        res = tr.run(source, st, modes=_split(modes), freeze_until=fu if fu is None or len(fu) > 1 else fu[0],
+                     **kwargs)
     figs = out / "figures"
     ax = plotting.plot_learning_curves(res.history)
     plotting.save_figure(ax.figure, figs / "learning_curves")

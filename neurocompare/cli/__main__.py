@@ -1,0 +1,4 @@
+"""``python -m neurocompare.cli``."""
+from . import main
+
+main()
