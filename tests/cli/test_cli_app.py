@@ -35,8 +35,9 @@ def _params(*path):
 def test_help_lists_the_commands_in_order():
     import typer
 
-    assert list(typer.main.get_command(app).commands) == ["demo", "extract", "rsa", "probe", "behavior", "cam",
-                                                          "transfer", "stimuli", "models", "cyclegan", "gan"]
+    assert list(typer.main.get_command(app).commands) == ["run", "report", "demo", "extract", "rsa", "probe",
+                                                          "behavior", "cam", "transfer", "stimuli", "models",
+                                                          "cyclegan", "gan", "study"]
 
 
 def test_every_command_reports_errors():
@@ -52,7 +53,7 @@ def test_every_command_reports_errors():
             yield from leaves(sub, path + [name])
 
     found = dict(leaves(typer.main.get_command(app), []))
-    assert len(found) == 19 and "gan quality" in found
+    assert len(found) == 23 and "gan quality" in found and "study check" in found
     assert [name for name, cmd in found.items() if not isinstance(cmd, _Command)] == []
 
 
@@ -64,7 +65,7 @@ def test_command_modules_import_only_the_app():
 
     folder = Path(neurocompare.cli.__file__).parent
     modules = sorted(p for p in folder.glob("_*.py") if p.stem not in ("_app", "__init__", "__main__"))
-    assert len(modules) == 11
+    assert len(modules) == 12
     for path in modules:
         siblings = [(node.module, [a.name for a in node.names]) for node in ast.walk(ast.parse(path.read_text()))
                     if isinstance(node, ast.ImportFrom) and node.level == 1]
@@ -84,7 +85,7 @@ def test_overwrite_true_becomes_the_flag(tmp_path):
     res = runner.invoke(app, args)
     assert res.exit_code == 1
     assert res.output == (f"Error: Invalid value for 'OUT': the folder {str(tmp_path / 's')!r} already exists. "
-                          "Choose another path or pass --overwrite.\n")
+                          "Choose another path, or pass --overwrite to replace it.\n")
 
 
 def test_os_error_names_the_file(tmp_path):
