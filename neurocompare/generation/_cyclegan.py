@@ -105,7 +105,7 @@ class CycleGAN:
         from PIL import Image
 
         from .._utils.paths import atomic_dir
-        from ..stimuli._io import load, write_table
+        from ..stimuli import load, write_table
 
         check_option("direction", direction, DIRECTIONS)
         batch_size = check_positive_int("batch_size", batch_size)
