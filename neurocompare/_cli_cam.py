@@ -102,7 +102,7 @@ def cam(model: str = typer.Argument(..., help="Model name (see `neurocompare mod
         st = stimuli.load(stimuli_path)
         fix = None if fixations is None else _read_fixations(fixations, sigma)
         w = None if weights in (None, "None", "none") else weights
-        m = models.load(model, weights=w, random_state=seed, **_parse_options(option))
+        m = models.load(model, weights=w, random_state=seed, train_if_missing=True, **_parse_options(option))
         layers = [s.strip() for s in layer.split(",") if s.strip()] if layer else [None]
         if sanity is not None:
             from ._utils.checks import check_option

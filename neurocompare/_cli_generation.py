@@ -20,7 +20,7 @@ def _names(arg: Optional[str]) -> list[str]:
 def _load_checkpoint(path: Path, what: str):
     """A built-in net saved by `gan train`, `models train` or nc.models.save (its name is read from the file)."""
     from . import models
-    from .models._weights import read_state_file
+    from .models.checkpoints import read_state_file
 
     path = Path(path)
     if path.is_dir():

@@ -65,7 +65,7 @@ class CycleGAN:
         import torch
 
         from .._utils.device import resolve_device
-        from .._utils.modelrun import prepared
+        from ..models.batches import prepared
 
         gen = self.generator(direction)
         dev = resolve_device(device)

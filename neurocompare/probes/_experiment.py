@@ -367,7 +367,7 @@ def _own_outputs(net, stimuli) -> dict:
     import torch
 
     from .._utils.device import resolve_device
-    from .._utils.modelrun import StimulusSource, prepared
+    from ..models.batches import StimulusSource, prepared
 
     dev = resolve_device("auto")
     what, where = [], []
