@@ -183,6 +183,25 @@ def test_no_import_of_another_package_private_module():
     assert not bad, "private imports (importer -> imported):\n" + "\n".join(f"{a} -> {b}" for a, b in sorted(bad))
 
 
+#: the bottom layers, lowest first: each imports only from itself and the layers before it
+BOTTOM_LAYERS = ("_utils", "_version", "stimuli", "models")
+
+
+def test_bottom_layers_import_downward_only():
+    top = ROOT.name
+    rank = {name: i for i, name in enumerate(BOTTOM_LAYERS)}
+    bad = []
+    for importer, targets in import_graph(ROOT).items():
+        layer = importer.split(".")[1] if "." in importer else None
+        if layer not in rank:
+            continue
+        for t in targets:
+            below = t.split(".")[1] if t != top else None
+            if below not in rank or rank[below] > rank[layer]:
+                bad.append(f"{importer} -> {t}")
+    assert not bad, "upward imports from the bottom layers:\n" + "\n".join(sorted(bad))
+
+
 def test_pending_edges_still_exist():
     graph = import_graph(ROOT)
     gone = sorted((a, b) for a, b in PENDING if b not in graph.get(a, ()))
