@@ -77,8 +77,8 @@ print(summary.to_string(index=False))
 
 fig, axes = plt.subplots(2, 4, figsize=(8, 4.6))
 for col, pos in enumerate([0, 21, 42, 63]):
-    p_ts.plot(test_set, pos, ax=axes[0, col])
-    p_un.plot(test_set, pos, ax=axes[1, col])
+    nc.plotting.plot_predictions(p_ts, test_set, pos, ax=axes[0, col])
+    nc.plotting.plot_predictions(p_un, test_set, pos, ax=axes[1, col])
 fig.tight_layout()
 nc.plotting.save_figure(fig, OUT / "figures" / "predictions")
 

@@ -78,7 +78,7 @@ def run_demo(out="neurocompare-demo", *, quick: bool = False, overwrite: bool = 
         fig, axes = plt.subplots(2, 4, figsize=(8, 4.6))
         for row, name in enumerate(("twostreamnet", "unet")):
             for col, p in enumerate(picks):
-                preds[name].plot(test_set, p, ax=axes[row, col])
+                plotting.plot_predictions(preds[name], test_set, p, ax=axes[row, col])
         fig.tight_layout()
         plotting.save_figure(fig, tmp / "figures" / "predictions")
         plt.close(fig)

@@ -51,10 +51,9 @@ def model_trials(model, stimuli, *, mapping=None, subject: str | None = None, co
 
     from .._utils.checks import check_positive_int, unknown_name_error
     from .._utils.device import resolve_device
-    from .._utils.modelrun import StimulusSource, prepared
     from .._utils.progress import progress_bar
     from ..models import ModelWrapper
-    from ..models._predict import _first_tensor
+    from ..models.batches import StimulusSource, first_tensor, prepared
     from ..stimuli import StimulusSet
     from ._mapping import resolve_mapping
 
@@ -82,7 +81,7 @@ def model_trials(model, stimuli, *, mapping=None, subject: str | None = None, co
                 raise ValueError("The stimuli have different sizes after the model's transform; resize them first.")
             with torch.inference_mode():
                 out = model.run(inputs.to(dev))
-            chunks.append(_first_tensor(out).float().softmax(-1).cpu().numpy())
+            chunks.append(first_tensor(out).float().softmax(-1).cpu().numpy())
             adv(len(inputs))
     probs = np.concatenate(chunks)
     fn, cats = resolve_mapping(mapping, model.classes, probs.shape[1])

@@ -9,11 +9,11 @@ from __future__ import annotations
 __all__: list[str] = []
 
 # --- maps: compute, localisation, faithfulness (owned by the maps work) ---
-from ._compute import METHODS, compute  # noqa: E402
+from ._compute import METHODS, check_method, compute  # noqa: E402
 from ._faithfulness import curve_auc, faithfulness, faithfulness_curves  # noqa: E402
 from ._localization import localization, regions, summarize_scores  # noqa: E402
 from ._sanity import randomization_test, randomized_copies  # noqa: E402
 
-__all__ += ["compute", "METHODS", "localization", "regions", "summarize_scores", "faithfulness",
+__all__ += ["compute", "METHODS", "check_method", "localization", "regions", "summarize_scores", "faithfulness",
             "faithfulness_curves", "curve_auc", "randomization_test",
             "randomized_copies"]

@@ -101,9 +101,9 @@ def compute(model, stimuli, *, method: str = "gradcam", layer: str | None = None
 
     from .. import __version__
     from .._utils.device import resolve_device
-    from .._utils.modelrun import StimulusSource, prepared
     from .._utils.progress import progress_bar
     from ..models import ModelWrapper
+    from ..models.batches import StimulusSource, prepared
     from ..stimuli import StimulusSet
     from ._geometry import encode_steps, transform_steps
 

@@ -59,9 +59,9 @@ def faithfulness_curves(model, stimuli, maps, *, metrics=FAITHFULNESS_METRICS, s
     import torch
 
     from .._utils.device import resolve_device
-    from .._utils.modelrun import StimulusSource, prepared
     from .._utils.progress import progress_bar
     from ..models import ModelWrapper
+    from ..models.batches import StimulusSource, prepared
     from ..stimuli import StimulusSet
     from ._localization import _as_list
     from ._targets import logits_of

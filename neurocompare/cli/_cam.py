@@ -11,7 +11,7 @@ from ._app import _parse_options, _split, _table, app
 
 
 def _methods(values: list[str]) -> list[str]:
-    from ..cam._compute import check_method
+    from ..cam import check_method
 
     names = [s for v in values for s in _split(v)]
     out = []
@@ -102,7 +102,7 @@ def cam(model: str = typer.Argument(..., help="Model name (see `neurocompare mod
     st = stimuli.load(stimuli_path)
     fix = None if fixations is None else _read_fixations(fixations, sigma)
     w = None if weights in (None, "None", "none") else weights
-    m = models.load(model, weights=w, random_state=seed, **_parse_options(option))
+    m = models.load(model, weights=w, random_state=seed, train_if_missing=True, **_parse_options(option))
     layers = _split(layer) if layer else [None]
     if sanity is not None:
         from .._utils.checks import check_option

@@ -29,7 +29,7 @@ def extract(model: str = typer.Argument(..., help="Model name (see `neurocompare
 
     st = stimuli.load(stimuli_path)
     w = None if weights in (None, "None", "none") else weights
-    m = models.load(model, weights=w, random_state=seed, **_parse_options(option))
+    m = models.load(model, weights=w, random_state=seed, train_if_missing=True, **_parse_options(option))
     names = layers if layers in ("all", "what", "where", "shared") else _split(layers)
     tree = _extract(m, st, layers=names, batch_size=batch_size, reduce=reduce, device=device, out=out,
                     overwrite=overwrite, random_state=seed, progress=sys.stderr.isatty())

@@ -12,7 +12,7 @@ from ._app import _split, _table, gan_app
 def _load_checkpoint(path: Path, what: str):
     """A built-in net saved by `gan train`, `models train` or nc.models.save (its name is read from the file)."""
     from .. import models
-    from ..models._weights import read_state_file
+    from ..models.checkpoints import read_state_file
 
     path = Path(path)
     if path.is_dir():

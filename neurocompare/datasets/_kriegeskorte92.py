@@ -217,13 +217,13 @@ def _k92_stimuli(objs, category_vectors, category_labels, ids, source_sha: str) 
     from PIL import Image
 
     from ..stimuli import load
-    from ..stimuli._io import TOML_NAME, _read_toml, write_table
+    from ..stimuli import TOML_NAME, read_toml, write_table
 
     folder = cache_dir("datasets", _K92) / "stimuli"
     md = _k92_metadata(objs, category_vectors, category_labels, ids)
     if folder.is_dir():
         try:
-            source = _read_toml(folder / TOML_NAME).get("source", {})
+            source = read_toml(folder / TOML_NAME).get("source", {})
             if source.get("sha256") == source_sha and source.get("format") == _K92_STIMULI_FORMAT:
                 stim = load(folder, name=_K92)
                 if list(stim.ids) == ids:

@@ -8,10 +8,10 @@ import numpy as np
 
 from .._utils.checks import check_bool, check_positive_int
 from .._utils.logging import logger
-from .._utils.modelrun import StimulusSource, prepared
 from .._utils.paths import check_target, remove_ours, write_lock
 from .._utils.progress import progress_bar
 from .._version import __version__
+from ..models.batches import StimulusSource, prepared
 from ._hooks import LayerRecorder, unit_coords
 from ._reduce import RandomProjection, StreamingPCA, describe, parse_reduce
 from ._store import ZarrStore, check_out, is_netcdf, open_tree, save_tree, settings_hash

@@ -65,7 +65,7 @@ class CycleGAN:
         import torch
 
         from .._utils.device import resolve_device
-        from .._utils.modelrun import prepared
+        from ..models.batches import prepared
 
         gen = self.generator(direction)
         dev = resolve_device(device)
@@ -105,7 +105,7 @@ class CycleGAN:
         from PIL import Image
 
         from .._utils.paths import atomic_dir
-        from ..stimuli._io import load, write_table
+        from ..stimuli import load, write_table
 
         check_option("direction", direction, DIRECTIONS)
         batch_size = check_positive_int("batch_size", batch_size)

@@ -194,7 +194,7 @@ def translation_dissociation(result, stimuli, *, labeler, reference, direction: 
 
     from .._utils.random import check_random_state, seed_int
     from ..models import predict
-    from ..models._wrapper import ModelWrapper
+    from ..models import ModelWrapper
     from ..stimuli import StimulusSet
 
     result = _check_result(result)

@@ -7,6 +7,7 @@ import numpy as np
 
 from .._utils.checks import check_positive_int
 from .._utils.logging import logger
+from .._utils.progress import progress_bar
 
 CHECKPOINT = "checkpoint.pt"
 _VERSION = 1  # bump when the checkpoint layout changes
@@ -17,8 +18,9 @@ def train_gan(stimuli, *, image_size: int | None = None, latent_dim: int = 32, w
               device="auto", random_state: int = 0, out=None, overwrite: bool = False, progress: bool = True):
     """Train the built-in DCGAN (Radford et al. 2016) on the images of a StimulusSet.
 
-    The adversarial loop is the one behind ``neurocompare.models.train("dcgan", ...)``
-    (binary cross-entropy, Adam with beta1 = 0.5). On top of it this function
+    The adversarial game of Radford et al. (2016), unconditional: binary
+    cross-entropy, Adam with beta1 = 0.5, one discriminator step then one
+    generator step per batch; every stimulus is used for training. It also
     keeps sample grids drawn from a fixed set of latent vectors and, with
     ``out``, writes a checkpoint after every epoch so an interrupted run resumes
     where it stopped: calling it again with the same arguments (or a larger
@@ -68,7 +70,8 @@ def train_gan(stimuli, *, image_size: int | None = None, latent_dim: int = 32, w
     from .._utils.device import resolve_device
     from .._utils.hashing import config_hash
     from .._utils.random import seed_int, torch_seed
-    from ..models._builtin_zoo import build_module, check_options, make_wrapper
+    from ..models.building import build_module, make_wrapper
+    from ..models.specs import check_options
     from ..stimuli import StimulusSet
 
     if not isinstance(stimuli, StimulusSet):
@@ -122,8 +125,6 @@ def train_gan(stimuli, *, image_size: int | None = None, latent_dim: int = 32, w
 
     transform = _transform(cfg)
     x = torch.stack([transform(stimuli.load_image(i)) for i in range(len(stimuli))])
-    from ..models._train import _fit_gan  # the loop shared with neurocompare.models.train("dcgan", ...)
-
     history = _fit_gan(module, x, epochs=epochs, lr=float(lr), batch_size=batch_size, device=dev, progress=progress,
                        random_state=seed, resume=resume, on_epoch=on_epoch)
     module.to("cpu").eval()
@@ -137,8 +138,71 @@ def train_gan(stimuli, *, image_size: int | None = None, latent_dim: int = 32, w
     return gan
 
 
+def _fit_gan(module, x, *, epochs, lr, batch_size, device, progress, random_state, resume=None,
+             on_epoch=None):
+    """The adversarial loop of :func:`train_gan`.
+
+    ``resume``: a state from ``on_epoch`` (optimisers, batch-order RNG, history rows, epoch) to continue from;
+    ``on_epoch(epoch, state)`` is called after every epoch (sample grids, checkpoints).
+    """
+    import pandas as pd
+    import torch
+    import torch.nn.functional as F
+
+    module.to(device).train()
+    g, d = module.generator, module.discriminator
+    opt_g = torch.optim.Adam(g.parameters(), lr=lr, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(d.parameters(), lr=lr, betas=(0.5, 0.999))
+    gen = torch.Generator().manual_seed(int(random_state))
+    rows, first = [], 1
+    if resume is not None:
+        opt_g.load_state_dict(resume["opt_g"])
+        opt_d.load_state_dict(resume["opt_d"])
+        gen.set_state(resume["rng"])
+        rows, first = [tuple(r) for r in resume["rows"]], int(resume["epoch"]) + 1
+    with progress_bar(max(0, epochs - first + 1), "training dcgan", enable=progress) as advance:
+        for epoch in range(first, epochs + 1):
+            perm = torch.randperm(len(x), generator=gen)
+            sums = {"loss_d": 0.0, "loss_g": 0.0, "d_real": 0.0, "d_fake": 0.0}
+            count = 0
+            for b in range(0, len(x) - 1, batch_size):
+                idx = perm[b:b + batch_size]
+                if len(idx) < 2:
+                    continue
+                real = x[idx].to(device)
+                z = torch.randn(len(idx), g.latent_dim, generator=gen).to(device)
+                fake = g(z)
+                out_real, out_fake = d(real), d(fake.detach())
+                loss_d = (F.binary_cross_entropy_with_logits(out_real, torch.ones_like(out_real))
+                          + F.binary_cross_entropy_with_logits(out_fake, torch.zeros_like(out_fake)))
+                opt_d.zero_grad()
+                loss_d.backward()
+                opt_d.step()
+                out_gen = d(fake)
+                loss_g = F.binary_cross_entropy_with_logits(out_gen, torch.ones_like(out_gen))
+                opt_g.zero_grad()
+                loss_g.backward()
+                opt_g.step()
+                n = len(idx)
+                sums["loss_d"] += loss_d.item() * n
+                sums["loss_g"] += loss_g.item() * n
+                sums["d_real"] += torch.sigmoid(out_real).mean().item() * n
+                sums["d_fake"] += torch.sigmoid(out_fake).mean().item() * n
+                count += n
+            rows += [(epoch, "train", k, v / count) for k, v in sums.items()]
+            if on_epoch is not None:
+                on_epoch(epoch, {"opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(), "rng": gen.get_state(),
+                                 "rows": list(rows), "epoch": epoch})
+                module.train()
+            advance()
+    module.eval()
+    hist = pd.DataFrame(rows, columns=["epoch", "split", "metric", "value"])
+    hist.insert(0, "model", "dcgan")
+    return hist
+
+
 def _native_size(stimuli) -> int:
-    from ..models._builtin import DCGAN_SIZES
+    from ..models.specs import DCGAN_SIZES
 
     w, h = stimuli.load_image(0).size
     if w == h and w in DCGAN_SIZES:
@@ -148,7 +212,7 @@ def _native_size(stimuli) -> int:
 
 
 def _transform(cfg):
-    from ..models._builtin_zoo import builtin_transform
+    from ..models.specs import builtin_transform
 
     return builtin_transform(cfg["image_size"])
 
@@ -165,7 +229,7 @@ def to_uint8(images) -> np.ndarray:
 def _draw(generator, z, device) -> np.ndarray:
     import torch
 
-    from .._utils.modelrun import prepared
+    from ..models.batches import prepared
 
     with prepared(generator, device), torch.no_grad():
         return to_uint8(generator(z.to(device)))

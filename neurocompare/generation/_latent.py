@@ -37,7 +37,7 @@ class Generator:
         import torch
 
         from .._utils.device import resolve_device
-        from .._utils.modelrun import prepared
+        from ..models.batches import prepared
         from ._gan import to_uint8
 
         z = torch.as_tensor(np.asarray(z, dtype=np.float32))
@@ -121,8 +121,7 @@ def _decode_model(wrapper, images, device, batch_size) -> pd.DataFrame:
     from PIL import Image
 
     from .._utils.device import resolve_device
-    from .._utils.modelrun import prepared
-    from ..models._predict import _first_tensor
+    from ..models.batches import first_tensor, prepared
 
     if wrapper.family != "classification" or wrapper.transform is None:
         raise ValueError(f"Invalid value for 'labeler': a model labeler must be a classifier with a transform (e.g. "
@@ -135,7 +134,7 @@ def _decode_model(wrapper, images, device, batch_size) -> pd.DataFrame:
         for b in range(0, len(images), batch_size):
             x = torch.stack([wrapper.transform(Image.fromarray(im)) for im in images[b:b + batch_size]]).to(dev)
             out = wrapper.run(x)
-            probs = _first_tensor(out).float().softmax(-1).cpu().numpy()
+            probs = first_tensor(out).float().softmax(-1).cpu().numpy()
             classes = wrapper.classes or [str(i) for i in range(probs.shape[1])]
             part = pd.DataFrame(probs, columns=[f"p_{c}" for c in classes])
             part.insert(0, "category", np.asarray(classes)[probs.argmax(1)])

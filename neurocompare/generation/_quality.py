@@ -221,8 +221,8 @@ def _inception_features(images, weights, batch_size, device) -> np.ndarray:
 
     from .._utils.device import resolve_device
     from .._utils.imports import require
-    from .._utils.modelrun import prepared
-    from ..models._weights import is_path
+    from ..models.batches import prepared
+    from ..models.checkpoints import is_path
 
     if weights is None or not is_path(weights):
         raise ValueError("Invalid value for 'weights': model='inception' needs the FID Inception weights file, which "

@@ -73,8 +73,7 @@ def traverse(generator, axis, *, steps=7, span: float = 2.0, n: int = 8, step_un
 
     from .._utils.paths import atomic_dir
     from .._utils.random import seed_int
-    from ..stimuli import load
-    from ..stimuli._io import write_table
+    from ..stimuli import load, write_table
     from ._latent import as_generator, decode, sample_latents
 
     gen = as_generator(generator, latent_dim)

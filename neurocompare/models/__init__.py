@@ -2,13 +2,16 @@
 
 ``load`` returns a :class:`ModelWrapper` holding the ``nn.Module``, its
 preprocessing, its family, its layer names and its stream map.
+
+The public-named modules ``batches``, ``building``, ``checkpoints``, ``specs``
+and ``training`` hold the helpers other parts of neurocompare use.
 """
-from ._builtin_zoo import save
 from ._streams import STREAMS
-from ._train import train
 from ._weights import WeightsDownloadError
 from ._wrapper import FAMILIES, ModelWrapper
 from ._zoo import BUILTINS, CLASSIFIERS, DETECTORS, SEGMENTERS, list_models, load, wrap
+from .checkpoints import save
+from .training import train
 
 
 def predict(model, stimuli, **kwargs):

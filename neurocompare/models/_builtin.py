@@ -10,6 +10,8 @@ from collections import OrderedDict
 import torch
 from torch import nn
 
+from .specs import DCGAN_SIZES
+
 
 _DORSAL_HIDDEN = 64  # hidden units of the dorsal (location) read-out
 
@@ -310,10 +312,6 @@ def _double(cin: int, cout: int) -> nn.Sequential:
         ("relu1", nn.ReLU(inplace=True)),
         ("conv2", nn.Conv2d(cout, cout, 3, padding=1, bias=False)), ("bn2", nn.BatchNorm2d(cout)),
         ("relu2", nn.ReLU(inplace=True))]))
-
-
-#: image sizes the DCGAN can make: a 4x4 seed doubled by each transposed convolution
-DCGAN_SIZES = (16, 32, 64, 128)
 
 
 def dcgan_depth(image_size: int) -> int:

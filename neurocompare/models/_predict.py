@@ -8,6 +8,7 @@ import pandas as pd
 
 from .._utils.checks import check_positive_int
 from .._utils.progress import progress_bar
+from .batches import StimulusSource, first_tensor, prepared
 
 WHAT_COLUMNS = ["stimulus_id", "rank", "label", "class_index", "score"]
 WHERE_COLUMNS = ["stimulus_id", "instance", "label", "class_index", "score", "bbox_x0", "bbox_y0", "bbox_x1",
@@ -44,12 +45,6 @@ class Predictions:
     model: str = ""
     family: str = ""
 
-    def plot(self, stimuli, stimulus_id, *, ax=None, **kwargs):
-        """Overlay this stimulus' instances (see :func:`neurocompare.plotting.plot_predictions`)."""
-        from ..plotting import plot_predictions
-
-        return plot_predictions(self, stimuli, stimulus_id, ax=ax, **kwargs)
-
 
 def predict(model, stimuli, *, batch_size: int = 16, device="auto", top_k: int = 5, score_threshold: float = 0.5,
             min_area: float = 0.002, progress: bool = True) -> Predictions:
@@ -83,7 +78,6 @@ def predict(model, stimuli, *, batch_size: int = 16, device="auto", top_k: int =
     import torch
 
     from .._utils.device import resolve_device
-    from .._utils.modelrun import StimulusSource, prepared
     from ..stimuli import StimulusSet
     from ._wrapper import ModelWrapper
 
@@ -133,21 +127,8 @@ def _top(model, probs, sid, top_k, rows):
         rows.append((sid, r, _label(model, i), i, v))
 
 
-def _first_tensor(out):
-    import torch
-
-    if isinstance(out, torch.Tensor):
-        return out
-    if isinstance(out, dict):
-        for key in ("what", "out", "logits"):
-            if key in out:
-                return out[key]
-        return next(iter(out.values()))
-    return out[0]
-
-
 def _classes(model, out, ids, sizes, top_k, what, where):
-    logits = _first_tensor(out).float()
+    logits = first_tensor(out).float()
     probs = logits.softmax(-1).cpu()
     for i, sid in enumerate(ids):
         _top(model, probs[i], sid, top_k, what)

@@ -1,24 +1,15 @@
-"""Loading weights: random (seeded), torchvision downloads, and local files."""
+"""Loading torchvision weights: random (seeded), downloaded, or from a local file."""
 from __future__ import annotations
 
 import http.client
-import pickle
 from pathlib import Path
 
-from .._utils.logging import logger
 from .._utils.random import torch_seed
+from .checkpoints import is_path, load_state_file
 
 
 class WeightsDownloadError(ConnectionError):
     """Pretrained weights could not be downloaded (offline, blocked, or a failed transfer)."""
-
-
-def is_path(weights) -> bool:
-    """Whether ``weights`` names a file rather than a weight tag."""
-    if isinstance(weights, Path):
-        return True
-    return isinstance(weights, str) and (weights.endswith((".pth", ".pt", ".bin", ".ckpt")) or "/" in weights
-                                         or "\\" in weights)
 
 
 def torchvision_weights(name, builder, wenum, weights, *, random_state: int, options: dict):
@@ -69,61 +60,3 @@ def _offline_message(name: str, w, err: Exception) -> str:
             f"it to {target} (it is then used without downloading; set TORCH_HOME to use another folder), or "
             f"(2) pass the file itself: neurocompare.models.load({name!r}, weights='/path/to/{filename}'). "
             "Use weights=None for a randomly initialised network.")
-
-
-def read_state_file(path) -> dict:
-    """``torch.load(path, weights_only=True)`` with errors that say what to do."""
-    import torch
-
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"Invalid value for 'weights': the file {str(path)!r} does not exist. Expected "
-                                "None, 'DEFAULT', or the path of a saved state dict (.pth/.pt).")
-    try:
-        obj = torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as err:
-        raise ValueError(f"The weights file {str(path)!r} holds Python objects other than tensors, so it cannot be "
-                         "loaded safely with torch.load(weights_only=True). Re-save only the weights: "
-                         f"torch.save(model.state_dict(), path). ({str(err).splitlines()[0]})") from None
-    except Exception as err:  # noqa: BLE001 - any failure to parse means "not a weights file"
-        raise ValueError(f"The weights file {str(path)!r} is not a readable PyTorch file (truncated or another "
-                         f"format?): {str(err).splitlines()[0] if str(err) else type(err).__name__}.") from None
-    if not isinstance(obj, dict):
-        raise ValueError(f"The weights file {str(path)!r} holds a {type(obj).__name__}; expected a state dict "
-                         "(a mapping of parameter names to tensors).")
-    return obj
-
-
-def state_dict_of(obj: dict) -> dict:
-    """The state dict inside a checkpoint (``state_dict``/``model`` keys, DataParallel prefixes removed)."""
-    for key in ("state_dict", "model_state_dict", "model"):
-        if key in obj and isinstance(obj[key], dict):
-            obj = obj[key]
-            break
-    if obj and all(k.startswith("module.") for k in obj):
-        obj = {k[len("module."):]: v for k, v in obj.items()}
-    return obj
-
-
-def load_state_file(module, path, *, model_name: str) -> dict:
-    """Load a state-dict file into ``module`` strictly; return the whole checkpoint object."""
-    obj = read_state_file(path)
-    state = state_dict_of(obj)
-    own = module.state_dict()
-    missing = [k for k in own if k not in state]
-    unexpected = [k for k in state if k not in own]
-    shapes = [f"{k}: file {tuple(state[k].shape)} vs model {tuple(own[k].shape)}" for k in own
-              if k in state and hasattr(state[k], "shape") and tuple(state[k].shape) != tuple(own[k].shape)]
-    if missing or unexpected or shapes:
-        parts = []
-        if missing:
-            parts.append(f"{len(missing)} missing key(s), e.g. {missing[:3]}")
-        if unexpected:
-            parts.append(f"{len(unexpected)} unexpected key(s), e.g. {unexpected[:3]}")
-        if shapes:
-            parts.append(f"{len(shapes)} shape mismatch(es), e.g. {shapes[:2]}")
-        raise ValueError(f"The weights file {str(path)!r} does not fit the architecture {model_name!r}: "
-                         f"{'; '.join(parts)}. Check the model name and its options (e.g. num_classes).")
-    module.load_state_dict(state, strict=True)
-    logger.info("Loaded weights for %s from %s", model_name, path)
-    return obj

@@ -7,7 +7,7 @@ import pandas as pd
 from .._utils.checks import unknown_name_error
 from .._utils.logging import logger
 from ._streams import detection_stream, segmentation_stream
-from ._weights import load_state_file, torchvision_weights
+from ._weights import torchvision_weights
 from ._wrapper import FAMILIES, ModelWrapper
 
 #: Classifiers listed by ``list_models`` (any torchvision classifier name also loads).
@@ -86,7 +86,8 @@ def list_models() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def load(name: str, weights=None, *, random_state: int = 0, **options) -> ModelWrapper:
+def load(name: str, weights=None, *, random_state: int = 0, train_if_missing: bool = False,
+         **options) -> ModelWrapper:
     """Load a model by name.
 
     Parameters
@@ -103,10 +104,15 @@ def load(name: str, weights=None, *, random_state: int = 0, **options) -> ModelW
         offline, the error says where to put the file.
         A path to a ``.pth``/``.pt`` file: a state dict, loaded with
         ``torch.load(weights_only=True)``.
-        ``"whatwhere"`` (built-in nets): trained on the default what/where
-        stimuli (cached after the first time; see :func:`train`).
+        ``"whatwhere"`` (built-in nets but the DCGAN): the net trained on the
+        default what/where stimuli, read from the cache of :func:`train`. Loading
+        never trains: if it is not cached yet the error gives the ``train`` call
+        to make, unless ``train_if_missing`` is true.
     random_state : int
-        Seed for random initialisation.
+        Seed for random initialisation (and of the training for ``"whatwhere"``).
+    train_if_missing : bool
+        With ``weights="whatwhere"``: train (and cache) the net when it is not
+        cached yet, instead of raising an error. Ignored otherwise.
     **options
         Passed to the builder. Detectors take ``min_size``/``max_size`` (e.g.
         ``min_size=224`` to run on a CPU). Segmenters take ``resize_size`` for
@@ -122,9 +128,8 @@ def load(name: str, weights=None, *, random_state: int = 0, **options) -> ModelW
                         "To wrap your own nn.Module use neurocompare.models.wrap(module).")
     key = name.lower()
     if key in BUILTINS:
-        from ._builtin_zoo import load_builtin
-
-        return load_builtin(key, weights, random_state=random_state, **options)
+        return _load_builtin(key, weights, random_state=random_state, train_if_missing=train_if_missing,
+                             options=options)
     family = _torchvision_family(name)
     if family is None:
         M = _tv()
@@ -132,6 +137,26 @@ def load(name: str, weights=None, *, random_state: int = 0, **options) -> ModelW
         known += list(BUILTINS)
         raise unknown_name_error("model", name, sorted(set(known)), hint="See neurocompare.models.list_models().")
     return _load_torchvision(name, family, weights, random_state=random_state, **options)
+
+
+def _load_builtin(key: str, weights, *, random_state: int, train_if_missing: bool, options: dict) -> ModelWrapper:
+    from .checkpoints import is_path
+
+    if weights is None:
+        from .building import build_random
+
+        return build_random(key, random_state=random_state, **options)
+    if isinstance(weights, str) and weights == "whatwhere":
+        from .training import load_whatwhere
+
+        return load_whatwhere(key, random_state=random_state, train_if_missing=train_if_missing, options=options)
+    if is_path(weights):
+        from .checkpoints import load_checkpoint
+
+        return load_checkpoint(key, weights, **options)
+    raise ValueError(f"Invalid value for 'weights': the built-in net {key!r} takes None (random init), 'whatwhere' "
+                     f"(trained on the default stimuli) or the path of a saved checkpoint; got {weights!r}. "
+                     "Built-in nets have no downloadable weights.")
 
 
 def _load_torchvision(name: str, family: str, weights, *, random_state: int, **options) -> ModelWrapper:
@@ -256,4 +281,4 @@ def wrap(module, *, name: str | None = None, family: str = "classification", tra
                         input_kind="list" if family == "detection" else "tensor")
 
 
-__all__ = ["load", "wrap", "list_models", "load_state_file"]
+__all__ = ["load", "wrap", "list_models"]

@@ -12,7 +12,7 @@ def plot_gan_history(history, *, fig=None):
     Parameters
     ----------
     history : pandas.DataFrame
-        ``gan.history`` from :func:`neurocompare.generation.train_gan` (or ``nc.models.train("dcgan", ...)``).
+        ``gan.history`` from :func:`neurocompare.generation.train_gan`.
     fig : matplotlib.figure.Figure, optional
 
     Returns

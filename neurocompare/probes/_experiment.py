@@ -325,13 +325,12 @@ def _generate_test_set(stimuli):
 
     from .._utils.hashing import config_hash
     from .._utils.paths import cache_dir
-    from ..stimuli import load, make_whatwhere
-    from ..stimuli._io import TOML_NAME, _read_toml
+    from ..stimuli import GENERATOR_VERSION, TOML_NAME, load, make_whatwhere, read_toml
 
     toml = stimuli.root / TOML_NAME
     if not toml.is_file():
         return None
-    gen = _read_toml(toml).get("generator", {})
+    gen = read_toml(toml).get("generator", {})
     if not isinstance(gen, dict) or not str(gen.get("function", "")).endswith("make_whatwhere"):
         return None
     accepted = set(inspect.signature(make_whatwhere).parameters) - {"out", "overwrite"}
@@ -343,8 +342,6 @@ def _generate_test_set(stimuli):
         return None
     seed = int(params.get("random_state", 0)) + 1
     params.update(categories=cats, random_state=seed)
-    from ..stimuli._whatwhere import GENERATOR_VERSION
-
     key = config_hash({**params, "_version": GENERATOR_VERSION}, length=12)
     out = cache_dir("stimuli") / f"stream-experiment-test-{key}"
     if (out / "stimuli.csv").is_file():
@@ -370,7 +367,7 @@ def _own_outputs(net, stimuli) -> dict:
     import torch
 
     from .._utils.device import resolve_device
-    from .._utils.modelrun import StimulusSource, prepared
+    from ..models.batches import StimulusSource, prepared
 
     dev = resolve_device("auto")
     what, where = [], []

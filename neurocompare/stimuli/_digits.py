@@ -6,7 +6,8 @@ import numpy as np
 from .._utils.checks import check_positive_int
 from .._utils.logging import logger
 from .._utils.paths import atomic_dir
-from ._io import load, write_table
+from ._io import write_table
+from ._stimulusset import load
 
 
 def make_digits(out, *, image_size: int = 32, overwrite: bool = False):

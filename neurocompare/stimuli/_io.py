@@ -1,14 +1,11 @@
-"""Reading and writing StimulusSet folders (``stimuli.csv`` + images + optional ``stimuli.toml``)."""
+"""The files of a StimulusSet folder: images, ``stimuli.csv`` and the ``stimuli.toml`` sidecar (no StimulusSet here)."""
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pandas as pd
 
 from .._utils.logging import logger
-from .._utils.paths import atomic_dir
-from ._stimulusset import StimulusSet
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm", ".pgm")
 CSV_NAME = "stimuli.csv"
@@ -27,7 +24,8 @@ def _check_image_header(path: Path) -> str | None:
     return None
 
 
-def _read_toml(path: Path) -> dict:
+def read_toml(path: Path) -> dict:
+    """Read a TOML file (a stimulus sidecar or spec), with a clear error when it is not valid TOML."""
     try:
         import tomllib
     except ModuleNotFoundError:  # Python 3.10
@@ -39,50 +37,7 @@ def _read_toml(path: Path) -> dict:
         raise ValueError(f"The sidecar file {str(path)!r} is not valid TOML: {err}.") from None
 
 
-def load(path, *, validate: bool = True, name: str | None = None) -> StimulusSet:
-    """Load a stimulus folder.
-
-    Parameters
-    ----------
-    path : path-like
-        A folder holding ``stimuli.csv`` (one row per stimulus with at least a
-        ``file`` column; ``stimulus_id`` is taken from the file stem when absent),
-        or an ImageFolder-style tree with one subfolder of images per category.
-        Column names may carry a stream prefix (``what:category``, ``where:x``);
-        a sidecar ``stimuli.toml`` with a ``[streams]`` table (``what = [...]``,
-        ``where = [...]``) does the same.
-    validate : bool
-        Check that every file exists and is a readable image (default). Errors
-        name the CSV row and the file.
-    name : str, optional
-        Name of the set; defaults to the folder name.
-
-    Returns
-    -------
-    StimulusSet
-    """
-    root = Path(path)
-    if not root.is_dir():
-        raise FileNotFoundError(f"Invalid value for 'path': expected a folder with a {CSV_NAME} or "
-                                f"class subfolders; {str(root)!r} does not exist or is not a folder.")
-    csv = root / CSV_NAME
-    if csv.is_file():
-        md, what, where = _read_table(csv)
-    else:
-        md = _scan_image_folder(root)
-        what, where = ["category"], []
-    if (root / TOML_NAME).is_file():
-        streams = _read_toml(root / TOML_NAME).get("streams", {})
-        what = streams.get("what", what)
-        where = streams.get("where", where)
-    if validate:
-        _validate_files(root, md, csv if csv.is_file() else None)
-    stim = StimulusSet(root, md, what=what, where=where, name=name)
-    logger.info("Loaded %d stimuli from %s", len(stim), root)
-    return stim
-
-
-def _read_table(csv: Path):
+def read_table(csv: Path):
     try:
         md = pd.read_csv(csv, dtype={"stimulus_id": str, "file": str, "mask_file": str, "category": str,
                                      "identity": str}, keep_default_na=False, na_values=[""])
@@ -125,7 +80,7 @@ def _read_table(csv: Path):
     return md, what, where
 
 
-def _scan_image_folder(root: Path) -> pd.DataFrame:
+def scan_image_folder(root: Path) -> pd.DataFrame:
     rows = []
     for sub in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
         for f in sorted(sub.iterdir()):
@@ -145,7 +100,7 @@ def _scan_image_folder(root: Path) -> pd.DataFrame:
     return md
 
 
-def _validate_files(root: Path, md: pd.DataFrame, csv: Path | None) -> None:
+def validate_files(root: Path, md: pd.DataFrame, csv: Path | None) -> None:
     where = f" (listed in {str(csv)!r})" if csv else ""
     cols = ["file"] + (["mask_file"] if "mask_file" in md.columns else [])
     for col in cols:
@@ -163,28 +118,6 @@ def _validate_files(root: Path, md: pd.DataFrame, csv: Path | None) -> None:
             if reason:
                 raise ValueError(f"Unreadable {col.replace('_', ' ')} for stimulus {md.loc[i, 'stimulus_id']!r} "
                                  f"({line}{col}={rel!r}){where}: {str(f)!r} is not an image ({reason}).")
-
-
-def save(stimuli: StimulusSet, out, *, overwrite: bool = False) -> StimulusSet:
-    """Copy a StimulusSet to a new folder (images, masks, ``stimuli.csv``, ``stimuli.toml``).
-
-    The folder is written under a temporary name and moved into place only when
-    complete, so a failure leaves nothing behind.
-    """
-    out = Path(out)
-    if out.resolve() == stimuli.root.resolve():
-        raise ValueError(f"Invalid value for 'out': it is the set's own folder {str(out)!r}; choose another.")
-    with atomic_dir(out, overwrite=overwrite) as tmp:
-        md = stimuli.metadata.copy()
-        for col in ("file", "mask_file"):
-            if col not in md.columns:
-                continue
-            for rel in md[col].dropna():
-                dest = tmp / rel
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(stimuli.root / rel, dest)
-        write_table(tmp, md, what=stimuli.what, where=stimuli.where)
-    return load(out, name=stimuli.name)
 
 
 def write_table(folder: Path, metadata: pd.DataFrame, *, what, where, extra: dict | None = None) -> None:
@@ -209,3 +142,5 @@ def _toml_value(v) -> str:
     if isinstance(v, (list, tuple)):
         return "[" + ", ".join(_toml_value(x) for x in v) + "]"
     return '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+

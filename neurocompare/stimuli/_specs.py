@@ -24,7 +24,7 @@ def list_specs() -> list[str]:
 
 def read_spec(spec) -> dict:
     """Read a spec by name or path; returns ``{"name", "description", "params"}``."""
-    from ._io import _read_toml
+    from ._io import read_toml
 
     path = Path(spec)
     if path.suffix != ".toml":
@@ -36,7 +36,7 @@ def read_spec(spec) -> dict:
                                      hint="Pass a shipped spec name or the path of a .toml file.")
     elif not path.is_file():
         raise FileNotFoundError(f"Invalid value for 'spec': the file {str(path)!r} does not exist.")
-    data = _read_toml(path)
+    data = read_toml(path)
     gen = data.get("generator", {}).get("function", "make_whatwhere")
     if gen != "make_whatwhere":
         raise ValueError(f"The spec {str(path)!r} names generator {gen!r}; only 'make_whatwhere' is available.")
@@ -59,7 +59,7 @@ def make_from_spec(spec="whatwhere-default", out=None, *, overwrite: bool = Fals
     -------
     StimulusSet
     """
-    from ._io import load
+    from ._stimulusset import load
     from ._whatwhere import make_whatwhere
 
     info = read_spec(spec)

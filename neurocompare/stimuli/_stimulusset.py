@@ -1,11 +1,16 @@
-"""The StimulusSet: a folder of images plus a table of factors."""
+"""The StimulusSet (a folder of images plus a table of factors), and loading and saving it."""
 from __future__ import annotations
 
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from .._utils.logging import logger
+from .._utils.paths import atomic_dir
+from ._io import CSV_NAME, TOML_NAME, read_table, read_toml, scan_image_folder, validate_files, write_table
 
 WHAT_DEFAULTS = ("category", "identity")
 WHERE_DEFAULTS = ("x", "y", "size", "rotation", "bbox_x0", "bbox_y0", "bbox_x1", "bbox_y1")
@@ -173,9 +178,72 @@ class StimulusSet:
 
     def save(self, out, *, overwrite: bool = False) -> "StimulusSet":
         """Copy the images (and masks) and write ``stimuli.csv`` to a new folder."""
-        from ._io import save
-
         return save(self, out, overwrite=overwrite)
+
+
+def load(path, *, validate: bool = True, name: str | None = None) -> StimulusSet:
+    """Load a stimulus folder.
+
+    Parameters
+    ----------
+    path : path-like
+        A folder holding ``stimuli.csv`` (one row per stimulus with at least a
+        ``file`` column; ``stimulus_id`` is taken from the file stem when absent),
+        or an ImageFolder-style tree with one subfolder of images per category.
+        Column names may carry a stream prefix (``what:category``, ``where:x``);
+        a sidecar ``stimuli.toml`` with a ``[streams]`` table (``what = [...]``,
+        ``where = [...]``) does the same.
+    validate : bool
+        Check that every file exists and is a readable image (default). Errors
+        name the CSV row and the file.
+    name : str, optional
+        Name of the set; defaults to the folder name.
+
+    Returns
+    -------
+    StimulusSet
+    """
+    root = Path(path)
+    if not root.is_dir():
+        raise FileNotFoundError(f"Invalid value for 'path': expected a folder with a {CSV_NAME} or "
+                                f"class subfolders; {str(root)!r} does not exist or is not a folder.")
+    csv = root / CSV_NAME
+    if csv.is_file():
+        md, what, where = read_table(csv)
+    else:
+        md = scan_image_folder(root)
+        what, where = ["category"], []
+    if (root / TOML_NAME).is_file():
+        streams = read_toml(root / TOML_NAME).get("streams", {})
+        what = streams.get("what", what)
+        where = streams.get("where", where)
+    if validate:
+        validate_files(root, md, csv if csv.is_file() else None)
+    stim = StimulusSet(root, md, what=what, where=where, name=name)
+    logger.info("Loaded %d stimuli from %s", len(stim), root)
+    return stim
+
+
+def save(stimuli: StimulusSet, out, *, overwrite: bool = False) -> StimulusSet:
+    """Copy a StimulusSet to a new folder (images, masks, ``stimuli.csv``, ``stimuli.toml``).
+
+    The folder is written under a temporary name and moved into place only when
+    complete, so a failure leaves nothing behind.
+    """
+    out = Path(out)
+    if out.resolve() == stimuli.root.resolve():
+        raise ValueError(f"Invalid value for 'out': it is the set's own folder {str(out)!r}; choose another.")
+    with atomic_dir(out, overwrite=overwrite) as tmp:
+        md = stimuli.metadata.copy()
+        for col in ("file", "mask_file"):
+            if col not in md.columns:
+                continue
+            for rel in md[col].dropna():
+                dest = tmp / rel
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(stimuli.root / rel, dest)
+        write_table(tmp, md, what=stimuli.what, where=stimuli.where)
+    return load(out, name=stimuli.name)
 
 
 def _storable(col: pd.Series) -> np.ndarray:

@@ -9,8 +9,9 @@ import pandas as pd
 from .._utils.checks import check_option, check_positive_int, check_range
 from .._utils.logging import logger
 from .._utils.paths import atomic_dir
-from ._io import load, write_table
+from ._io import write_table
 from ._shapes import SHAPES, outline, place
+from ._stimulusset import load
 
 BACKGROUNDS = ("blank", "noise", "texture")
 #: Bumped whenever the generator's output changes, so cached sets are regenerated.

@@ -180,10 +180,7 @@ def bibtex(keys) -> str:
     return "\n\n".join(out) + "\n"
 
 
-def write_methods(state) -> None:
-    """Write ``methods.md`` and ``references.bib`` into the study's results folder."""
-    from ._run import _write_text
-
+def methods_files(state) -> dict[str, str]:
+    """The texts of ``methods.md`` and ``references.bib`` for a study run."""
     text, keys = methods_text(state)
-    _write_text(state.out / "methods.md", text)
-    _write_text(state.out / "references.bib", bibtex(keys))
+    return {"methods.md": text, "references.bib": bibtex(keys)}

@@ -532,7 +532,7 @@ def _stage_cam(state: _State, stage: Stage) -> None:
 
 def _stage_report(state: _State, stage: Stage) -> None:
     from ..report import build_report
-    from ._methods import write_methods
+    from ._methods import methods_files
 
     from .._utils.provenance import provenance
 
@@ -541,7 +541,8 @@ def _stage_report(state: _State, stage: Stage) -> None:
                         random_state=cfg.study.random_state, device=state.device,
                         weights_sha256=state.weights, inputs_sha256=dict(sorted(state.inputs.items())))
     _write_text(state.out / "provenance.json", json.dumps(record, indent=2, default=str) + "\n")
-    write_methods(state)
+    for name, text in methods_files(state).items():
+        _write_text(state.out / name, text)
     build_report(state.out)
 
 

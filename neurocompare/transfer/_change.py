@@ -7,7 +7,7 @@ import numpy as np
 def activations(module, x, layers, *, reduce=None, device="cpu") -> dict:
     """Activations of ``layers`` on the input batch ``x``: layer -> DataArray ``(stimulus, unit)``."""
     from ..extraction import extract, get_layer
-    from ..models._wrapper import ModelWrapper
+    from ..models import ModelWrapper
 
     wrapper = ModelWrapper(module, name="net", transform=None)
     tree = extract(wrapper, x, layers=list(layers), reduce=reduce, device=device, progress=False)

@@ -129,8 +129,9 @@ def run(source, target_stimuli, *, target: str = "category", modes=MODES, train_
     ----------
     source : ModelWrapper, str or path-like
         A trained network: a wrapper (e.g. from :func:`neurocompare.models.train`), a model name
-        (built-in nets are trained on the default what/where stimuli, torchvision models use
-        ``source_weights``, default ``"DEFAULT"`` pretrained weights), or a checkpoint written by
+        (built-in nets: trained on the default what/where stimuli, read from the training cache or
+        trained and cached on first use; torchvision models use ``source_weights``, default
+        ``"DEFAULT"`` pretrained weights), or a checkpoint written by
         :func:`neurocompare.models.save`. It is never modified.
     target_stimuli : StimulusSet
     target : str
@@ -191,7 +192,7 @@ def run(source, target_stimuli, *, target: str = "category", modes=MODES, train_
 
     from .._utils.device import resolve_device
     from .._utils.progress import progress_bar
-    from ..models._train import _state_hash
+    from ..models.training import state_hash
     from ..stimuli import StimulusSet
     from . import _source as S
 
@@ -257,7 +258,7 @@ def run(source, target_stimuli, *, target: str = "category", modes=MODES, train_
     n_out = len(classes) if task == "classification" else 1
     y = torch.as_tensor(np.array(labels), dtype=torch.long if task == "classification" else torch.float32)
     base = dict(source=wrapper.name, target=target, task=task)
-    settings = dict(version=_VERSION, source_state=_state_hash(wrapper.module), source=wrapper.name,
+    settings = dict(version=_VERSION, source_state=state_hash(wrapper.module), source=wrapper.name,
                     stimuli=target_stimuli.fingerprint(), target=target, task=task, head=spec.head, epochs=epochs,
                     lr=float(lr), batch_size=batch_size, weight_decay=float(weight_decay), layers=layers,
                     reduce=reduce, val_fraction=float(val_fraction), test_fraction=float(test_fraction),
@@ -479,11 +480,11 @@ def _split(labels, task, n_val, n_test, seed):
 def _build(wrapper, spec, mode, seed, n_out):
     import torch
 
-    from ..models._train import _copy_module
+    from ..models.training import copy_module
     from .._utils.random import torch_seed
     from . import _source as S
 
-    module = _copy_module(wrapper.module).float()
+    module = copy_module(wrapper.module).float()
     with torch_seed(seed):
         if mode == "scratch":
             for m in module.modules():
@@ -507,7 +508,7 @@ def _one_run(wrapper, spec, x, y, split, n_train, *, mode, freeze_until, seed, n
     import torch
 
     from .._utils.paths import atomic_write_bytes
-    from ..models._train import _recalibrate_batchnorm
+    from ..models.training import recalibrate_batchnorm
     from . import _source as S
     from ._change import activations, compare_layers
 
@@ -572,7 +573,7 @@ def _one_run(wrapper, spec, x, y, split, n_train, *, mode, freeze_until, seed, n
             scaler.update()
             outs.append(out.detach().float().cpu())
             targets.append(yt[idx])
-        _recalibrate_batchnorm(module, x[torch.from_numpy(recal)], batch_size, device, skip=eval_leaves)
+        recalibrate_batchnorm(module, x[torch.from_numpy(recal)], batch_size, device, skip=eval_leaves)
         # training curves as in PyTorch's conventions: the mini-batches of the epoch, in train mode
         out, target = torch.cat(outs), torch.cat(targets)
         score, name = _score(out, target, task)
@@ -614,7 +615,7 @@ def _one_run(wrapper, spec, x, y, split, n_train, *, mode, freeze_until, seed, n
 
 def _as_wrapper(module, wrapper, spec, label, classes, layers):
     """The trained network as a ModelWrapper (same transform; the new head in the head's stream)."""
-    from ..models._wrapper import ModelWrapper
+    from ..models import ModelWrapper
 
     def stream(name):
         if spec.in_head(name):

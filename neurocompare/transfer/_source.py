@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .._utils.checks import unknown_name_error
-from ..models._wrapper import ModelWrapper
+from ..models import ModelWrapper
 
 #: The output layer ("head") of the built-in nets, and the output key it feeds.
 KNOWN_HEADS = {"smallcnn": ("fc", None), "twostreamnet": ("ventral.fc", "what"), "onestreamnet": ("what.fc", "what"),
@@ -41,7 +41,7 @@ def resolve_source(source, source_weights=None) -> ModelWrapper:
     if isinstance(source, ModelWrapper):
         wrapper = source
     elif isinstance(source, (str, Path)) and Path(source).is_file():
-        from ..models._weights import read_state_file
+        from ..models.checkpoints import read_state_file
 
         meta = read_state_file(source).get("neurocompare")
         if not isinstance(meta, dict) or "name" not in meta:
@@ -52,7 +52,8 @@ def resolve_source(source, source_weights=None) -> ModelWrapper:
     elif isinstance(source, str):
         key = source.lower()
         if key in models.BUILTINS:
-            wrapper = models.load(key, weights="whatwhere" if source_weights is None else source_weights)
+            wrapper = models.load(key, weights="whatwhere" if source_weights is None else source_weights,
+                                  train_if_missing=True)
         else:
             wrapper = models.load(source, weights="DEFAULT" if source_weights is None else source_weights)
     else:

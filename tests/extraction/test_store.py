@@ -74,13 +74,13 @@ def test_resume_after_interruption_gives_the_same_store(net, small_set, tmp_path
     np.testing.assert_array_equal(fc.values, get_layer(load(tmp_path / "whole.zarr"), "fc").values[:10])
 
     seen = []
-    real_batches = nc._utils.modelrun.StimulusSource.batches
+    real_batches = nc.models.batches.StimulusSource.batches
 
     def spy(self, wrapper, batch_size, start, num_workers):
         seen.append(start)
         return real_batches(self, wrapper, batch_size, start, num_workers)
 
-    monkeypatch.setattr(nc._utils.modelrun.StimulusSource, "batches", spy)
+    monkeypatch.setattr(nc.models.batches.StimulusSource, "batches", spy)
     nc.extract(net, small_set, out=tmp_path / "resumed.zarr", **kw)
     assert seen == [10], "the second run must start at the first unfinished batch"
     assert _files(tmp_path / "whole.zarr") == _files(tmp_path / "resumed.zarr")

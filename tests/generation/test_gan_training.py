@@ -80,3 +80,20 @@ def test_generator_and_discriminator_layers_extract(tiny_set):
     np.testing.assert_allclose(out.values, direct, atol=1e-6)
     disc = nc.extract(gan, tiny_set.subset(range(3)), progress=False)
     assert all(n.startswith("discriminator") for n in disc["dcgan"].children)
+
+
+def test_dcgan_learns_to_draw_shapes(train_set):
+    gan = train_gan(train_set, image_size=32, latent_dim=32, epochs=40, progress=False)
+    h = gan.history.pivot(index="epoch", columns="metric", values="value")
+    assert list(h.columns) == ["d_fake", "d_real", "loss_d", "loss_g"] and len(h) == 40
+    assert h.notna().all().all()
+    # the generator is not beaten outright: the discriminator still gives its samples some credit
+    assert h.d_fake.iloc[-5:].mean() > 0.02
+    with torch.no_grad():
+        fake = gan.module.generator(torch.randn(64, 32, generator=torch.Generator().manual_seed(0)))
+    real = torch.stack([gan.transform(train_set.load_image(i)) for i in range(64)])
+    # like the stimuli: a dark uniform background with a bright object covering a small part of the image
+    bright_fake = (fake.mean(1) > 0.2).float().mean().item()
+    bright_real = (real.mean(1) > 0.2).float().mean().item()
+    assert 0.3 * bright_real < bright_fake < 3 * bright_real
+    assert abs(fake.median().item() - real.median().item()) < 0.2

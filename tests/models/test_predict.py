@@ -1,4 +1,3 @@
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
@@ -51,19 +50,6 @@ def test_classifier_and_detector_outputs(small_set):
                  score_threshold=0.0, progress=False)
     sid = sub.ids[0]
     assert kp.keypoints[sid].shape[1:] == (17, 3)
-
-
-def test_overlay_figure_draws(trained_unet, trained_twostream, test_set, small_set):
-    fig, axes = plt.subplots(1, 3)
-    p = predict(trained_unet, test_set.subset(range(3)), progress=False)
-    assert p.plot(test_set, 0, ax=axes[0]) is axes[0]
-    assert axes[0].patches and axes[0].texts
-    q = predict(trained_twostream, test_set.subset(range(3)), progress=False)
-    q.plot(test_set, test_set.ids[1], ax=axes[1])
-    kp = predict(load("keypointrcnn_resnet50_fpn", min_size=64, max_size=64), small_set.subset([0]),
-                 score_threshold=0.0, progress=False)
-    kp.plot(small_set, 0, ax=axes[2], max_instances=2)
-    plt.close(fig)
 
 
 def test_predict_bad_input(small_set):

@@ -26,7 +26,7 @@ def test_unet_learns_masks(trained_unet):
 
 
 def test_training_is_cached_and_deterministic(train_set, monkeypatch):
-    import neurocompare.models._train as tr
+    import neurocompare.models.training as tr
 
     a = train("smallcnn", train_set, epochs=2, options={"image_size": 32}, progress=False)
     calls = []
@@ -82,18 +82,36 @@ def test_bad_training_input(train_set, small_set, tmp_path):
         train("smallcnn", small_set, epochs=0)
 
 
-def test_dcgan_learns_to_draw_shapes(train_set):
-    gan = train("dcgan", train_set, epochs=40, options={"image_size": 32, "latent_dim": 32}, progress=False)
-    h = gan.history.pivot(index="epoch", columns="metric", values="value")
-    assert list(h.columns) == ["d_fake", "d_real", "loss_d", "loss_g"] and len(h) == 40
-    assert h.notna().all().all()
-    # the generator is not beaten outright: the discriminator still gives its samples some credit
-    assert h.d_fake.iloc[-5:].mean() > 0.02
-    with torch.no_grad():
-        fake = gan.module.generator(torch.randn(64, 32, generator=torch.Generator().manual_seed(0)))
-    real = torch.stack([gan.transform(train_set.load_image(i)) for i in range(64)])
-    # like the stimuli: a dark uniform background with a bright object covering a small part of the image
-    bright_fake = (fake.mean(1) > 0.2).float().mean().item()
-    bright_real = (real.mean(1) > 0.2).float().mean().item()
-    assert 0.3 * bright_real < bright_fake < 3 * bright_real
-    assert abs(fake.median().item() - real.median().item()) < 0.2
+def test_the_dcgan_is_trained_by_generation(train_set):
+    with pytest.raises(ValueError, match=r"does not train the DCGAN; use neurocompare\.generation\.train_gan"):
+        train("dcgan", train_set)
+    with pytest.raises(ValueError, match="train_gan"):
+        train(load("dcgan", image_size=16, latent_dim=8, width=8), train_set)
+
+
+def test_whatwhere_weights_load_from_the_cache_and_never_train_silently(monkeypatch):
+    import neurocompare.models.training as tr
+
+    opts = {"image_size": 16, "width": 4}
+    calls = []
+    real_fit = tr._fit
+    monkeypatch.setattr(tr, "_fit", lambda *a, **kw: calls.append(1) or real_fit(*a, **kw))
+    with pytest.raises(FileNotFoundError) as err:
+        load("smallcnn", weights="whatwhere", **opts)
+    msg = str(err.value)
+    assert "nc.models.train('smallcnn', nc.stimuli.make_from_spec('whatwhere-default'), options=" in msg
+    assert "train_if_missing=True" in msg and "neurocompare models train smallcnn" in msg
+    assert not calls
+    # the call the message gives fills the cache that load reads
+    from neurocompare.stimuli import make_from_spec
+
+    trained = train("smallcnn", make_from_spec("whatwhere-default"), options=opts, progress=False)
+    assert calls == [1]
+    again = load("smallcnn", weights="whatwhere", **opts)
+    assert calls == [1] and again.classes == trained.classes
+    assert torch.equal(again.module.fc.weight, trained.module.fc.weight)
+    # train_if_missing=True trains what is not cached (here: another seed), and caches it
+    other = load("smallcnn", weights="whatwhere", random_state=1, train_if_missing=True, **opts)
+    assert calls == [1, 1] and not torch.equal(other.module.fc.weight, trained.module.fc.weight)
+    with pytest.raises(ValueError, match="generation.train_gan"):
+        load("dcgan", weights="whatwhere")

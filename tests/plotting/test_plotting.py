@@ -22,6 +22,19 @@ def test_plot_stimuli(small_set):
     plt.close("all")
 
 
+def test_plot_predictions_overlays_instances(trained_unet, trained_twostream, test_set, small_set):
+    fig, axes = plt.subplots(1, 3)
+    p = nc.models.predict(trained_unet, test_set.subset(range(3)), progress=False)
+    assert plotting.plot_predictions(p, test_set, 0, ax=axes[0]) is axes[0]
+    assert axes[0].patches and axes[0].texts
+    q = nc.models.predict(trained_twostream, test_set.subset(range(3)), progress=False)
+    plotting.plot_predictions(q, test_set, test_set.ids[1], ax=axes[1])
+    kp = nc.models.predict(nc.models.load("keypointrcnn_resnet50_fpn", min_size=64, max_size=64),
+                           small_set.subset([0]), score_threshold=0.0, progress=False)
+    plotting.plot_predictions(kp, small_set, 0, ax=axes[2], max_instances=2)
+    plt.close(fig)
+
+
 def test_plot_layer_pca(acts):
     da = nc.extraction.get_layer(acts, "ventral.fc")
     ax = plotting.plot_layer_pca(da)

@@ -149,13 +149,13 @@ def test_early_stopping_keeps_the_best_epoch(source, digits):
 
 def test_resume_after_interruption(source, digits, tmp_path, monkeypatch):
     from neurocompare import transfer
-    from neurocompare.models import _train
+    from neurocompare.models import training
     from neurocompare.transfer import _run
 
     kw = dict(modes=("finetune",), train_sizes=[30], epochs=2, seeds=[0, 1], progress=False)
     ref = transfer.run(source, digits, **kw)
     calls = {"n": 0}
-    real = _train._recalibrate_batchnorm
+    real = training.recalibrate_batchnorm
 
     def interrupt(*args, **kwargs):
         calls["n"] += 1
@@ -163,12 +163,12 @@ def test_resume_after_interruption(source, digits, tmp_path, monkeypatch):
             raise KeyboardInterrupt
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(_train, "_recalibrate_batchnorm", interrupt)
+    monkeypatch.setattr(training, "recalibrate_batchnorm", interrupt)
     with pytest.raises(KeyboardInterrupt):
         transfer.run(source, digits, out=tmp_path / "exp", **kw)
     assert len(list((tmp_path / "exp" / "runs").glob("*.json"))) == 1
     assert len(list((tmp_path / "exp" / "partial").glob("*.pt"))) == 1
-    monkeypatch.setattr(_train, "_recalibrate_batchnorm", real)
+    monkeypatch.setattr(training, "recalibrate_batchnorm", real)
     runs = []
     real_one = _run._one_run
     monkeypatch.setattr(_run, "_one_run", lambda *a, **k: runs.append(k["seed"]) or real_one(*a, **k))

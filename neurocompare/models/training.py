@@ -1,4 +1,7 @@
-"""Training the built-in nets on a StimulusSet (CPU-friendly, seeded, cached)."""
+"""Training the built-in nets on a StimulusSet (CPU-friendly, seeded, cached).
+
+``state_hash``, ``copy_module`` and ``recalibrate_batchnorm`` are for use inside neurocompare (transfer).
+"""
 from __future__ import annotations
 
 import hashlib
@@ -12,20 +15,24 @@ from .._utils.logging import logger
 from .._utils.paths import cache_dir
 from .._utils.progress import progress_bar
 from ._wrapper import ModelWrapper
+from .building import build_module, make_wrapper
+from .checkpoints import load_checkpoint, save
+from .specs import check_options
 
-TRAINABLE = ("smallcnn", "twostreamnet", "onestreamnet", "unet", "dcgan")
+TRAINABLE = ("smallcnn", "twostreamnet", "onestreamnet", "unet")
 WHERE_TARGETS = ("x", "y", "size")
 #: nets with a category ("what") and a location ("where") output, trained on both
 WHAT_WHERE_NETS = ("twostreamnet", "onestreamnet")
-_DEFAULT_EPOCHS = {"smallcnn": 20, "twostreamnet": 20, "onestreamnet": 20, "unet": 15, "dcgan": 60}
-_DEFAULT_BATCH = {"smallcnn": 32, "twostreamnet": 32, "onestreamnet": 32, "unet": 32, "dcgan": 16}
-_DEFAULT_LR = {"smallcnn": 2e-3, "twostreamnet": 2e-3, "onestreamnet": 2e-3, "unet": 2e-3, "dcgan": 2e-4}
+_DEFAULT_EPOCHS = {"smallcnn": 20, "twostreamnet": 20, "onestreamnet": 20, "unet": 15}
+_DEFAULT_BATCH = {"smallcnn": 32, "twostreamnet": 32, "onestreamnet": 32, "unet": 32}
+_DEFAULT_LR = {"smallcnn": 2e-3, "twostreamnet": 2e-3, "onestreamnet": 2e-3, "unet": 2e-3}
+_VAL_FRACTION, _WEIGHT_DECAY = 0.2, 1e-4
 _TRAIN_VERSION = 1  # bump when training code changes, to invalidate cached weights
 
 
 def train(model, stimuli, *, epochs: int | None = None, lr: float | None = None, batch_size: int | None = None,
-          val_fraction: float = 0.2, weight_decay: float = 1e-4, random_state: int = 0, device="auto",
-          cache: bool = True, progress: bool = True, options: dict | None = None) -> ModelWrapper:
+          val_fraction: float = _VAL_FRACTION, weight_decay: float = _WEIGHT_DECAY, random_state: int = 0,
+          device="auto", cache: bool = True, progress: bool = True, options: dict | None = None) -> ModelWrapper:
     """Train a built-in net on a StimulusSet and return a trained copy.
 
     - ``smallcnn``: cross-entropy on ``category``.
@@ -34,10 +41,8 @@ def train(model, stimuli, *, epochs: int | None = None, lr: float | None = None,
     - ``onestreamnet``: exactly the same losses, on its category and location heads.
     - ``unet``: per-pixel cross-entropy on the masks (background + categories)
       plus cross-entropy of the category head. Needs ``mask_file``.
-    - ``dcgan``: the adversarial game of Radford et al. (2016) on the images
-      (unconditional; binary cross-entropy, Adam with beta1 = 0.5). Every
-      stimulus is used for training; the history records, per epoch, the
-      discriminator and generator losses and the mean D(x) and D(G(z)).
+
+    The DCGAN is trained by :func:`neurocompare.generation.train_gan`.
 
     Images are preprocessed once with the model's transform. A stratified
     ``val_fraction`` of the stimuli is held out and scored every epoch.
@@ -48,18 +53,18 @@ def train(model, stimuli, *, epochs: int | None = None, lr: float | None = None,
     Parameters
     ----------
     model : str or ModelWrapper
-        ``"smallcnn"``, ``"twostreamnet"``, ``"onestreamnet"``, ``"unet"`` or ``"dcgan"``, or a wrapper of one of
+        ``"smallcnn"``, ``"twostreamnet"``, ``"onestreamnet"`` or ``"unet"``, or a wrapper of one of
         them (its current weights are the starting point; it is not modified).
     stimuli : StimulusSet
         Must have ``category`` (and ``x, y, size`` or ``mask_file`` as above).
     epochs : int, optional
-        Default 20 (smallcnn, twostreamnet, onestreamnet), 15 (unet) or 60 (dcgan).
+        Default 20 (smallcnn, twostreamnet, onestreamnet) or 15 (unet).
     lr : float, optional
-        Adam learning rate; default 2e-3 (2e-4 for the DCGAN).
+        Adam learning rate; default 2e-3.
     batch_size : int, optional
-        Default 32 (16 for the DCGAN, which needs many small steps).
+        Default 32.
     weight_decay : float
-        Adam weight decay (none for the DCGAN).
+        Adam weight decay.
     val_fraction : float
         Share of stimuli held out for validation (0 for none).
     random_state : int
@@ -79,15 +84,47 @@ def train(model, stimuli, *, epochs: int | None = None, lr: float | None = None,
     """
     from .._utils.device import resolve_device
     from .._utils.random import torch_seed
+
+    plan = _plan(model, stimuli, epochs=epochs, lr=lr, batch_size=batch_size, val_fraction=val_fraction,
+                 weight_decay=weight_decay, random_state=random_state, options=options)
+    key, start, cfg, classes, path = plan["key"], plan["start"], plan["cfg"], plan["classes"], plan["path"]
+    epochs, lr, batch_size = plan["epochs"], plan["lr"], plan["batch_size"]
+    if cache and path.is_file():
+        logger.info("Loading cached trained %s from %s", key, path)
+        return load_checkpoint(key, path)
+
+    dev = resolve_device(device)
+    with torch_seed(random_state):
+        module = build_module(key, cfg) if start is None else copy_module(start.module)
+        wrapper = make_wrapper(key, module, cfg, weights="training")
+        data = _prepare(key, stimuli, wrapper.transform, classes)
+        train_idx, val_idx = _split(stimuli.metadata["category"].astype(str).to_numpy(), val_fraction, random_state)
+        extra = {}
+        if key in WHAT_WHERE_NETS:
+            mu = data["where"][train_idx].mean(0)
+            sd = data["where"][train_idx].std(0) + 1e-8
+            data["where"] = (data["where"] - mu) / sd
+            extra = {"where_targets": list(WHERE_TARGETS), "where_mean": [float(v) for v in mu],
+                     "where_std": [float(v) for v in sd]}
+        history = _fit(key, module, data, train_idx, val_idx, epochs=epochs, lr=lr, batch_size=batch_size,
+                       weight_decay=weight_decay, device=dev, progress=progress, random_state=random_state)
+    module.to("cpu").eval()
+    out = make_wrapper(key, module, cfg, weights=f"trained on {stimuli.name} ({epochs} epochs, seed {random_state})",
+                       classes=classes, extra={**extra, "trained_on": stimuli.name})
+    out.history = history
+    if cache:
+        save(out, path)
+        logger.info("Cached trained %s at %s", key, path)
+    return out
+
+
+def _plan(model, stimuli, *, epochs, lr, batch_size, val_fraction, weight_decay, random_state, options) -> dict:
+    """Check the inputs of :func:`train` and work out its settings and cache file (nothing is trained)."""
     from ..stimuli import StimulusSet
-    from ._builtin_zoo import build_module, check_options, load_checkpoint, make_wrapper, save
 
     if not isinstance(stimuli, StimulusSet):
         raise TypeError(f"Invalid value for 'stimuli': expected a StimulusSet; got {type(stimuli).__name__}.")
     key, start = _resolve_model(model)
-    if key == "dcgan":
-        return _train_gan(start, stimuli, epochs=epochs, lr=lr, batch_size=batch_size, random_state=random_state,
-                          device=device, cache=cache, progress=progress, options=options)
     lr = _DEFAULT_LR[key] if lr is None else lr
     batch_size = _DEFAULT_BATCH[key] if batch_size is None else batch_size
     if "category" not in stimuli.metadata.columns:
@@ -118,41 +155,56 @@ def train(model, stimuli, *, epochs: int | None = None, lr: float | None = None,
         if cfg.get("n_classes") != len(classes):
             raise ValueError(f"Invalid value for 'model': it has {cfg.get('n_classes')} output classes but the "
                              f"stimuli have {len(classes)} categories; start from the name {key!r} instead.")
-        init_hash = _state_hash(start.module)
+        init_hash = state_hash(start.module)
     settings = dict(model=key, config=cfg, stimuli=stimuli.fingerprint(), epochs=epochs, lr=lr,
                     batch_size=batch_size, val_fraction=val_fraction, weight_decay=weight_decay,
                     random_state=random_state, init=init_hash, version=_TRAIN_VERSION, classes=classes)
     path = _cache_path(key, settings)
-    if cache and path.is_file():
+    return dict(key=key, start=start, cfg=cfg, classes=classes, epochs=epochs, lr=lr, batch_size=batch_size,
+                path=path)
+
+
+def load_whatwhere(key: str, *, random_state: int = 0, train_if_missing: bool = False,
+                   options: dict | None = None) -> ModelWrapper:
+    """The built-in net ``key`` trained on the default what/where stimuli, from the training cache.
+
+    Loading never trains: when the net is not cached this raises an error giving the call that trains it,
+    unless ``train_if_missing`` is true.
+    """
+    from ..stimuli import make_from_spec
+
+    if key == "dcgan":
+        raise ValueError("Invalid value for 'weights': 'whatwhere' is for the nets trained by "
+                         f"neurocompare.models.train ({list(TRAINABLE)}). Train the DCGAN with "
+                         "neurocompare.generation.train_gan(stimuli, out=folder) and load folder/generator.pt with "
+                         "neurocompare.models.load('dcgan', weights=...).")
+    if not isinstance(train_if_missing, bool):
+        raise TypeError(f"Invalid value for 'train_if_missing': expected True or False; got {train_if_missing!r}.")
+    options = dict(options or {})
+    check_options(key, options)
+    stimuli = make_from_spec("whatwhere-default")
+    defaults = dict(epochs=None, lr=None, batch_size=None, val_fraction=_VAL_FRACTION, weight_decay=_WEIGHT_DECAY)
+    path = _plan(key, stimuli, random_state=random_state, options=options, **defaults)["path"]
+    if path.is_file():
         logger.info("Loading cached trained %s from %s", key, path)
         return load_checkpoint(key, path)
-
-    dev = resolve_device(device)
-    with torch_seed(random_state):
-        module = build_module(key, cfg) if start is None else _copy_module(start.module)
-        wrapper = make_wrapper(key, module, cfg, weights="training")
-        data = _prepare(key, stimuli, wrapper.transform, classes)
-        train_idx, val_idx = _split(stimuli.metadata["category"].astype(str).to_numpy(), val_fraction, random_state)
-        extra = {}
-        if key in WHAT_WHERE_NETS:
-            mu = data["where"][train_idx].mean(0)
-            sd = data["where"][train_idx].std(0) + 1e-8
-            data["where"] = (data["where"] - mu) / sd
-            extra = {"where_targets": list(WHERE_TARGETS), "where_mean": [float(v) for v in mu],
-                     "where_std": [float(v) for v in sd]}
-        history = _fit(key, module, data, train_idx, val_idx, epochs=epochs, lr=lr, batch_size=batch_size,
-                       weight_decay=weight_decay, device=dev, progress=progress, random_state=random_state)
-    module.to("cpu").eval()
-    out = make_wrapper(key, module, cfg, weights=f"trained on {stimuli.name} ({epochs} epochs, seed {random_state})",
-                       classes=classes, extra={**extra, "trained_on": stimuli.name})
-    out.history = history
-    if cache:
-        save(out, path)
-        logger.info("Cached trained %s at %s", key, path)
-    return out
+    if not train_if_missing:
+        args = "".join([f", random_state={random_state!r}" if random_state != 0 else "",
+                        f", options={options!r}" if options else ""])
+        raise FileNotFoundError(
+            f"No {key!r} trained on the default what/where stimuli is cached yet, and loading never trains. Train "
+            f"it once (the result is cached, so later loads are fast): nc.models.train({key!r}, "
+            f"nc.stimuli.make_from_spec('whatwhere-default'){args}); or pass train_if_missing=True to "
+            f"nc.models.load. On the command line: neurocompare stimuli make STIMULI --spec whatwhere-default, then "
+            f"neurocompare models train {key} STIMULI --out {key}.pt, and load {key}.pt as the weights.")
+    return train(key, stimuli, random_state=random_state, options=options)
 
 
 def _resolve_model(model):
+    if (model.lower() if isinstance(model, str) else getattr(model, "config", {}).get("name")) == "dcgan":
+        raise ValueError("Invalid value for 'model': neurocompare.models.train does not train the DCGAN; use "
+                         "neurocompare.generation.train_gan(stimuli, ...) (or `neurocompare gan train` on the "
+                         "command line).")
     if isinstance(model, str):
         key = model.lower()
         if key not in TRAINABLE:
@@ -165,13 +217,13 @@ def _resolve_model(model):
                      f"{list(TRAINABLE)}; got {getattr(model, 'name', model)!r}.")
 
 
-def _copy_module(module):
+def copy_module(module):
     import copy
 
     return copy.deepcopy(module)
 
 
-def _state_hash(module) -> str:
+def state_hash(module) -> str:
     h = hashlib.sha256()
     for k, v in module.state_dict().items():
         h.update(k.encode())
@@ -270,7 +322,7 @@ def _fit(key, module, data, train_idx, val_idx, *, epochs, lr, batch_size, weigh
                     totals[k] = totals.get(k, 0.0) + v * len(idx)
                 count += len(idx)
             rows += [(epoch, "train", k, v / count) for k, v in totals.items()]
-            _recalibrate_batchnorm(module, data["x"][torch.from_numpy(train_idx)], batch_size, device)
+            recalibrate_batchnorm(module, data["x"][torch.from_numpy(train_idx)], batch_size, device)
             if len(val_idx):
                 module.eval()
                 with torch.no_grad():
@@ -285,7 +337,7 @@ def _fit(key, module, data, train_idx, val_idx, *, epochs, lr, batch_size, weigh
     return hist
 
 
-def _recalibrate_batchnorm(module, x, batch_size, device, *, skip=()) -> None:
+def recalibrate_batchnorm(module, x, batch_size, device, *, skip=()) -> None:
     """Re-estimate batch-norm running statistics on the training images with the final weights.
 
     With few, fast-changing steps the exponential running averages lag behind the
@@ -320,107 +372,3 @@ def _recalibrate_batchnorm(module, x, batch_size, device, *, skip=()) -> None:
 
 def _cache_path(key: str, settings: dict):
     return cache_dir("models") / f"{key}-{config_hash(settings)}.pt"
-
-
-def _train_gan(start, stimuli, *, epochs, lr, batch_size, random_state, device, cache, progress, options):
-    """Adversarial training of the built-in DCGAN (see :func:`train`)."""
-    import torch
-
-    from .._utils.device import resolve_device
-    from .._utils.random import torch_seed
-    from ._builtin_zoo import build_module, check_options, load_checkpoint, make_wrapper, save
-
-    epochs = check_positive_int("epochs", _DEFAULT_EPOCHS["dcgan"] if epochs is None else epochs)
-    batch_size = check_positive_int("batch_size", _DEFAULT_BATCH["dcgan"] if batch_size is None else batch_size,
-                                    minimum=2)
-    lr = _DEFAULT_LR["dcgan"] if lr is None else lr
-    if len(stimuli) < 2:
-        raise ValueError(f"Invalid value for 'stimuli': GAN training needs at least 2 images; got {len(stimuli)}.")
-    if start is None:
-        cfg = check_options("dcgan", dict(options or {}))
-        init_hash = "seed"
-    else:
-        cfg = {k: v for k, v in start.config.items() if k in check_options("dcgan", {})}
-        init_hash = _state_hash(start.module)
-    settings = dict(model="dcgan", config=cfg, stimuli=stimuli.fingerprint(), epochs=epochs, lr=lr,
-                    batch_size=batch_size, random_state=random_state, init=init_hash, version=_TRAIN_VERSION)
-    path = _cache_path("dcgan", settings)
-    if cache and path.is_file():
-        logger.info("Loading cached trained dcgan from %s", path)
-        return load_checkpoint("dcgan", path)
-    dev = resolve_device(device)
-    with torch_seed(random_state):
-        module = build_module("dcgan", cfg) if start is None else _copy_module(start.module)
-        wrapper = make_wrapper("dcgan", module, cfg, weights="training")
-        x = torch.stack([wrapper.transform(stimuli.load_image(i)) for i in range(len(stimuli))])
-        history = _fit_gan(module, x, epochs=epochs, lr=lr, batch_size=batch_size, device=dev, progress=progress,
-                           random_state=random_state)
-    module.to("cpu").eval()
-    out = make_wrapper("dcgan", module, cfg, extra={"trained_on": stimuli.name},
-                       weights=f"trained on {stimuli.name} ({epochs} epochs, seed {random_state})")
-    out.history = history
-    if cache:
-        save(out, path)
-    return out
-
-
-def _fit_gan(module, x, *, epochs, lr, batch_size, device, progress, random_state, resume=None,
-             on_epoch=None) -> pd.DataFrame:
-    """The adversarial loop shared by :func:`train` and :func:`neurocompare.generation.train_gan`.
-
-    ``resume``: a state from ``on_epoch`` (optimisers, batch-order RNG, history rows, epoch) to continue from;
-    ``on_epoch(epoch, state)`` is called after every epoch (sample grids, checkpoints).
-    """
-    import torch
-    import torch.nn.functional as F
-
-    module.to(device).train()
-    g, d = module.generator, module.discriminator
-    opt_g = torch.optim.Adam(g.parameters(), lr=lr, betas=(0.5, 0.999))
-    opt_d = torch.optim.Adam(d.parameters(), lr=lr, betas=(0.5, 0.999))
-    gen = torch.Generator().manual_seed(int(random_state))
-    rows, first = [], 1
-    if resume is not None:
-        opt_g.load_state_dict(resume["opt_g"])
-        opt_d.load_state_dict(resume["opt_d"])
-        gen.set_state(resume["rng"])
-        rows, first = [tuple(r) for r in resume["rows"]], int(resume["epoch"]) + 1
-    with progress_bar(max(0, epochs - first + 1), "training dcgan", enable=progress) as advance:
-        for epoch in range(first, epochs + 1):
-            perm = torch.randperm(len(x), generator=gen)
-            sums = {"loss_d": 0.0, "loss_g": 0.0, "d_real": 0.0, "d_fake": 0.0}
-            count = 0
-            for b in range(0, len(x) - 1, batch_size):
-                idx = perm[b:b + batch_size]
-                if len(idx) < 2:
-                    continue
-                real = x[idx].to(device)
-                z = torch.randn(len(idx), g.latent_dim, generator=gen).to(device)
-                fake = g(z)
-                out_real, out_fake = d(real), d(fake.detach())
-                loss_d = (F.binary_cross_entropy_with_logits(out_real, torch.ones_like(out_real))
-                          + F.binary_cross_entropy_with_logits(out_fake, torch.zeros_like(out_fake)))
-                opt_d.zero_grad()
-                loss_d.backward()
-                opt_d.step()
-                out_gen = d(fake)
-                loss_g = F.binary_cross_entropy_with_logits(out_gen, torch.ones_like(out_gen))
-                opt_g.zero_grad()
-                loss_g.backward()
-                opt_g.step()
-                n = len(idx)
-                sums["loss_d"] += loss_d.item() * n
-                sums["loss_g"] += loss_g.item() * n
-                sums["d_real"] += torch.sigmoid(out_real).mean().item() * n
-                sums["d_fake"] += torch.sigmoid(out_fake).mean().item() * n
-                count += n
-            rows += [(epoch, "train", k, v / count) for k, v in sums.items()]
-            if on_epoch is not None:
-                on_epoch(epoch, {"opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(), "rng": gen.get_state(),
-                                 "rows": list(rows), "epoch": epoch})
-                module.train()
-            advance()
-    module.eval()
-    hist = pd.DataFrame(rows, columns=["epoch", "split", "metric", "value"])
-    hist.insert(0, "model", "dcgan")
-    return hist

@@ -1,11 +1,14 @@
-"""Running a wrapped model on batches without changing it."""
+"""Running a wrapped model on batches of stimuli without changing it.
+
+For use inside neurocompare (extraction, prediction, CAM, probes, behaviour, generation).
+"""
 from __future__ import annotations
 
 import contextlib
 
 import numpy as np
 
-from .hashing import config_hash
+from .._utils.hashing import config_hash
 
 
 @contextlib.contextmanager
@@ -92,3 +95,17 @@ class StimulusSource:
         for inputs in loader:
             yield pos, inputs
             pos += len(inputs)
+
+
+def first_tensor(out):
+    """The main output tensor of a forward pass: itself, ``what``/``out``/``logits`` of a dict, or the first item."""
+    import torch
+
+    if isinstance(out, torch.Tensor):
+        return out
+    if isinstance(out, dict):
+        for key in ("what", "out", "logits"):
+            if key in out:
+                return out[key]
+        return next(iter(out.values()))
+    return out[0]

@@ -1,0 +1,130 @@
+"""Checkpoint files: reading state-dict files safely, and saving and loading the built-in nets.
+
+For use inside neurocompare (models, generation, transfer, the CLI); users call
+:func:`neurocompare.models.save` and :func:`neurocompare.models.load`.
+"""
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+from .._utils.logging import logger
+from ._wrapper import ModelWrapper
+from .building import build_module, make_wrapper
+from .specs import OPTIONS, check_options
+
+
+def is_path(weights) -> bool:
+    """Whether ``weights`` names a file rather than a weight tag."""
+    if isinstance(weights, Path):
+        return True
+    return isinstance(weights, str) and (weights.endswith((".pth", ".pt", ".bin", ".ckpt")) or "/" in weights
+                                         or "\\" in weights)
+
+
+def read_state_file(path) -> dict:
+    """``torch.load(path, weights_only=True)`` with errors that say what to do."""
+    import torch
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"Invalid value for 'weights': the file {str(path)!r} does not exist. Expected "
+                                "None, 'DEFAULT', or the path of a saved state dict (.pth/.pt).")
+    try:
+        obj = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as err:
+        raise ValueError(f"The weights file {str(path)!r} holds Python objects other than tensors, so it cannot be "
+                         "loaded safely with torch.load(weights_only=True). Re-save only the weights: "
+                         f"torch.save(model.state_dict(), path). ({str(err).splitlines()[0]})") from None
+    except Exception as err:  # noqa: BLE001 - any failure to parse means "not a weights file"
+        raise ValueError(f"The weights file {str(path)!r} is not a readable PyTorch file (truncated or another "
+                         f"format?): {str(err).splitlines()[0] if str(err) else type(err).__name__}.") from None
+    if not isinstance(obj, dict):
+        raise ValueError(f"The weights file {str(path)!r} holds a {type(obj).__name__}; expected a state dict "
+                         "(a mapping of parameter names to tensors).")
+    return obj
+
+
+def state_dict_of(obj: dict) -> dict:
+    """The state dict inside a checkpoint (``state_dict``/``model`` keys, DataParallel prefixes removed)."""
+    for key in ("state_dict", "model_state_dict", "model"):
+        if key in obj and isinstance(obj[key], dict):
+            obj = obj[key]
+            break
+    if obj and all(k.startswith("module.") for k in obj):
+        obj = {k[len("module."):]: v for k, v in obj.items()}
+    return obj
+
+
+def load_state_file(module, path, *, model_name: str) -> dict:
+    """Load a state-dict file into ``module`` strictly; return the whole checkpoint object."""
+    obj = read_state_file(path)
+    state = state_dict_of(obj)
+    own = module.state_dict()
+    missing = [k for k in own if k not in state]
+    unexpected = [k for k in state if k not in own]
+    shapes = [f"{k}: file {tuple(state[k].shape)} vs model {tuple(own[k].shape)}" for k in own
+              if k in state and hasattr(state[k], "shape") and tuple(state[k].shape) != tuple(own[k].shape)]
+    if missing or unexpected or shapes:
+        parts = []
+        if missing:
+            parts.append(f"{len(missing)} missing key(s), e.g. {missing[:3]}")
+        if unexpected:
+            parts.append(f"{len(unexpected)} unexpected key(s), e.g. {unexpected[:3]}")
+        if shapes:
+            parts.append(f"{len(shapes)} shape mismatch(es), e.g. {shapes[:2]}")
+        raise ValueError(f"The weights file {str(path)!r} does not fit the architecture {model_name!r}: "
+                         f"{'; '.join(parts)}. Check the model name and its options (e.g. num_classes).")
+    module.load_state_dict(state, strict=True)
+    logger.info("Loaded weights for %s from %s", model_name, path)
+    return obj
+
+
+def load_checkpoint(key: str, path, **options) -> ModelWrapper:
+    """Load a checkpoint written by :func:`save` or :func:`train` (or a bare state dict)."""
+    obj = read_state_file(path)
+    meta = obj.get("neurocompare", {}) if isinstance(obj.get("neurocompare"), dict) else {}
+    if meta and meta.get("name") != key:
+        raise ValueError(f"The checkpoint {str(path)!r} holds a {meta.get('name')!r}, not a {key!r}; load it with "
+                         f"neurocompare.models.load({meta.get('name')!r}, weights=...).")
+    saved = {k: v for k, v in meta.get("config", {}).items() if k in OPTIONS[key]}
+    clash = {k: (v, saved[k]) for k, v in options.items() if k in saved and saved[k] != v}
+    if clash:
+        raise ValueError(f"Options {clash} (given, saved) contradict the checkpoint {str(path)!r}; leave them out.")
+    cfg = check_options(key, {**saved, **options})
+    module = build_module(key, cfg, sizes=meta.get("config", {}))
+    load_state_file(module, path, model_name=key)
+    extra = {k: v for k, v in meta.get("config", {}).items() if k not in OPTIONS[key] and k != "name"}
+    wrapper = make_wrapper(key, module, cfg, weights=str(Path(path)), classes=meta.get("classes"), extra=extra)
+    if "history" in meta:
+        import pandas as pd
+
+        wrapper.history = pd.DataFrame(meta["history"])
+    return wrapper
+
+
+def save(model: ModelWrapper, path, *, history=None) -> Path:
+    """Save a built-in net's weights with its configuration and class names.
+
+    The file is a plain dict (``state_dict`` plus a ``neurocompare`` entry of
+    strings and numbers), so it loads with ``torch.load(weights_only=True)``
+    and with ``neurocompare.models.load(name, weights=path)``.
+    """
+    import io
+
+    import torch
+
+    from .._utils.paths import atomic_write_bytes
+
+    if not isinstance(model, ModelWrapper):
+        raise TypeError(f"Invalid value for 'model': expected a ModelWrapper; got {type(model).__name__}.")
+    hist = history if history is not None else getattr(model, "history", None)
+    meta = {"name": model.config.get("name", model.name), "config": dict(model.config), "classes": model.classes,
+            "weights": model.weights}
+    if hist is not None:
+        meta["history"] = {k: list(v) for k, v in hist.to_dict(orient="list").items()}
+    buf = io.BytesIO()
+    state = {k: v.detach().cpu() for k, v in model.module.state_dict().items()}
+    torch.save({"state_dict": state, "neurocompare": meta}, buf)
+    atomic_write_bytes(path, buf.getvalue())
+    return Path(path)
