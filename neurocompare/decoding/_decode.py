@@ -6,6 +6,7 @@ import numbers
 import numpy as np
 
 from .._utils.checks import check_option, check_positive_int
+from .._utils.device import resolve_device
 from .._utils.logging import logger
 from .._utils.random import seed_int
 from .._utils.stats import t_half_width
@@ -23,14 +24,14 @@ def pearson_r(y_true, y_pred) -> float:
     return float((a * b).sum() / den) if den > 0 else 0.0
 
 
-def default_estimator(task: str, *, pca: int | None = None, estimator=None, alpha: float = 1.0):
+def default_estimator(task: str, *, pca: int | None = None, estimator=None, ridge_alpha: float = 1.0):
     """The default read-out: standardise (and optionally PCA) inside the fold, then a linear model.
 
     - classification: a ridge classifier (one vs rest, least squares on +-1 targets) with
       the penalty chosen among 10^-3 ... 10^5 by efficient leave-one-out inside the training
       fold (``RidgeClassifierCV``); ``estimator="logistic"`` for L2 logistic regression (C=1);
     - regression: ridge regression with the penalty chosen the same way (``RidgeCV``);
-    - ``estimator="ridge"``: either with a fixed ``alpha`` (what the torch backend runs).
+    - ``estimator="ridge"``: either with a fixed ``ridge_alpha`` (what the torch backend runs).
     """
     from sklearn.decomposition import PCA
     from sklearn.linear_model import LogisticRegression, Ridge, RidgeClassifier, RidgeClassifierCV, RidgeCV
@@ -38,7 +39,7 @@ def default_estimator(task: str, *, pca: int | None = None, estimator=None, alph
     from sklearn.preprocessing import StandardScaler
 
     if estimator == "ridge":
-        est = RidgeClassifier(alpha=alpha) if task == "classification" else Ridge(alpha=alpha)
+        est = RidgeClassifier(alpha=ridge_alpha) if task == "classification" else Ridge(alpha=ridge_alpha)
     elif estimator == "logistic":
         est = LogisticRegression(C=1.0, max_iter=2000)
     elif task == "classification":
@@ -106,7 +107,7 @@ def make_cv(cv, task, y, random_state):
 
 
 def decode(acts, target, *, task: str = "auto", estimator=None, cv=5, pca: int | None = None, permutations: int = 0,
-           alpha: float = 1.0, backend: str = "sklearn", device: str = "cpu", random_state=0, n_jobs=None):
+           ridge_alpha: float = 1.0, backend: str = "sklearn", device: str = "auto", random_state=0, n_jobs=None):
     """Cross-validated linear decoding of one target from activations.
 
     Parameters
@@ -130,13 +131,19 @@ def decode(acts, target, *, task: str = "auto", estimator=None, cv=5, pca: int |
     permutations : int
         Label permutations for a p-value (one-sided, score at least as high as observed),
         each re-running the whole cross-validation on the same folds.
-    alpha : float
+    ridge_alpha : float
         Ridge penalty for ``estimator="ridge"``.
     backend : {"sklearn", "torch"}
         ``"torch"`` runs ridge (``estimator="ridge"``) in closed form on ``device`` (e.g. a
         GPU) and gives the same scores as scikit-learn on the same folds; permutations are
         solved together.
+    device : str
+        Where the torch backend runs: ``"auto"`` (cuda, then mps, then cpu), ``"cpu"``,
+        ``"cuda"``, ``"cuda:N"`` or ``"mps"``. Unused by the scikit-learn backend.
     random_state : int
+        Seeds the folds (``cv`` an int) and the permutations.
+    n_jobs : int, optional
+        Folds fitted in parallel by the scikit-learn backend (joblib's meaning).
 
     Returns
     -------
@@ -172,10 +179,10 @@ def decode(acts, target, *, task: str = "auto", estimator=None, cv=5, pca: int |
     if backend == "torch":
         if estimator != "ridge":
             raise ValueError("Invalid value for 'estimator': the torch backend implements ridge models; pass "
-                             "estimator='ridge' (and alpha=).")
-        fold_scores, null = _torch_scores(x, y, folds, task, alpha, permutations, device, random_state)
+                             "estimator='ridge' (and ridge_alpha=).")
+        fold_scores, null = _torch_scores(x, y, folds, task, ridge_alpha, permutations, device, random_state)
     else:
-        est = default_estimator(task, pca=pca, estimator=estimator, alpha=alpha) \
+        est = default_estimator(task, pca=pca, estimator=estimator, ridge_alpha=ridge_alpha) \
             if estimator is None or isinstance(estimator, str) else estimator
         fold_scores = _sklearn_scores(est, x, y, folds, task, n_jobs)
         null = None
@@ -245,7 +252,7 @@ def _torch_scores(x, y, folds, task, alpha, permutations, device, random_state):
 
     from . import _ridge_torch as R
 
-    dev = torch.device(device)
+    dev = resolve_device(device)
     dtype = torch.float64 if dev.type == "cpu" else torch.float32
     rng = np.random.default_rng(seed_int(random_state) + 1)
     perms = [np.arange(len(y))] + [rng.permutation(len(y)) for _ in range(permutations)]

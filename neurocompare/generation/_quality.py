@@ -36,19 +36,19 @@ def frechet_distance(real, fake) -> float:
     return float(((mu_a - mu_b) ** 2).sum() + np.trace(s_a) + np.trace(s_b) - 2 * tr_covmean)
 
 
-def kernel_distance(real, fake, *, subsets: int = 100, subset_size: int = 1000, degree: int = 3,
+def kernel_distance(real, fake, *, n_subsets: int = 100, subset_size: int = 1000, degree: int = 3,
                     gamma: float | None = None, coef: float = 1.0, random_state=0) -> tuple[float, float]:
     """Kernel distance (KID, Binkowski et al. 2018): the unbiased squared MMD with a polynomial kernel.
 
     ``k(x, y) = (gamma x.y + coef) ** degree`` with ``gamma = 1 / n_features`` by
-    default, averaged over ``subsets`` random subsets of ``subset_size`` images
+    default, averaged over ``n_subsets`` random subsets of ``subset_size`` images
     drawn without replacement from each set (the definition of torchmetrics'
     ``KernelInceptionDistance``).
 
     Parameters
     ----------
     real, fake : array-like, shape (n_images, n_features)
-    subsets, subset_size : int
+    n_subsets, subset_size : int
         ``subset_size`` is capped at the smaller set's size.
     degree, gamma, coef
         The polynomial kernel.
@@ -64,15 +64,15 @@ def kernel_distance(real, fake, *, subsets: int = 100, subset_size: int = 1000, 
 
     a, b = _features("real", real), _features("fake", fake)
     _same_width(a, b)
-    subsets = check_positive_int("subsets", subsets)
+    n_subsets = check_positive_int("n_subsets", n_subsets)
     m = min(check_positive_int("subset_size", subset_size, minimum=2), len(a), len(b))
     if m < 2:
         raise ValueError(f"Invalid value for 'real'/'fake': the kernel distance needs at least 2 images in each set; "
                          f"got {len(a)} and {len(b)}.")
     gamma = 1.0 / a.shape[1] if gamma is None else float(gamma)
     rng = check_random_state(random_state)
-    vals = np.empty(subsets)
-    for s in range(subsets):
+    vals = np.empty(n_subsets)
+    for s in range(n_subsets):
         x = a[rng.choice(len(a), m, replace=False)]
         y = b[rng.choice(len(b), m, replace=False)]
         kxx = (gamma * x @ x.T + coef) ** degree
@@ -80,11 +80,11 @@ def kernel_distance(real, fake, *, subsets: int = 100, subset_size: int = 1000, 
         kxy = (gamma * x @ y.T + coef) ** degree
         vals[s] = ((kxx.sum() - np.trace(kxx)) / (m * (m - 1)) + (kyy.sum() - np.trace(kyy)) / (m * (m - 1))
                    - 2 * kxy.mean())
-    return float(vals.mean()), float(vals.std(ddof=1)) if subsets > 1 else float("nan")
+    return float(vals.mean()), float(vals.std(ddof=1)) if n_subsets > 1 else float("nan")
 
 
 def image_quality(real, fake, *, model, layer: str | None = None, weights=None, n_fake: int = 500,
-                  kid_subsets: int = 100, kid_subset_size: int = 1000, batch_size: int = 64, device="auto",
+                  n_subsets: int = 100, subset_size: int = 1000, batch_size: int = 64, device="auto",
                   random_state=0):
     """FID and KID between two image sets in the feature space of a model.
 
@@ -105,7 +105,7 @@ def image_quality(real, fake, *, model, layer: str | None = None, weights=None, 
     weights : optional
         Passed to :func:`neurocompare.models.load` when ``model`` is a name.
     n_fake : int
-    kid_subsets, kid_subset_size : int
+    n_subsets, subset_size : int
         See :func:`kernel_distance`.
     batch_size : int
     device : str
@@ -138,7 +138,7 @@ def image_quality(real, fake, *, model, layer: str | None = None, weights=None, 
         wrapper.resolve_layers([layer_name])
         f_real, f_fake = (_model_features(wrapper, layer_name, x, batch_size, device) for x in (real_imgs, fake_imgs))
     fid = frechet_distance(f_real, f_fake)
-    kid, kid_sd = kernel_distance(f_real, f_fake, subsets=kid_subsets, subset_size=kid_subset_size,
+    kid, kid_sd = kernel_distance(f_real, f_fake, n_subsets=n_subsets, subset_size=subset_size,
                                   random_state=random_state)
     rows = [(name, layer_name, "fid", fid, float("nan")), (name, layer_name, "kid", kid, kid_sd)]
     res = pd.DataFrame(rows, columns=["model", "layer", "metric", "value", "std"])

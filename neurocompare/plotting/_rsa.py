@@ -147,7 +147,7 @@ def _stars(p):
     return "***" if p < 0.001 else "**" if p < 0.01 else "*" if p < 0.05 else ""
 
 
-def plot_layer_profile(results, *, x: str = "layer", hue: str = "model", ax=None, alpha: float = 0.05,
+def plot_layer_profile(results, *, x: str = "layer", hue: str = "model", ax=None, level: float = 0.05,
                        ceiling: bool = True, colour_by_stream: bool = False):
     """RSA score across layers: one line per model, CIs, the noise-ceiling band and significance marks.
 
@@ -158,8 +158,8 @@ def plot_layer_profile(results, *, x: str = "layer", hue: str = "model", ax=None
         noise-ceiling columns), in layer order.
     x, hue : str
         Columns for the x axis and the lines.
-    alpha : float
-        Layers with ``p < alpha`` get a star above their CI.
+    level : float
+        Significance level: layers with ``p < level`` get a star above their CI.
     ceiling : bool
         Draw the noise ceiling (lower to upper bound) as a grey band.
     colour_by_stream : bool
@@ -198,8 +198,8 @@ def plot_layer_profile(results, *, x: str = "layer", hue: str = "model", ax=None
             if "p" in d.columns:
                 top = d["ci_high"].where(d["ci_high"].notna(), d["value"]) if "ci_high" in d else d["value"]
                 for xi, yi, p in zip(xs, top, d["p"]):
-                    if np.isfinite(p) and p < alpha:
-                        ax.text(xi, yi, _stars(p) if alpha == 0.05 else "*", ha="center", va="bottom", fontsize=7,
+                    if np.isfinite(p) and p < level:
+                        ax.text(xi, yi, _stars(p) if level == 0.05 else "*", ha="center", va="bottom", fontsize=7,
                                 color=colour)
         ax.set_xticks(range(len(order)))
         ax.set_xticklabels(order, rotation=45, ha="right")
@@ -220,7 +220,7 @@ def plot_layer_profile(results, *, x: str = "layer", hue: str = "model", ax=None
     return ax
 
 
-def plot_model_comparison(results, *, label: str = "model", pairwise=None, ax=None, alpha: float = 0.05):
+def plot_model_comparison(results, *, label: str = "model", pairwise=None, ax=None, level: float = 0.05):
     """Bars of RSA scores with CIs, the noise ceiling, and (optionally) significant pairwise differences.
 
     Parameters
@@ -254,7 +254,7 @@ def plot_model_comparison(results, *, label: str = "model", pairwise=None, ax=No
         top = float(np.nanmax(np.r_[results.get("ci_high", results["value"]).to_numpy(), results["value"].to_numpy()]))
         if "p" in results.columns:
             for xi, p, y in zip(xs, results["p"], results.get("ci_high", results["value"])):
-                if np.isfinite(p) and p < alpha:
+                if np.isfinite(p) and p < level:
                     ax.text(xi, y, _stars(p), ha="center", va="bottom", fontsize=7)
         if pairwise is not None and len(pairwise):
             best = names[int(np.nanargmax(results["value"].to_numpy()))]

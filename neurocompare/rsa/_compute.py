@@ -13,7 +13,7 @@ CHUNK_BYTES = 256 * 2**20
 
 def compute_rdm(data, method: str = "correlation", *, descriptor=None, cv_descriptor=None, noise=None,
                 remove_mean: bool = False, prior_lambda: float = 1.0, prior_weight: float = 0.1,
-                device: str = "cpu", dtype: str = "float64", chunk_bytes: int = CHUNK_BYTES):
+                device: str = "auto", dtype: str = "float64", chunk_bytes: int = CHUNK_BYTES):
     """Representational dissimilarity matrices, numerically identical to ``rsatoolbox.rdm.calc_rdm``.
 
     Parameters
@@ -47,7 +47,8 @@ def compute_rdm(data, method: str = "correlation", *, descriptor=None, cv_descri
     prior_lambda, prior_weight : float
         Poisson prior, as in rsatoolbox.
     device : str
-        ``"cpu"`` (numpy BLAS), or a torch device such as ``"cuda"`` for the Gram products.
+        ``"auto"`` (a CUDA GPU where there is one, else the cpu), ``"cpu"`` (numpy BLAS), or a
+        torch device such as ``"cuda"`` for the Gram products.
     dtype : {"float64", "float32"}
         Precision of the Gram products. float64 (the default) is needed for agreement with
         rsatoolbox to 1e-8; float32 is faster on GPUs.
@@ -66,6 +67,7 @@ def compute_rdm(data, method: str = "correlation", *, descriptor=None, cv_descri
 
     check_option("method", method, METHODS)
     check_option("dtype", dtype, ("float64", "float32"))
+    device = _gram_device(device)
     if isinstance(data, xr.DataTree):
         from ..extraction import iter_layers
 
@@ -86,6 +88,17 @@ def compute_rdm(data, method: str = "correlation", *, descriptor=None, cv_descri
         return out
     return _compute_one(data, method, descriptor, cv_descriptor, noise, remove_mean, prior_lambda, prior_weight,
                         device, dtype, chunk_bytes)
+
+
+def _gram_device(device):
+    """``"auto"`` -> ``"cuda"`` where torch sees a GPU, else ``"cpu"`` (mps has no float64)."""
+    if device != "auto":
+        return device
+    try:
+        import torch
+    except ImportError:  # pragma: no cover - torch is a dependency
+        return "cpu"
+    return "cuda" if torch.cuda.is_available() else "cpu"
 
 
 def _compute_one(data, method, descriptor, cv_descriptor, noise, remove_mean, prior_lambda, prior_weight, device,

@@ -108,7 +108,7 @@ def evaluate(rdms, reference, *, method: str = "corr", bootstrap: str | None = "
 
 
 def pairwise_tests(rdms, reference, *, method: str = "corr", bootstrap: str = "stimuli", n_bootstrap: int = 1000,
-                   alpha: float = 0.05, random_state=0, target=None):
+                   level: float = 0.05, random_state=0, target=None):
     """Bootstrap tests of every pair of candidate RDMs, with Benjamini-Hochberg FDR correction.
 
     Both members of a pair are evaluated on the same bootstrap samples, so the test is on
@@ -119,7 +119,7 @@ def pairwise_tests(rdms, reference, *, method: str = "corr", bootstrap: str = "s
     pandas.DataFrame
         One row per pair: the labels of ``a`` and ``b`` (suffixed ``_a``/``_b``),
         ``target, metric, value_a, value_b, difference, ci_low, ci_high, p, p_fdr, significant``
-        (two-sided, at ``alpha`` after FDR correction).
+        (two-sided, at ``level`` after FDR correction).
     """
     import pandas as pd
 
@@ -143,12 +143,12 @@ def pairwise_tests(rdms, reference, *, method: str = "corr", bootstrap: str = "s
             row = {f"{k}_a": val for k, val in labels[i].items()}
             row.update({f"{k}_b": val for k, val in labels[j].items()})
             row.update({"target": _target_name(b, target), "metric": method, "value_a": value[i], "value_b": value[j],
-                        "difference": value[i] - value[j], "ci_low": np.quantile(d, alpha / 2),
-                        "ci_high": np.quantile(d, 1 - alpha / 2), "p": p})
+                        "difference": value[i] - value[j], "ci_low": np.quantile(d, level / 2),
+                        "ci_high": np.quantile(d, 1 - level / 2), "p": p})
             rows.append(row)
     out = pd.DataFrame(rows)
     out["p_fdr"] = fdr_bh(out["p"].to_numpy())
-    out["significant"] = out["p_fdr"] < alpha
+    out["significant"] = out["p_fdr"] < level
     return out
 
 
