@@ -17,7 +17,8 @@ SECTIONS: dict[str, dict[str, str]] = {
         "random_state": "Seed (int), numpy Generator or None, for every random step; a list sweeps seeds.",
         "n_bootstrap": "Number of bootstrap resamples (0: no bootstrap).",
         "ci": "Confidence level of the interval, e.g. 0.95.",
-        "level": "Significance level (mark ``p < level``); in psychometric fits, the stimulus-level column.",
+        "level": "Significance level (``p < level`` is marked); in psychometric fits, the stimulus-level "
+                 "column; in set_log_level, the logging level.",
         "alpha": "Opacity, in plotting only (matplotlib's meaning).",
         "device": "Where torch work runs: 'auto' (cuda, then mps, then cpu), 'cpu', 'cuda', 'cuda:N', 'mps'.",
         "progress": "Show a progress bar on long work.",
@@ -223,6 +224,8 @@ SECTIONS: dict[str, dict[str, str]] = {
         "criterion": "Training accuracy at which to stop.",
         "probe_cv": "Cross-validation of the probes.",
         "n_seeds": "Number of seeds in a sweep (0 .. n_seeds - 1).",
+        "X": "Feature matrix (scikit-learn's splitter protocol).",
+        "groups": "Group labels (scikit-learn's splitter protocol).",
     },
     "CAM and saliency": {
         "normalize": "Scale each map to [0, 1].",

@@ -8,6 +8,7 @@ import numpy as np
 from .._utils.checks import check_option, check_positive_int
 from .._utils.device import resolve_device
 from .._utils.logging import logger
+from .._utils.progress import progress_bar
 from .._utils.random import seed_int
 from .._utils.stats import t_half_width
 
@@ -16,7 +17,17 @@ BACKENDS = ("sklearn", "torch")
 
 
 def pearson_r(y_true, y_pred) -> float:
-    """Pearson correlation of predictions with the truth (0 when either is constant)."""
+    """Pearson correlation of predictions with the truth (0 when either is constant).
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like
+        True and predicted values.
+
+    Returns
+    -------
+    float
+    """
     y_true = np.asarray(y_true, dtype=float)
     y_pred = np.asarray(y_pred, dtype=float)
     a, b = y_true - y_true.mean(), y_pred - y_pred.mean()
@@ -32,6 +43,20 @@ def default_estimator(task: str, *, pca: int | None = None, estimator=None, ridg
       fold (``RidgeClassifierCV``); ``estimator="logistic"`` for L2 logistic regression (C=1);
     - regression: ridge regression with the penalty chosen the same way (``RidgeCV``);
     - ``estimator="ridge"``: either with a fixed ``ridge_alpha`` (what the torch backend runs).
+
+    Parameters
+    ----------
+    task : {"classification", "regression"}
+    pca : int, optional
+        Principal components to keep (fitted inside the training fold).
+    estimator : None, "ridge" or "logistic"
+        ``None``: the cross-validated ridge models above.
+    ridge_alpha : float
+        Ridge penalty for ``estimator="ridge"``.
+
+    Returns
+    -------
+    sklearn.pipeline.Pipeline
     """
     from sklearn.decomposition import PCA
     from sklearn.linear_model import LogisticRegression, Ridge, RidgeClassifier, RidgeClassifierCV, RidgeCV
@@ -78,7 +103,22 @@ def _target_values(acts, target, ids):
 
 
 def make_cv(cv, task, y, random_state):
-    """An explicit list of (train, test) index pairs, so every path uses the same folds."""
+    """An explicit list of (train, test) index pairs, so every path uses the same folds.
+
+    Parameters
+    ----------
+    cv : int, scikit-learn splitter, or list of (train, test) index pairs
+        An int gives shuffled K folds (stratified for classification).
+    task : {"classification", "regression"}
+    y : array-like
+        The target, one value per stimulus.
+    random_state : int or None
+        Seeds the shuffling of the folds.
+
+    Returns
+    -------
+    list of tuple of numpy.ndarray
+    """
     from sklearn.model_selection import KFold, StratifiedKFold
 
     n = len(y)
@@ -107,7 +147,8 @@ def make_cv(cv, task, y, random_state):
 
 
 def decode(acts, target, *, task: str = "auto", estimator=None, cv=5, pca: int | None = None, permutations: int = 0,
-           ridge_alpha: float = 1.0, backend: str = "sklearn", device: str = "auto", random_state=0, n_jobs=None):
+           ridge_alpha: float = 1.0, backend: str = "sklearn", device: str = "auto", random_state=0, n_jobs=None,
+           progress: bool = True):
     """Cross-validated linear decoding of one target from activations.
 
     Parameters
@@ -144,6 +185,8 @@ def decode(acts, target, *, task: str = "auto", estimator=None, cv=5, pca: int |
         Seeds the folds (``cv`` an int) and the permutations.
     n_jobs : int, optional
         Folds fitted in parallel by the scikit-learn backend (joblib's meaning).
+    progress : bool
+        Show a progress bar over the permutations (scikit-learn backend).
 
     Returns
     -------
@@ -189,10 +232,12 @@ def decode(acts, target, *, task: str = "auto", estimator=None, cv=5, pca: int |
         if permutations:
             rng = np.random.default_rng(seed_int(random_state) + 1)
             null = {m: [] for m in fold_scores}
-            for _ in range(permutations):
-                s = _sklearn_scores(est, x, y[rng.permutation(len(y))], folds, task, n_jobs)
-                for m in s:
-                    null[m].append(np.mean(s[m]))
+            with progress_bar(permutations, "permutations", enable=progress) as advance:
+                for _ in range(permutations):
+                    s = _sklearn_scores(est, x, y[rng.permutation(len(y))], folds, task, n_jobs)
+                    for m in s:
+                        null[m].append(np.mean(s[m]))
+                    advance()
     rows = []
     chance = 1.0 / len(np.unique(y)) if task == "classification" else 0.0
     for metric, scores in fold_scores.items():

@@ -41,6 +41,11 @@ def plot_rdm(rdm, *, by: str | None = "category", sort: bool = False, percentile
         order is used otherwise.
     percentile : bool
         Show each dissimilarity as its percentile (Kriegeskorte et al. 2008's display).
+    cmap : str or matplotlib colormap
+    colorbar : bool
+        Draw a colour bar.
+    title : str, optional
+        Axes title.
     ax : matplotlib Axes, optional
 
     Returns
@@ -99,6 +104,17 @@ def plot_rdm(rdm, *, by: str | None = "category", sort: bool = False, percentile
 
 def plot_mds(rdm, *, by: str | None = "category", random_state: int = 0, ax=None):
     """Two-dimensional metric MDS of an RDM, points coloured by a stimulus factor.
+
+    Parameters
+    ----------
+    rdm : RDM DataArray (2-D)
+        A complete RDM (no NaN).
+    by : str or None
+        Stimulus factor colouring the points.
+    random_state : int
+        Seeds the MDS.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on (default: a new figure).
 
     Returns
     -------
@@ -164,6 +180,8 @@ def plot_layer_profile(results, *, x: str = "layer", hue: str = "model", ax=None
         Draw the noise ceiling (lower to upper bound) as a grey band.
     colour_by_stream : bool
         Colour each point by its ``stream`` (shared / what / where).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on (default: a new figure).
 
     Returns
     -------
@@ -232,6 +250,10 @@ def plot_model_comparison(results, *, label: str = "model", pairwise=None, ax=No
     pairwise : pandas.DataFrame, optional
         From :func:`neurocompare.rsa.pairwise_tests`; each model that differs significantly
         (FDR) from the best-scoring one is linked to it by a horizontal line above the bars.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on (default: a new figure).
+    level : float
+        Significance level: bars with ``p < level`` get stars.
 
     Returns
     -------

@@ -115,7 +115,7 @@ def what_where(acts, stimuli=None, *, what=None, where=None, cv=5, split: str | 
                 for t in targets:
                     res = decode(da, t, task=task, estimator=estimator, cv=folds, pca=pca, permutations=permutations,
                                  ridge_alpha=ridge_alpha, backend=backend, device=device, random_state=random_state,
-                                 n_jobs=n_jobs)
+                                 n_jobs=n_jobs, progress=False)
                     res.insert(0, "model", model)
                     res.insert(1, "layer", layer)
                     res.insert(2, "stream", da.attrs.get("stream", "shared"))
@@ -169,8 +169,21 @@ def units_curve(acts, stimuli=None, *, target: str = "category", n_units=None, n
 
     Parameters
     ----------
+    acts : xarray.DataTree or xarray.DataArray
+        Activations from :func:`neurocompare.extract` (every layer) or one layer.
+    stimuli : StimulusSet, optional
+        Supplies ``target`` when it is not a coordinate of ``acts``.
+    target : str
+        The factor to decode.
     n_units : list of int, optional
         Default: powers of two up to the smallest layer's width.
+    n_repeats : int
+        Random subsets of units per sample size.
+    cv, estimator, ridge_alpha : see :func:`neurocompare.decoding.decode`
+    random_state : int
+        Seeds the unit subsets and the folds.
+    progress : bool
+        Show a progress bar.
 
     Returns
     -------
@@ -198,7 +211,7 @@ def units_curve(acts, stimuli=None, *, target: str = "category", n_units=None, n
                 for _ in range(n_repeats):
                     sub = da.isel(unit=np.sort(rng.choice(da.sizes["unit"], size=k, replace=False)))
                     res = decode(sub, target, estimator=estimator, cv=cv, ridge_alpha=ridge_alpha,
-                                 random_state=random_state)
+                                 random_state=random_state, progress=False)
                     for r in res.itertuples():
                         per_metric.setdefault(r.metric, []).append(r.value)
                     advance()

@@ -5,6 +5,7 @@ import numpy as np
 
 from .._utils.checks import check_option
 from .._utils.logging import logger
+from .._utils.progress import progress_bar
 from ._format import make_rdm, square, triu_indices
 
 METHODS = ("euclidean", "correlation", "cosine", "mahalanobis", "crossnobis", "poisson")
@@ -13,7 +14,7 @@ CHUNK_BYTES = 256 * 2**20
 
 def compute_rdm(data, method: str = "correlation", *, descriptor=None, cv_descriptor=None, noise=None,
                 remove_mean: bool = False, prior_lambda: float = 1.0, prior_weight: float = 0.1,
-                device: str = "auto", dtype: str = "float64", chunk_bytes: int = CHUNK_BYTES):
+                device: str = "auto", dtype: str = "float64", chunk_bytes: int = CHUNK_BYTES, progress: bool = True):
     """Representational dissimilarity matrices, numerically identical to ``rsatoolbox.rdm.calc_rdm``.
 
     Parameters
@@ -55,6 +56,8 @@ def compute_rdm(data, method: str = "correlation", *, descriptor=None, cv_descri
     chunk_bytes : int
         Memory for one chunk of channels; arrays that are not already in memory as
         float64 are processed chunk by chunk.
+    progress : bool
+        Show a progress bar over the layers of a tree.
 
     Returns
     -------
@@ -74,8 +77,12 @@ def compute_rdm(data, method: str = "correlation", *, descriptor=None, cv_descri
         layers = list(iter_layers(data))
         if not layers:
             raise ValueError("Invalid value for 'data': the activation tree holds no layers.")
-        rdms = [_compute_one(da, method, descriptor, cv_descriptor, noise, remove_mean, prior_lambda, prior_weight,
-                             device, dtype, chunk_bytes) for _, _, da in layers]
+        rdms = []
+        with progress_bar(len(layers), "RDMs", enable=progress) as advance:
+            for _, _, da in layers:
+                rdms.append(_compute_one(da, method, descriptor, cv_descriptor, noise, remove_mean, prior_lambda,
+                                         prior_weight, device, dtype, chunk_bytes))
+                advance()
         first = rdms[0]
         for r, (model, layer, _) in zip(rdms[1:], layers[1:]):
             if list(r.stimulus_a.values) != list(first.stimulus_a.values):

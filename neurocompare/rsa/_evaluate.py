@@ -114,6 +114,25 @@ def pairwise_tests(rdms, reference, *, method: str = "corr", bootstrap: str = "s
     Both members of a pair are evaluated on the same bootstrap samples, so the test is on
     the paired difference of their scores.
 
+    Parameters
+    ----------
+    rdms : RDM DataArray
+        Candidate RDMs, as for :func:`evaluate`.
+    reference : RDM DataArray
+        Reference RDMs (several subjects, or one RDM).
+    method : str
+        A comparison method of :func:`compare`.
+    bootstrap : {"stimuli", "subjects", "both"}
+        What to resample.
+    n_bootstrap : int
+        Bootstrap resamples.
+    level : float
+        Significance level of the FDR-corrected test (and the CI is the ``1 - level``
+        percentile interval of the difference).
+    random_state : int or numpy Generator
+    target : str, optional
+        Name of the reference in the table (default: the DataArray's name).
+
     Returns
     -------
     pandas.DataFrame
@@ -153,7 +172,18 @@ def pairwise_tests(rdms, reference, *, method: str = "corr", bootstrap: str = "s
 
 
 def fdr_bh(p) -> np.ndarray:
-    """Benjamini-Hochberg adjusted p-values (monotone, capped at 1)."""
+    """Benjamini-Hochberg adjusted p-values (monotone, capped at 1).
+
+    Parameters
+    ----------
+    p : array-like
+        Raw p-values.
+
+    Returns
+    -------
+    numpy.ndarray
+        Adjusted p-values, in the order of ``p``.
+    """
     p = np.asarray(p, dtype=float)
     order = np.argsort(p)
     ranked = p[order] * len(p) / np.arange(1, len(p) + 1)
@@ -172,6 +202,12 @@ def assign_layers(rdms, reference, *, method: str = "corr", by: str = "subjects"
 
     Parameters
     ----------
+    rdms : RDM DataArray
+        Candidate RDMs, one per layer (the leading dim carries ``group`` and ``layer``).
+    reference : RDM DataArray
+        Reference RDMs; several subjects for ``by="subjects"``.
+    method : str
+        A comparison method of :func:`compare`.
     by : {"subjects", "stimuli"}
         Hold out subjects (leave-one-out by default) or stimuli (5 folds by default; pairs
         are only used within a fold's stimuli).
@@ -180,6 +216,8 @@ def assign_layers(rdms, reference, *, method: str = "corr", by: str = "subjects"
         Coordinate grouping the candidates (the best layer is chosen within each model).
     layer : str
         Coordinate naming the candidates in the output.
+    random_state : int or numpy Generator
+        Seeds the stimulus folds.
 
     Returns
     -------

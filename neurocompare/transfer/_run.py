@@ -87,7 +87,18 @@ class TransferResult:
         return pd.DataFrame(rows, columns=[*keys, "value", "ci_low", "ci_high", "sd", "n_seeds"])
 
     def save(self, out) -> Path:
-        """Write ``history.csv``, ``scores.csv``, ``summary.csv``, ``change.csv`` and ``config.json`` to ``out``."""
+        """Write ``history.csv``, ``scores.csv``, ``summary.csv``, ``change.csv`` and ``config.json`` to ``out``.
+
+        Parameters
+        ----------
+        out : str or Path
+            The folder (created if needed).
+
+        Returns
+        -------
+        Path
+            The folder.
+        """
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
         self.history.to_csv(out / "history.csv", index=False)
