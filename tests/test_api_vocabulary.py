@@ -86,7 +86,6 @@ PENDING: dict[str, dict[str, str]] = {
     "plotting.plot_layer_profile": {
         "colour_by_stream": "-> color_by='stream' (str, not bool): the call in cli.py rsa (being moved) passes a "
                             "bool expression and needs more than a keyword change"},
-    "generation.image_quality": {"progress": "add progress=True (bars in the feature passes, incl. Inception)"},
     "generation.feature_axes": {"progress": "add progress=True (bars over sampling and labelling)"},
     # --- demo (outside this change) ---
     "demo.run_demo": {"progress": "default False -> True (demo.py: outside the renamed modules)",

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._utils.checks import check_positive_int
+from .._utils.progress import progress_bar
 
 INCEPTION_URL = ("https://github.com/toshas/torch-fidelity/releases/download/v0.2.0/"
                  "weights-inception-2015-12-05-6726825d.pth")
@@ -85,7 +86,7 @@ def kernel_distance(real, fake, *, n_subsets: int = 100, subset_size: int = 1000
 
 def image_quality(real, fake, *, model, layer: str | None = None, weights=None, n_fake: int = 500,
                   n_subsets: int = 100, subset_size: int = 1000, batch_size: int = 64, device="auto",
-                  random_state=0):
+                  random_state=0, progress: bool = True):
     """FID and KID between two image sets in the feature space of a model.
 
     Parameters
@@ -110,6 +111,8 @@ def image_quality(real, fake, *, model, layer: str | None = None, weights=None, 
     batch_size : int
     device : str
     random_state : int
+    progress : bool
+        Show a progress bar over the feature passes.
 
     Returns
     -------
@@ -129,14 +132,16 @@ def image_quality(real, fake, *, model, layer: str | None = None, weights=None, 
     real_imgs = _as_images("real", real, n_fake, random_state, device)
     if isinstance(model, str) and model.lower() == "inception":
         name, layer_name = "inception", "pool3"
-        f_real, f_fake = (_inception_features(x, weights, batch_size, device) for x in (real_imgs, fake_imgs))
+        f_real, f_fake = (_inception_features(x, weights, batch_size, device, progress)
+                          for x in (real_imgs, fake_imgs))
     else:
         wrapper = _feature_model(model, weights)
         name = wrapper.name
         layer_name = layer or (wrapper.default_layers[-2] if len(wrapper.default_layers) > 1
                                else wrapper.default_layers[-1])
         wrapper.resolve_layers([layer_name])
-        f_real, f_fake = (_model_features(wrapper, layer_name, x, batch_size, device) for x in (real_imgs, fake_imgs))
+        f_real, f_fake = (_model_features(wrapper, layer_name, x, batch_size, device, progress)
+                          for x in (real_imgs, fake_imgs))
     fid = frechet_distance(f_real, f_fake)
     kid, kid_sd = kernel_distance(f_real, f_fake, n_subsets=n_subsets, subset_size=subset_size,
                                   random_state=random_state)
@@ -203,7 +208,7 @@ def _feature_model(model, weights):
                     f"got {type(model).__name__}.")
 
 
-def _model_features(wrapper, layer, images, batch_size, device) -> np.ndarray:
+def _model_features(wrapper, layer, images, batch_size, device, progress=False) -> np.ndarray:
     import torch
     from PIL import Image
 
@@ -212,11 +217,12 @@ def _model_features(wrapper, layer, images, batch_size, device) -> np.ndarray:
     if wrapper.transform is None:
         raise ValueError(f"Model {wrapper.name!r} has no transform; pass transform= to neurocompare.models.wrap.")
     x = torch.stack([wrapper.transform(Image.fromarray(im)) for im in images])
-    tree = extract(wrapper, x, layers=[layer], reduce="avgpool", batch_size=batch_size, device=device, progress=False)
+    tree = extract(wrapper, x, layers=[layer], reduce="avgpool", batch_size=batch_size, device=device,
+                   progress=progress)
     return np.asarray(get_layer(tree, layer).values, dtype=np.float64)
 
 
-def _inception_features(images, weights, batch_size, device) -> np.ndarray:
+def _inception_features(images, weights, batch_size, device, progress=False) -> np.ndarray:
     import torch
 
     from .._utils.device import resolve_device
@@ -235,8 +241,10 @@ def _inception_features(images, weights, batch_size, device) -> np.ndarray:
     net = FeatureExtractorInceptionV3("inception-v3-compat", ["2048"], feature_extractor_weights_path=str(weights))
     dev = resolve_device(device)
     out = []
-    with prepared(net, dev), torch.no_grad():
-        for b in range(0, len(images), batch_size):
+    starts = range(0, len(images), batch_size)
+    with prepared(net, dev), torch.no_grad(), progress_bar(len(starts), "Inception features", enable=progress) as adv:
+        for b in starts:
             x = torch.from_numpy(images[b:b + batch_size]).permute(0, 3, 1, 2).contiguous().to(dev)
             out.append(net(x)[0].double().cpu().numpy())
+            adv()
     return np.concatenate(out)

@@ -398,6 +398,9 @@ def _check_modes(modes):
 def _check_seeds(seeds):
     if isinstance(seeds, numbers.Integral):
         seeds = [seeds]
+    if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__iter__"):
+        raise ValueError(f"Invalid value for 'random_state': expected a non-negative int or a list of them "
+                         f"(one run per seed); got {seeds!r}.")
     seeds = list(seeds)
     if not seeds:
         raise ValueError("Invalid value for 'random_state': expected at least one seed; got an empty list.")

@@ -198,6 +198,10 @@ def test_bad_input_gets_clear_errors(source, digits, train_set):
         transfer.run(source, digits, target="categroy", progress=False)
     with pytest.raises(ValueError, match="'modes'.*'fintune'.*Did you mean 'finetune'"):
         transfer.run(source, digits, modes=("fintune",), progress=False)
+    with pytest.raises(ValueError, match=r"'random_state'.*list of them.*got None"):
+        transfer.run(source, digits, random_state=None, progress=False)
+    with pytest.raises(ValueError, match=r"'random_state'.*non-negative ints; got -1"):
+        transfer.run(source, digits, random_state=[0, -1], progress=False)
 
     class Pooled(torch.nn.Module):  # the output is computed after the last layer: no head to find
         def __init__(self):
