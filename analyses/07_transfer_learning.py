@@ -51,7 +51,7 @@ tasks = {
     "digits": dict(stimuli=digits, target="category", sizes=[20, 50, 100, 300, 1000], sweep_n=100),
     "where": dict(stimuli=where, target="x", sizes=[12, 25, 50, 100, 288], sweep_n=50),
 }
-common = dict(seeds=SEEDS, epochs=EPOCHS, patience=PATIENCE, lr=1e-3)
+common = dict(random_state=SEEDS, epochs=EPOCHS, patience=PATIENCE, lr=1e-3)
 results, sweeps = {}, {}
 for name, t in tasks.items():
     results[name] = nc.transfer.run(source, t["stimuli"], target=t["target"], train_sizes=t["sizes"],

@@ -56,9 +56,9 @@ real_test = nc.stimuli.make_whatwhere(OUT / "stimuli-real", n_per_category=75, i
                                       rotation_range=(0, 0), random_state=2, overwrite=True)
 untrained = nc.models.load("dcgan", image_size=SIZE, latent_dim=32, width=16, random_state=0)
 quality = pd.concat([
-    gen.image_quality(real_test, g, model=labeler, layer="block2", n_fake=300, kid_subset_size=100)
+    gen.image_quality(real_test, g, model=labeler, layer="block2", n_fake=300, subset_size=100)
     .assign(generator=name) for name, g in [("trained", gan), ("untrained", untrained)]]
-    + [gen.image_quality(real_test, stim.subset(range(300)), model=labeler, layer="block2", kid_subset_size=100)
+    + [gen.image_quality(real_test, stim.subset(range(300)), model=labeler, layer="block2", subset_size=100)
        .assign(generator="real (training images)")])
 quality.to_csv(TAB / "quality.csv", index=False)
 print(quality[["generator", "metric", "value", "std"]].round(4).to_string(index=False))

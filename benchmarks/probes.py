@@ -52,10 +52,10 @@ def run(device: str) -> dict:
     default = nc.probes.what_where(tree, **kw)
     out["default read-outs (RidgeClassifierCV / RidgeCV), scikit-learn"] = time.perf_counter() - t
     t = time.perf_counter()
-    ridge = nc.probes.what_where(tree, estimator="ridge", alpha=100.0, **kw)
+    ridge = nc.probes.what_where(tree, estimator="ridge", ridge_alpha=100.0, **kw)
     out["fixed ridge (alpha=100), scikit-learn"] = time.perf_counter() - t
     t = time.perf_counter()
-    torch_cpu = nc.probes.what_where(tree, estimator="ridge", alpha=100.0, backend="torch", device="cpu", **kw)
+    torch_cpu = nc.probes.what_where(tree, estimator="ridge", ridge_alpha=100.0, backend="torch", device="cpu", **kw)
     out["fixed ridge (alpha=100), torch cpu"] = time.perf_counter() - t
     agree = float(np.max(np.abs(ridge.value.to_numpy() - torch_cpu.value.to_numpy())))
     res = {"seconds": out, "max_score_difference_torch_vs_sklearn": agree, "n_fits": 10 * 4 * 5,
@@ -63,7 +63,7 @@ def run(device: str) -> dict:
                                                               (default.target == "category")].value.iloc[0])}
     if device != "cpu":
         t = time.perf_counter()
-        gpu = nc.probes.what_where(tree, estimator="ridge", alpha=100.0, backend="torch", device=device, **kw)
+        gpu = nc.probes.what_where(tree, estimator="ridge", ridge_alpha=100.0, backend="torch", device=device, **kw)
         res["seconds"][f"fixed ridge (alpha=100), torch {device}"] = time.perf_counter() - t
         res["max_score_difference_gpu_vs_sklearn"] = float(np.max(np.abs(ridge.value.to_numpy() -
                                                                            gpu.value.to_numpy())))

@@ -159,7 +159,7 @@ def bench_correlation_rdm(n: int = 1000, d: int = 50_000) -> dict:
         x @ x.T
         times["bare X @ X.T"].append(time.perf_counter() - t)
         t = time.perf_counter()
-        ours = compute_rdm(x, "correlation")
+        ours = compute_rdm(x, "correlation", device="cpu")
         times["neurocompare compute_rdm"].append(time.perf_counter() - t)
     t = time.perf_counter()
     ref = rt.rdm.calc_rdm(rt.data.Dataset(x), method="correlation")

@@ -17,13 +17,26 @@ __all__ = ["__version__", "extract", "set_log_level", *_SUBMODULES]
 
 
 def extract(model, stimuli, **kwargs):
-    """Extract layer activations; see :func:`neurocompare.extraction.extract`."""
+    """Extract layer activations; see :func:`neurocompare.extraction.extract`.
+
+    Parameters
+    ----------
+    model : ModelWrapper or list of ModelWrapper
+        Loaded model(s) (:func:`neurocompare.models.load`).
+    stimuli : StimulusSet, torch.Tensor or numpy.ndarray
+        The stimuli.
+    **kwargs
+        The options of :func:`neurocompare.extraction.extract` (``layers``, ``reduce``,
+        ``device``, ``out``, ``random_state``, ``progress``, ...).
+
+    Returns
+    -------
+    xarray.DataTree
+        ``/<model>/<layer>`` nodes with ``activations`` (dims ``stimulus, unit``).
+    """
     from .extraction import extract as _extract
 
     return _extract(model, stimuli, **kwargs)
-
-
-extract.__doc__ = "Extract layer activations (see neurocompare.extraction.extract for all options)."
 
 
 def __getattr__(name: str):

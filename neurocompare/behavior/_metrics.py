@@ -166,6 +166,17 @@ def error_consistency(trials_a, trials_b=None, *, n_bootstrap: int = 1000, ci: f
 def accuracy_difference(trials_a, trials_b, *, n_bootstrap: int = 1000, ci: float = 0.95, random_state=0):
     """Accuracy of every subject of ``trials_a`` minus that of every subject of ``trials_b``, on matched trials.
 
+    Parameters
+    ----------
+    trials_a, trials_b : pandas.DataFrame
+        Standard trial tables (:func:`load_trials`, :func:`model_trials`), matched on
+        ``stimulus`` and ``condition``.
+    n_bootstrap : int
+        Bootstrap resamples of the matched stimuli (0: no CI).
+    ci : float
+        Coverage of the percentile interval.
+    random_state : int, Generator or None
+
     Returns
     -------
     pandas.DataFrame
@@ -275,7 +286,18 @@ _CUE = re.compile(r"^([A-Za-z]+?)\d*-([A-Za-z]+?)\d*$")
 
 
 def texture_categories(stimuli) -> list:
-    """Shape and texture category of cue-conflict stimulus names ``<shape><n>-<texture><n>`` (``cat3-bird2``)."""
+    """Shape and texture category of cue-conflict stimulus names ``<shape><n>-<texture><n>`` (``cat3-bird2``).
+
+    Parameters
+    ----------
+    stimuli : iterable of str
+        Stimulus names.
+
+    Returns
+    -------
+    list of tuple of str
+        ``(shape, texture)`` per name.
+    """
     out = []
     for s in stimuli:
         m = _CUE.match(str(s))
@@ -372,6 +394,13 @@ def _categories(*tables):
 
 def confusion_matrix(trials, *, categories=None):
     """Confusion matrix per subject and condition, as a tidy table.
+
+    Parameters
+    ----------
+    trials : pandas.DataFrame
+        A standard trial table (:func:`load_trials`, :func:`model_trials`).
+    categories : list of str, optional
+        The categories, in order; default: those in ``trials``.
 
     Returns
     -------
@@ -491,6 +520,18 @@ def rt_confidence(models, humans, *, n_bootstrap: int = 1000, ci: float = 0.95, 
     where the model is less confident. The human baseline is rho between the
     rts of every pair of humans (positive when people find the same stimuli
     hard).
+
+    Parameters
+    ----------
+    models : pandas.DataFrame
+        Model trials with a ``confidence`` column (:func:`model_trials`).
+    humans : pandas.DataFrame
+        Human trials with an ``rt`` column.
+    n_bootstrap : int
+        Bootstrap resamples of the matched stimuli (0: no CI).
+    ci : float
+        Coverage of the percentile interval.
+    random_state : int, Generator or None
 
     Returns
     -------

@@ -8,7 +8,7 @@ from ._stats import check_bootstrap
 
 FUNCTIONS = ("cumulative_normal", "logistic", "weibull")
 DIRECTIONS = ("auto", "increasing", "decreasing")
-PARAMETERS = ("threshold", "slope", "alpha", "beta", "guess", "lapse")
+PARAMETERS = ("threshold", "slope", "location", "spread", "guess", "lapse")
 
 
 def _core(function: str, x, alpha, beta):
@@ -24,18 +24,39 @@ def _core(function: str, x, alpha, beta):
         return np.where(x > 0, -np.expm1(-np.power(np.clip(x, 0, None) / alpha, beta)), 0.0)
 
 
-def psychometric(x, *, function: str = "cumulative_normal", alpha: float, beta: float, guess: float, lapse: float,
-                 decreasing: bool = False):
+def psychometric(x, *, function: str = "cumulative_normal", location: float, spread: float, guess: float,
+                 lapse: float, decreasing: bool = False):
     """``guess + (1 - guess - lapse) * F(x)`` (``1 - F`` when ``decreasing``).
 
-    ``F`` is the cumulative normal with mean ``alpha`` and sd ``beta``, the
-    logistic with midpoint ``alpha`` and scale ``beta``, or the Weibull
-    ``1 - exp(-(x / alpha) ** beta)`` (``x > 0``).
+    ``F`` is the cumulative normal with mean ``location`` and sd ``spread``, the
+    logistic with midpoint ``location`` and scale ``spread``, or the Weibull
+    ``1 - exp(-(x / location) ** spread)`` (``x > 0``). These are the alpha and
+    beta of Wichmann & Hill (2001).
+
+    Parameters
+    ----------
+    x : array-like
+        Stimulus levels.
+    function : {"cumulative_normal", "logistic", "weibull"}
+    location : float
+        Where ``F`` rises: the mean, the midpoint, or the Weibull scale.
+    spread : float
+        How spread out the rise is: the sd, the logistic scale, or the Weibull shape
+        exponent (for the Weibull, larger is steeper).
+    guess, lapse : float
+        Guess and lapse rates.
+    decreasing : bool
+        Use ``1 - F`` (performance falls as the level grows).
+
+    Returns
+    -------
+    numpy.ndarray
+        Proportion correct at each level.
     """
     from .._utils.checks import check_option
 
     check_option("function", function, FUNCTIONS)
-    f = _core(function, x, alpha, beta)
+    f = _core(function, x, location, spread)
     if decreasing:
         f = 1 - f
     return guess + (1 - guess - lapse) * f
@@ -157,7 +178,7 @@ def fit_psychometric(trials, *, level: str = "condition", function: str = "cumul
     -------
     pandas.DataFrame
         ``subject, function, direction, parameter, value, ci_low, ci_high, n``
-        with parameters ``threshold, slope, alpha, beta, guess, lapse`` (and
+        with parameters ``threshold, slope, location, spread, guess, lapse`` (and
         ``n`` the trials), plus ``neg_log_likelihood`` in ``attrs``.
     """
     import pandas as pd
@@ -212,7 +233,7 @@ def fit_psychometric(trials, *, level: str = "condition", function: str = "cumul
                            "the fit extrapolates (performance may be at chance or at ceiling throughout).",
                            subj, thr0, x.min(), x.max())
         est = dict(zip(("threshold", "slope"), _threshold_slope(function, a, b, gg, lam, dec)),
-                   alpha=a, beta=b, guess=gg, lapse=lam)
+                   location=a, spread=b, guess=gg, lapse=lam)
         boots = {p: [] for p in PARAMETERS}
         if n_bootstrap:
             kb = rng.binomial(n.astype(int)[None, :], (k / n)[None, :], size=(n_bootstrap, len(n)))

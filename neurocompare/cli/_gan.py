@@ -179,7 +179,7 @@ def gan_quality(fake_path: Path = typer.Argument(..., metavar="FAKE", help="`gan
     if model.endswith(".pt") or Path(model).is_file():
         feat = _load_checkpoint(Path(model), "--model")
     table = image_quality(real, fake, model=feat, layer=layer, weights=weights, n_fake=n_fake,
-                          kid_subsets=kid_subsets, kid_subset_size=kid_subset_size, batch_size=batch_size,
+                          n_subsets=kid_subsets, subset_size=kid_subset_size, batch_size=batch_size,
                           device=device, random_state=seed)
     out.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(out, index=False)

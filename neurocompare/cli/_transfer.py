@@ -61,7 +61,7 @@ def transfer(source: str = typer.Argument(..., metavar="SOURCE",
         st = stimuli.load(folder) if folder.is_dir() else stimuli.make_digits(folder, image_size=image_size)
     else:
         st = stimuli.load(stimuli_path)
-    kwargs = dict(target=target, train_sizes=_ints(train_sizes, "train-sizes"), seeds=_ints(seeds, "seeds"),
+    kwargs = dict(target=target, train_sizes=_ints(train_sizes, "train-sizes"), random_state=_ints(seeds, "seeds"),
                   epochs=epochs, lr=lr, batch_size=batch_size, head=head, task=task, patience=patience,
                   amp=amp, device=device, out=out, progress=sys.stderr.isatty())
     if sweep:

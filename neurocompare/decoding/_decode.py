@@ -7,6 +7,8 @@ import numpy as np
 
 from .._utils.checks import (check_complete, check_finite_activations, check_option, check_positive_int, check_real,
                              numeric_values)
+from .._utils.device import resolve_device
+from .._utils.progress import progress_bar
 from .._utils.random import seed_int
 from .._utils.stats import t_half_width
 
@@ -20,6 +22,15 @@ def pearson_r(y_true, y_pred) -> float:
 
     NaN when it is undefined by the design (fewer than 2 values, or a constant truth); 0
     when only the predictions are constant (the decoder predicts no linear relation).
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like
+        True and predicted values.
+
+    Returns
+    -------
+    float
     """
     y_true = np.asarray(y_true, dtype=float)
     y_pred = np.asarray(y_pred, dtype=float)
@@ -30,14 +41,28 @@ def pearson_r(y_true, y_pred) -> float:
     return float((a * b).sum() / den) if den > 0 else 0.0
 
 
-def default_estimator(task: str, *, pca: int | None = None, estimator=None, alpha: float = 1.0):
+def default_estimator(task: str, *, pca: int | None = None, estimator=None, ridge_alpha: float = 1.0):
     """The default read-out: standardise (and optionally PCA) inside the fold, then a linear model.
 
     - classification: a ridge classifier (one vs rest, least squares on +-1 targets) with
       the penalty chosen among 10^-3 ... 10^5 by efficient leave-one-out inside the training
       fold (``RidgeClassifierCV``); ``estimator="logistic"`` for L2 logistic regression (C=1);
     - regression: ridge regression with the penalty chosen the same way (``RidgeCV``);
-    - ``estimator="ridge"``: either with a fixed ``alpha`` (what the torch backend runs).
+    - ``estimator="ridge"``: either with a fixed ``ridge_alpha`` (what the torch backend runs).
+
+    Parameters
+    ----------
+    task : {"classification", "regression"}
+    pca : int, optional
+        Principal components to keep (fitted inside the training fold).
+    estimator : None, "ridge" or "logistic"
+        ``None``: the cross-validated ridge models above.
+    ridge_alpha : float
+        Ridge penalty for ``estimator="ridge"``.
+
+    Returns
+    -------
+    sklearn.pipeline.Pipeline
     """
     from sklearn.decomposition import PCA
     from sklearn.linear_model import LogisticRegression, Ridge, RidgeClassifier, RidgeClassifierCV, RidgeCV
@@ -46,9 +71,9 @@ def default_estimator(task: str, *, pca: int | None = None, estimator=None, alph
 
     if estimator is not None:
         check_option("estimator", estimator, ESTIMATORS)
-    alpha = check_real("alpha", alpha, low=0)
+    ridge_alpha = check_real("ridge_alpha", ridge_alpha, low=0)
     if estimator == "ridge":
-        est = RidgeClassifier(alpha=alpha) if task == "classification" else Ridge(alpha=alpha)
+        est = RidgeClassifier(alpha=ridge_alpha) if task == "classification" else Ridge(alpha=ridge_alpha)
     elif estimator == "logistic":
         est = LogisticRegression(C=1.0, max_iter=2000)
     elif task == "classification":
@@ -87,7 +112,22 @@ def _target_values(acts, target, ids):
 
 
 def make_cv(cv, task, y, random_state):
-    """An explicit list of (train, test) index pairs, so every path uses the same folds."""
+    """An explicit list of (train, test) index pairs, so every path uses the same folds.
+
+    Parameters
+    ----------
+    cv : int, scikit-learn splitter, or list of (train, test) index pairs
+        An int gives shuffled K folds (stratified for classification).
+    task : {"classification", "regression"}
+    y : array-like
+        The target, one value per stimulus.
+    random_state : int or None
+        Seeds the shuffling of the folds.
+
+    Returns
+    -------
+    list of tuple of numpy.ndarray
+    """
     from sklearn.model_selection import KFold, StratifiedKFold
 
     n = len(y)
@@ -148,7 +188,8 @@ def check_folds(folds, y, task) -> None:
 
 
 def decode(acts, target, *, task: str = "auto", estimator=None, cv=5, pca: int | None = None, permutations: int = 0,
-           alpha: float = 1.0, backend: str = "sklearn", device: str = "cpu", random_state=0, n_jobs=None):
+           ridge_alpha: float = 1.0, backend: str = "sklearn", device: str = "auto", random_state=0, n_jobs=None,
+           progress: bool = True):
     """Cross-validated linear decoding of one target from activations.
 
     Parameters
@@ -172,13 +213,21 @@ def decode(acts, target, *, task: str = "auto", estimator=None, cv=5, pca: int |
     permutations : int
         Label permutations for a p-value (one-sided, score at least as high as observed),
         each re-running the whole cross-validation on the same folds.
-    alpha : float
+    ridge_alpha : float
         Ridge penalty for ``estimator="ridge"`` (>= 0).
     backend : {"sklearn", "torch"}
         ``"torch"`` runs ridge (``estimator="ridge"``) in closed form on ``device`` (e.g. a
         GPU) and gives the same scores as scikit-learn on the same folds; permutations are
         solved together.
+    device : str
+        Where the torch backend runs: ``"auto"`` (cuda, then mps, then cpu), ``"cpu"``,
+        ``"cuda"``, ``"cuda:N"`` or ``"mps"``. Unused by the scikit-learn backend.
     random_state : int
+        Seeds the folds (``cv`` an int) and the permutations.
+    n_jobs : int, optional
+        Folds fitted in parallel by the scikit-learn backend (joblib's meaning).
+    progress : bool
+        Show a progress bar over the permutations (scikit-learn backend).
 
     Returns
     -------
@@ -197,7 +246,7 @@ def decode(acts, target, *, task: str = "auto", estimator=None, cv=5, pca: int |
     elif estimator is not None and not hasattr(estimator, "fit"):
         raise TypeError(f"Invalid type for 'estimator': expected None, one of {ESTIMATORS} or a scikit-learn "
                         f"estimator; got {type(estimator).__name__}.")
-    alpha = check_real("alpha", alpha, low=0)
+    ridge_alpha = check_real("ridge_alpha", ridge_alpha, low=0)
     if pca is not None:
         pca = check_positive_int("pca", pca)
     permutations = check_positive_int("permutations", permutations, minimum=0)
@@ -220,20 +269,22 @@ def decode(acts, target, *, task: str = "auto", estimator=None, cv=5, pca: int |
     if backend == "torch":
         if estimator != "ridge":
             raise ValueError("Invalid value for 'estimator': the torch backend implements ridge models; pass "
-                             "estimator='ridge' (and alpha=).")
-        fold_scores, null = _torch_scores(x, y, folds, task, alpha, permutations, device, random_state)
+                             "estimator='ridge' (and ridge_alpha=).")
+        fold_scores, null = _torch_scores(x, y, folds, task, ridge_alpha, permutations, device, random_state)
     else:
-        est = default_estimator(task, pca=pca, estimator=estimator, alpha=alpha) \
+        est = default_estimator(task, pca=pca, estimator=estimator, ridge_alpha=ridge_alpha) \
             if estimator is None or isinstance(estimator, str) else estimator
         fold_scores = _sklearn_scores(est, x, y, folds, task, n_jobs)
         null = None
         if permutations:
             rng = np.random.default_rng(seed_int(random_state) + 1)
             null = {m: [] for m in fold_scores}
-            for _ in range(permutations):
-                s = _sklearn_scores(est, x, y[rng.permutation(len(y))], folds, task, n_jobs)
-                for m in s:
-                    null[m].append(np.mean(s[m]))
+            with progress_bar(permutations, "permutations", enable=progress) as advance:
+                for _ in range(permutations):
+                    s = _sklearn_scores(est, x, y[rng.permutation(len(y))], folds, task, n_jobs)
+                    for m in s:
+                        null[m].append(np.mean(s[m]))
+                    advance()
     rows = []
     chance = 1.0 / len(np.unique(y)) if task == "classification" else 0.0
     for metric, scores in fold_scores.items():
@@ -292,7 +343,7 @@ def _torch_scores(x, y, folds, task, alpha, permutations, device, random_state):
 
     from . import _ridge_torch as R
 
-    dev = torch.device(device)
+    dev = resolve_device(device)
     dtype = torch.float64 if dev.type == "cpu" else torch.float32
     rng = np.random.default_rng(seed_int(random_state) + 1)
     perms = [np.arange(len(y))] + [rng.permutation(len(y)) for _ in range(permutations)]

@@ -13,9 +13,31 @@ class _LevelSplit:
         self.labels = np.asarray(labels)
 
     def get_n_splits(self, X=None, y=None, groups=None) -> int:
+        """The number of folds: one per level.
+
+        Parameters
+        ----------
+        X, y, groups : optional
+            Ignored; scikit-learn's splitter protocol.
+
+        Returns
+        -------
+        int
+        """
         return len(np.unique(self.labels))
 
     def split(self, X=None, y=None, groups=None):
+        """Yield ``(train, test)`` index arrays, one pair per level.
+
+        Parameters
+        ----------
+        X, y, groups : optional
+            Ignored (the labels were given to the constructor); scikit-learn's splitter protocol.
+
+        Yields
+        ------
+        tuple of numpy.ndarray
+        """
         idx = np.arange(len(self.labels))
         for level in np.unique(self.labels):
             inside, outside = idx[self.labels == level], idx[self.labels != level]
@@ -31,7 +53,7 @@ class TransferSplit(_LevelSplit):
 
     Parameters
     ----------
-    groups : array-like
+    labels : array-like
         Group label of every sample.
     """
 
@@ -45,7 +67,7 @@ class LeaveOneLevelOut(_LevelSplit):
 
     Parameters
     ----------
-    levels : array-like
+    labels : array-like
         Level of every sample.
     """
 
@@ -58,6 +80,17 @@ def factor_split(values, *, n_bins: int = 2):
     Numeric factors (position, size) are cut into ``n_bins`` quantile bins and give a
     :class:`TransferSplit` (train on one bin, test on the others); categorical factors
     (identity, background) give :class:`LeaveOneLevelOut`.
+
+    Parameters
+    ----------
+    values : array-like
+        The factor's value for every stimulus.
+    n_bins : int
+        Quantile bins of a numeric factor.
+
+    Returns
+    -------
+    TransferSplit or LeaveOneLevelOut
     """
     import pandas as pd
 

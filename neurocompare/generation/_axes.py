@@ -61,7 +61,17 @@ class FeatureAxes:
                 f"{self.axes.sizes['latent']}-d latent; locked {self.lock}; n_samples={len(self.z)}>")
 
     def axis(self, name: str):
-        """One axis as a 1-D DataArray (``latent``), ready for :func:`traverse`."""
+        """One axis as a 1-D DataArray (``latent``), ready for :func:`traverse`.
+
+        Parameters
+        ----------
+        name : str
+            The axis (a target factor, or a component for GANSpace).
+
+        Returns
+        -------
+        xarray.DataArray
+        """
         from .._utils.checks import unknown_name_error
 
         names = [str(a) for a in self.axes.axis.values]
@@ -70,7 +80,18 @@ class FeatureAxes:
         return self.axes.sel(axis=name)
 
     def save(self, out) -> Path:
-        """Write ``axes.csv`` and ``raw_axes.csv`` (one row per axis), ``cosines.csv`` and ``fit.csv`` to ``out``."""
+        """Write ``axes.csv`` and ``raw_axes.csv`` (one row per axis), ``cosines.csv`` and ``fit.csv`` to ``out``.
+
+        Parameters
+        ----------
+        out : str or Path
+            The folder (created if needed).
+
+        Returns
+        -------
+        Path
+            The folder.
+        """
         import pandas as pd
         from .._utils.paths import atomic_write_bytes
 
@@ -87,6 +108,11 @@ class FeatureAxes:
 
 def load_axes(path):
     """Read the axes written by :meth:`FeatureAxes.save` (a folder or its ``axes.csv``).
+
+    Parameters
+    ----------
+    path : str or Path
+        The folder, or its ``axes.csv``.
 
     Returns
     -------
@@ -243,6 +269,11 @@ def gram_schmidt(vectors) -> np.ndarray:
     """Orthonormalise the rows of ``vectors`` in order (modified Gram-Schmidt, twice for accuracy).
 
     Rows that are (numerically) in the span of the earlier ones are dropped.
+
+    Parameters
+    ----------
+    vectors : array-like
+        ``(k, d)``: one vector per row.
 
     Returns
     -------

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._utils.checks import check_positive_int
+from .._utils.progress import progress_bar
 
 INCEPTION_URL = ("https://github.com/toshas/torch-fidelity/releases/download/v0.2.0/"
                  "weights-inception-2015-12-05-6726825d.pth")
@@ -36,19 +37,19 @@ def frechet_distance(real, fake) -> float:
     return float(((mu_a - mu_b) ** 2).sum() + np.trace(s_a) + np.trace(s_b) - 2 * tr_covmean)
 
 
-def kernel_distance(real, fake, *, subsets: int = 100, subset_size: int = 1000, degree: int = 3,
+def kernel_distance(real, fake, *, n_subsets: int = 100, subset_size: int = 1000, degree: int = 3,
                     gamma: float | None = None, coef: float = 1.0, random_state=0) -> tuple[float, float]:
     """Kernel distance (KID, Binkowski et al. 2018): the unbiased squared MMD with a polynomial kernel.
 
     ``k(x, y) = (gamma x.y + coef) ** degree`` with ``gamma = 1 / n_features`` by
-    default, averaged over ``subsets`` random subsets of ``subset_size`` images
+    default, averaged over ``n_subsets`` random subsets of ``subset_size`` images
     drawn without replacement from each set (the definition of torchmetrics'
     ``KernelInceptionDistance``).
 
     Parameters
     ----------
     real, fake : array-like, shape (n_images, n_features)
-    subsets, subset_size : int
+    n_subsets, subset_size : int
         ``subset_size`` is capped at the smaller set's size.
     degree, gamma, coef
         The polynomial kernel.
@@ -64,15 +65,15 @@ def kernel_distance(real, fake, *, subsets: int = 100, subset_size: int = 1000, 
 
     a, b = _features("real", real), _features("fake", fake)
     _same_width(a, b)
-    subsets = check_positive_int("subsets", subsets)
+    n_subsets = check_positive_int("n_subsets", n_subsets)
     m = min(check_positive_int("subset_size", subset_size, minimum=2), len(a), len(b))
     if m < 2:
         raise ValueError(f"Invalid value for 'real'/'fake': the kernel distance needs at least 2 images in each set; "
                          f"got {len(a)} and {len(b)}.")
     gamma = 1.0 / a.shape[1] if gamma is None else float(gamma)
     rng = check_random_state(random_state)
-    vals = np.empty(subsets)
-    for s in range(subsets):
+    vals = np.empty(n_subsets)
+    for s in range(n_subsets):
         x = a[rng.choice(len(a), m, replace=False)]
         y = b[rng.choice(len(b), m, replace=False)]
         kxx = (gamma * x @ x.T + coef) ** degree
@@ -80,12 +81,12 @@ def kernel_distance(real, fake, *, subsets: int = 100, subset_size: int = 1000, 
         kxy = (gamma * x @ y.T + coef) ** degree
         vals[s] = ((kxx.sum() - np.trace(kxx)) / (m * (m - 1)) + (kyy.sum() - np.trace(kyy)) / (m * (m - 1))
                    - 2 * kxy.mean())
-    return float(vals.mean()), float(vals.std(ddof=1)) if subsets > 1 else float("nan")
+    return float(vals.mean()), float(vals.std(ddof=1)) if n_subsets > 1 else float("nan")
 
 
 def image_quality(real, fake, *, model, layer: str | None = None, weights=None, n_fake: int = 500,
-                  kid_subsets: int = 100, kid_subset_size: int = 1000, batch_size: int = 64, device="auto",
-                  random_state=0):
+                  n_subsets: int = 100, subset_size: int = 1000, batch_size: int = 64, device="auto",
+                  random_state=0, progress: bool = True):
     """FID and KID between two image sets in the feature space of a model.
 
     Parameters
@@ -105,11 +106,13 @@ def image_quality(real, fake, *, model, layer: str | None = None, weights=None, 
     weights : optional
         Passed to :func:`neurocompare.models.load` when ``model`` is a name.
     n_fake : int
-    kid_subsets, kid_subset_size : int
+    n_subsets, subset_size : int
         See :func:`kernel_distance`.
     batch_size : int
     device : str
     random_state : int
+    progress : bool
+        Show a progress bar over the feature passes.
 
     Returns
     -------
@@ -129,16 +132,18 @@ def image_quality(real, fake, *, model, layer: str | None = None, weights=None, 
     real_imgs = _as_images("real", real, n_fake, random_state, device)
     if isinstance(model, str) and model.lower() == "inception":
         name, layer_name = "inception", "pool3"
-        f_real, f_fake = (_inception_features(x, weights, batch_size, device) for x in (real_imgs, fake_imgs))
+        f_real, f_fake = (_inception_features(x, weights, batch_size, device, progress)
+                          for x in (real_imgs, fake_imgs))
     else:
         wrapper = _feature_model(model, weights)
         name = wrapper.name
         layer_name = layer or (wrapper.default_layers[-2] if len(wrapper.default_layers) > 1
                                else wrapper.default_layers[-1])
         wrapper.resolve_layers([layer_name])
-        f_real, f_fake = (_model_features(wrapper, layer_name, x, batch_size, device) for x in (real_imgs, fake_imgs))
+        f_real, f_fake = (_model_features(wrapper, layer_name, x, batch_size, device, progress)
+                          for x in (real_imgs, fake_imgs))
     fid = frechet_distance(f_real, f_fake)
-    kid, kid_sd = kernel_distance(f_real, f_fake, subsets=kid_subsets, subset_size=kid_subset_size,
+    kid, kid_sd = kernel_distance(f_real, f_fake, n_subsets=n_subsets, subset_size=subset_size,
                                   random_state=random_state)
     rows = [(name, layer_name, "fid", fid, float("nan")), (name, layer_name, "kid", kid, kid_sd)]
     res = pd.DataFrame(rows, columns=["model", "layer", "metric", "value", "std"])
@@ -203,7 +208,7 @@ def _feature_model(model, weights):
                     f"got {type(model).__name__}.")
 
 
-def _model_features(wrapper, layer, images, batch_size, device) -> np.ndarray:
+def _model_features(wrapper, layer, images, batch_size, device, progress=False) -> np.ndarray:
     import torch
     from PIL import Image
 
@@ -212,11 +217,12 @@ def _model_features(wrapper, layer, images, batch_size, device) -> np.ndarray:
     if wrapper.transform is None:
         raise ValueError(f"Model {wrapper.name!r} has no transform; pass transform= to neurocompare.models.wrap.")
     x = torch.stack([wrapper.transform(Image.fromarray(im)) for im in images])
-    tree = extract(wrapper, x, layers=[layer], reduce="avgpool", batch_size=batch_size, device=device, progress=False)
+    tree = extract(wrapper, x, layers=[layer], reduce="avgpool", batch_size=batch_size, device=device,
+                   progress=progress)
     return np.asarray(get_layer(tree, layer).values, dtype=np.float64)
 
 
-def _inception_features(images, weights, batch_size, device) -> np.ndarray:
+def _inception_features(images, weights, batch_size, device, progress=False) -> np.ndarray:
     import torch
 
     from .._utils.device import resolve_device
@@ -235,8 +241,10 @@ def _inception_features(images, weights, batch_size, device) -> np.ndarray:
     net = FeatureExtractorInceptionV3("inception-v3-compat", ["2048"], feature_extractor_weights_path=str(weights))
     dev = resolve_device(device)
     out = []
-    with prepared(net, dev), torch.no_grad():
-        for b in range(0, len(images), batch_size):
+    starts = range(0, len(images), batch_size)
+    with prepared(net, dev), torch.no_grad(), progress_bar(len(starts), "Inception features", enable=progress) as adv:
+        for b in starts:
             x = torch.from_numpy(images[b:b + batch_size]).permute(0, 3, 1, 2).contiguous().to(dev)
             out.append(net(x)[0].double().cpu().numpy())
+            adv()
     return np.concatenate(out)

@@ -63,6 +63,15 @@ def plot_layer_pca(activations, *, color_by: str = "category", ax=None, legend: 
 def plot_training_history(history, *, metric: str = "accuracy", ax=None):
     """Training and validation curves from the ``history`` of :func:`neurocompare.models.train`.
 
+    Parameters
+    ----------
+    history : pandas.DataFrame
+        ``epoch, split, metric, value`` (and optionally ``model``).
+    metric : str
+        The metric to draw (e.g. ``"accuracy"``, ``"loss"``).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on (default: a new figure).
+
     Returns
     -------
     matplotlib.axes.Axes

@@ -41,6 +41,8 @@ def plot_error_consistency_matrix(table, *, metric: str = "kappa", condition=Non
     annotate : bool
         Write the values in the cells.
     ax : matplotlib Axes, optional
+    title : str, optional
+        Axes title.
 
     Returns
     -------
@@ -106,6 +108,8 @@ def plot_accuracy_by_condition(models, humans, *, band: str = "range", order=Non
     order : sequence, optional
         The conditions in order (default: numeric order if numeric, else as they appear).
     ax : matplotlib Axes, optional
+    title : str, optional
+        Axes title.
 
     Returns
     -------
@@ -173,6 +177,8 @@ def plot_consistency(summary, *, ax=None, title: str | None = None):
     summary : pandas.DataFrame
         From :func:`neurocompare.behavior.summarize_consistency` (one or more conditions).
     ax : matplotlib Axes, optional
+    title : str, optional
+        Axes title.
 
     Returns
     -------
@@ -224,6 +230,8 @@ def plot_shape_bias(shape_bias, *, humans=None, kind: str = "observers", ax=None
         the human mean. ``"categories"``: the paper's figure, one row per shape
         category, one marker per model and for the human mean.
     ax : matplotlib Axes, optional
+    title : str, optional
+        Axes title.
 
     Returns
     -------
@@ -306,6 +314,8 @@ def plot_psychometric(trials, fits, *, level: str | None = None, subjects=None, 
     humans : sequence of str, optional
         Drawn in the human colour (default: names starting with ``"subject"``).
     ax : matplotlib Axes, optional
+    title : str, optional
+        Axes title.
 
     Returns
     -------
@@ -335,13 +345,13 @@ def plot_psychometric(trials, fits, *, level: str | None = None, subjects=None, 
             g = trials[trials["subject"] == s].assign(_l=lv).groupby("_l")["correct"].mean()
             ax.plot(g.index, g.values, ls="none", marker=marker, ms=3.5, color=col, alpha=0.8)
             p = f["value"]
-            y = psychometric(xgrid, function=f["function"].iloc[0], alpha=p["alpha"], beta=p["beta"],
+            y = psychometric(xgrid, function=f["function"].iloc[0], location=p["location"], spread=p["spread"],
                              guess=p["guess"], lapse=p["lapse"], decreasing=f["direction"].iloc[0] == "decreasing")
             label = str(s) if s not in humans else (
                 (f"humans (n={len(humans)})" if len(humans) > 1 else str(s)) if s == humans[0] else None)
             ax.plot(xgrid, y, color=col, lw=1.2, label=label)
             thr = p["threshold"]
-            ythr = psychometric(thr, function=f["function"].iloc[0], alpha=p["alpha"], beta=p["beta"],
+            ythr = psychometric(thr, function=f["function"].iloc[0], location=p["location"], spread=p["spread"],
                                 guess=p["guess"], lapse=p["lapse"], decreasing=f["direction"].iloc[0] == "decreasing")
             ax.plot([thr, thr], [0, ythr], color=col, lw=0.7, ls=":")
         guess = fits.loc[fits["parameter"] == "guess", "value"]

@@ -95,6 +95,16 @@ def _runs(labels):
 def plot_cross_readout(cross, *, model: str | None = None, ax=None, cmap="viridis"):
     """Heatmap of what and where read out of each stream (from :func:`neurocompare.probes.cross_readout`).
 
+    Parameters
+    ----------
+    cross : pandas.DataFrame
+        The output of :func:`neurocompare.probes.cross_readout`.
+    model : str, optional
+        Show only this model's rows.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on (default: a new figure).
+    cmap : str or matplotlib colormap
+
     Returns
     -------
     matplotlib.axes.Axes
@@ -128,6 +138,15 @@ def plot_cross_readout(cross, *, model: str | None = None, ax=None, cmap="viridi
 def plot_units_curve(curve, *, metric: str | None = None, ax=None):
     """Read-out against the number of units sampled, one line per layer (from :func:`units_curve`).
 
+    Parameters
+    ----------
+    curve : pandas.DataFrame
+        The output of :func:`neurocompare.probes.units_curve`.
+    metric : str, optional
+        The metric to draw (default: the first in ``curve``).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on (default: a new figure).
+
     Returns
     -------
     matplotlib.axes.Axes
@@ -160,6 +179,8 @@ def plot_stream_experiment(results, *, metrics=("what_accuracy", "where_r2", "cr
         The per-seed table of :func:`neurocompare.probes.stream_experiment`.
     metrics : sequence of str
         Metrics to show (all on a 0-1 scale by default).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on (default: a new figure).
 
     Returns
     -------

@@ -41,6 +41,11 @@ def plot_rdm(rdm, *, by: str | None = "category", sort: bool = False, percentile
         order is used otherwise.
     percentile : bool
         Show each dissimilarity as its percentile (Kriegeskorte et al. 2008's display).
+    cmap : str or matplotlib colormap
+    colorbar : bool
+        Draw a colour bar.
+    title : str, optional
+        Axes title.
     ax : matplotlib Axes, optional
 
     Returns
@@ -100,6 +105,17 @@ def plot_rdm(rdm, *, by: str | None = "category", sort: bool = False, percentile
 def plot_mds(rdm, *, by: str | None = "category", random_state: int = 0, ax=None):
     """Two-dimensional metric MDS of an RDM, points coloured by a stimulus factor.
 
+    Parameters
+    ----------
+    rdm : RDM DataArray (2-D)
+        A complete RDM (no NaN).
+    by : str or None
+        Stimulus factor colouring the points.
+    random_state : int
+        Seeds the MDS.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on (default: a new figure).
+
     Returns
     -------
     matplotlib.axes.Axes
@@ -147,7 +163,7 @@ def _stars(p):
     return "***" if p < 0.001 else "**" if p < 0.01 else "*" if p < 0.05 else ""
 
 
-def plot_layer_profile(results, *, x: str = "layer", hue: str = "model", ax=None, alpha: float = 0.05,
+def plot_layer_profile(results, *, x: str = "layer", hue: str = "model", ax=None, level: float = 0.05,
                        ceiling: bool = True, colour_by_stream: bool = False):
     """RSA score across layers: one line per model, CIs, the noise-ceiling band and significance marks.
 
@@ -158,12 +174,14 @@ def plot_layer_profile(results, *, x: str = "layer", hue: str = "model", ax=None
         noise-ceiling columns), in layer order.
     x, hue : str
         Columns for the x axis and the lines.
-    alpha : float
-        Layers with ``p < alpha`` get a star above their CI.
+    level : float
+        Significance level: layers with ``p < level`` get a star above their CI.
     ceiling : bool
         Draw the noise ceiling (lower to upper bound) as a grey band.
     colour_by_stream : bool
         Colour each point by its ``stream`` (shared / what / where).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on (default: a new figure).
 
     Returns
     -------
@@ -198,8 +216,8 @@ def plot_layer_profile(results, *, x: str = "layer", hue: str = "model", ax=None
             if "p" in d.columns:
                 top = d["ci_high"].where(d["ci_high"].notna(), d["value"]) if "ci_high" in d else d["value"]
                 for xi, yi, p in zip(xs, top, d["p"]):
-                    if np.isfinite(p) and p < alpha:
-                        ax.text(xi, yi, _stars(p) if alpha == 0.05 else "*", ha="center", va="bottom", fontsize=7,
+                    if np.isfinite(p) and p < level:
+                        ax.text(xi, yi, _stars(p) if level == 0.05 else "*", ha="center", va="bottom", fontsize=7,
                                 color=colour)
         ax.set_xticks(range(len(order)))
         ax.set_xticklabels(order, rotation=45, ha="right")
@@ -220,7 +238,7 @@ def plot_layer_profile(results, *, x: str = "layer", hue: str = "model", ax=None
     return ax
 
 
-def plot_model_comparison(results, *, label: str = "model", pairwise=None, ax=None, alpha: float = 0.05):
+def plot_model_comparison(results, *, label: str = "model", pairwise=None, ax=None, level: float = 0.05):
     """Bars of RSA scores with CIs, the noise ceiling, and (optionally) significant pairwise differences.
 
     Parameters
@@ -232,6 +250,10 @@ def plot_model_comparison(results, *, label: str = "model", pairwise=None, ax=No
     pairwise : pandas.DataFrame, optional
         From :func:`neurocompare.rsa.pairwise_tests`; each model that differs significantly
         (FDR) from the best-scoring one is linked to it by a horizontal line above the bars.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on (default: a new figure).
+    level : float
+        Significance level: bars with ``p < level`` get stars.
 
     Returns
     -------
@@ -254,7 +276,7 @@ def plot_model_comparison(results, *, label: str = "model", pairwise=None, ax=No
         top = float(np.nanmax(np.r_[results.get("ci_high", results["value"]).to_numpy(), results["value"].to_numpy()]))
         if "p" in results.columns:
             for xi, p, y in zip(xs, results["p"], results.get("ci_high", results["value"])):
-                if np.isfinite(p) and p < alpha:
+                if np.isfinite(p) and p < level:
                     ax.text(xi, y, _stars(p), ha="center", va="bottom", fontsize=7)
         if pairwise is not None and len(pairwise):
             best = names[int(np.nanargmax(results["value"].to_numpy()))]

@@ -38,7 +38,21 @@ def new_axes(ax=None, *, figsize=(3.5, 2.8)):
 
 
 def save_figure(fig, path, *, formats=("png", "pdf")) -> list[Path]:
-    """Save ``fig`` as ``path.png`` (300 dpi) and ``path.pdf`` (vector); returns the files written."""
+    """Save ``fig`` as ``path.png`` (300 dpi) and ``path.pdf`` (vector).
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    path : str or Path
+        The file name; its suffix is replaced by each format's.
+    formats : sequence of str
+        File formats to write.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     out = []

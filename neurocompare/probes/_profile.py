@@ -60,8 +60,8 @@ def _targets(da, stimuli, what, where):
 
 
 def what_where(acts, stimuli=None, *, what=None, where=None, cv=5, split: str | None = None, estimator=None,
-               pca: int | None = None, permutations: int = 0, alpha: float = 1.0, backend: str = "sklearn",
-               device: str = "cpu", random_state=0, progress: bool = True, n_jobs=None):
+               pca: int | None = None, permutations: int = 0, ridge_alpha: float = 1.0, backend: str = "sklearn",
+               device: str = "auto", random_state=0, progress: bool = True, n_jobs=None):
     """Read what (identity) and where (position, size) out of every layer: the two-pathway profile.
 
     Parameters
@@ -82,11 +82,13 @@ def what_where(acts, stimuli=None, *, what=None, where=None, cv=5, split: str | 
         the other (Hong et al.'s category-orthogonal invariance). Factors with few levels hold
         out one level at a time: ``"exemplar"`` trains on one exemplar of every shape and
         tests on the other (a held-out level should contain every category).
-    estimator, pca, alpha, backend, device : see :func:`neurocompare.decoding.decode`
+    estimator, pca, ridge_alpha, backend, device : see :func:`neurocompare.decoding.decode`
     permutations : int
         Label permutations per layer and target for a p-value.
     random_state : int
     progress : bool
+    n_jobs : int, optional
+        Folds fitted in parallel (see :func:`neurocompare.decoding.decode`).
 
     Returns
     -------
@@ -114,8 +116,8 @@ def what_where(acts, stimuli=None, *, what=None, where=None, cv=5, split: str | 
                                                     ("where", where, "regression")):
                 for t in targets:
                     res = decode(da, t, task=task, estimator=estimator, cv=folds, pca=pca, permutations=permutations,
-                                 alpha=alpha, backend=backend, device=device, random_state=random_state,
-                                 n_jobs=n_jobs)
+                                 ridge_alpha=ridge_alpha, backend=backend, device=device, random_state=random_state,
+                                 n_jobs=n_jobs, progress=False)
                     res.insert(0, "model", model)
                     res.insert(1, "layer", layer)
                     res.insert(2, "stream", da.attrs.get("stream", "shared"))
@@ -161,7 +163,7 @@ def cross_readout(results, *, metric: dict | None = None):
 
 
 def units_curve(acts, stimuli=None, *, target: str = "category", n_units=None, n_repeats: int = 10, cv=5,
-                estimator=None, alpha: float = 1.0, random_state=0, progress: bool = True):
+                estimator=None, ridge_alpha: float = 1.0, random_state=0, progress: bool = True):
     """Read-out performance against the number of units sampled (Hong et al. 2016, Fig. 3).
 
     For each layer and each sample size, ``n_repeats`` random subsets of units are decoded
@@ -169,8 +171,21 @@ def units_curve(acts, stimuli=None, *, target: str = "category", n_units=None, n
 
     Parameters
     ----------
+    acts : xarray.DataTree or xarray.DataArray
+        Activations from :func:`neurocompare.extract` (every layer) or one layer.
+    stimuli : StimulusSet, optional
+        Supplies ``target`` when it is not a coordinate of ``acts``.
+    target : str
+        The factor to decode.
     n_units : list of int, optional
         Default: powers of two up to the smallest layer's width.
+    n_repeats : int
+        Random subsets of units per sample size.
+    cv, estimator, ridge_alpha : see :func:`neurocompare.decoding.decode`
+    random_state : int
+        Seeds the unit subsets and the folds.
+    progress : bool
+        Show a progress bar.
 
     Returns
     -------
@@ -197,7 +212,8 @@ def units_curve(acts, stimuli=None, *, target: str = "category", n_units=None, n
                 per_metric = {}
                 for _ in range(n_repeats):
                     sub = da.isel(unit=np.sort(rng.choice(da.sizes["unit"], size=k, replace=False)))
-                    res = decode(sub, target, estimator=estimator, cv=cv, alpha=alpha, random_state=random_state)
+                    res = decode(sub, target, estimator=estimator, cv=cv, ridge_alpha=ridge_alpha,
+                                 random_state=random_state, progress=False)
                     for r in res.itertuples():
                         per_metric.setdefault(r.metric, []).append(r.value)
                     advance()

@@ -5,6 +5,7 @@ import numpy as np
 
 from .._utils.checks import check_finite_activations, check_option, check_positive_int, check_real
 from .._utils.logging import logger
+from .._utils.progress import progress_bar
 from ._format import make_rdm, square, triu_indices
 
 METHODS = ("euclidean", "correlation", "cosine", "mahalanobis", "crossnobis", "poisson")
@@ -13,7 +14,7 @@ CHUNK_BYTES = 256 * 2**20
 
 def compute_rdm(data, method: str = "correlation", *, descriptor=None, cv_descriptor=None, noise=None,
                 remove_mean: bool = False, prior_lambda: float = 1.0, prior_weight: float = 0.1,
-                device: str = "cpu", dtype: str = "float64", chunk_bytes: int = CHUNK_BYTES):
+                device: str = "auto", dtype: str = "float64", chunk_bytes: int = CHUNK_BYTES, progress: bool = True):
     """Representational dissimilarity matrices, numerically identical to ``rsatoolbox.rdm.calc_rdm``.
 
     Parameters
@@ -47,13 +48,16 @@ def compute_rdm(data, method: str = "correlation", *, descriptor=None, cv_descri
     prior_lambda, prior_weight : float
         Poisson prior, as in rsatoolbox.
     device : str
-        ``"cpu"`` (numpy BLAS), or a torch device such as ``"cuda"`` for the Gram products.
+        ``"auto"`` (a CUDA GPU where there is one, else the cpu), ``"cpu"`` (numpy BLAS), or a
+        torch device such as ``"cuda"`` for the Gram products.
     dtype : {"float64", "float32"}
         Precision of the Gram products. float64 (the default) is needed for agreement with
         rsatoolbox to 1e-8; float32 is faster on GPUs.
     chunk_bytes : int
         Memory for one chunk of channels; arrays that are not already in memory as
         float64 are processed chunk by chunk.
+    progress : bool
+        Show a progress bar over the layers of a tree.
 
     Returns
     -------
@@ -69,14 +73,19 @@ def compute_rdm(data, method: str = "correlation", *, descriptor=None, cv_descri
     prior_lambda = check_real("prior_lambda", prior_lambda, low=0)
     prior_weight = check_real("prior_weight", prior_weight, low=0)
     chunk_bytes = check_positive_int("chunk_bytes", chunk_bytes)
+    device = _gram_device(device)
     if isinstance(data, xr.DataTree):
         from ..extraction import iter_layers
 
         layers = list(iter_layers(data))
         if not layers:
             raise ValueError("Invalid value for 'data': the activation tree holds no layers.")
-        rdms = [_compute_one(da, method, descriptor, cv_descriptor, noise, remove_mean, prior_lambda, prior_weight,
-                             device, dtype, chunk_bytes) for _, _, da in layers]
+        rdms = []
+        with progress_bar(len(layers), "RDMs", enable=progress) as advance:
+            for _, _, da in layers:
+                rdms.append(_compute_one(da, method, descriptor, cv_descriptor, noise, remove_mean, prior_lambda,
+                                         prior_weight, device, dtype, chunk_bytes))
+                advance()
         first = rdms[0]
         for r, (model, layer, _) in zip(rdms[1:], layers[1:]):
             if list(r.stimulus_a.values) != list(first.stimulus_a.values):
@@ -89,6 +98,17 @@ def compute_rdm(data, method: str = "correlation", *, descriptor=None, cv_descri
         return out
     return _compute_one(data, method, descriptor, cv_descriptor, noise, remove_mean, prior_lambda, prior_weight,
                         device, dtype, chunk_bytes)
+
+
+def _gram_device(device):
+    """``"auto"`` -> ``"cuda"`` where torch sees a GPU, else ``"cpu"`` (mps has no float64)."""
+    if device != "auto":
+        return device
+    try:
+        import torch
+    except ImportError:  # pragma: no cover - torch is a dependency
+        return "cpu"
+    return "cuda" if torch.cuda.is_available() else "cpu"
 
 
 def _compute_one(data, method, descriptor, cv_descriptor, noise, remove_mean, prior_lambda, prior_weight, device,

@@ -120,18 +120,37 @@ def evaluate(rdms, reference, *, method: str = "corr", bootstrap: str | None = "
 
 
 def pairwise_tests(rdms, reference, *, method: str = "corr", bootstrap: str = "stimuli", n_bootstrap: int = 1000,
-                   alpha: float = 0.05, random_state=0, target=None, sigma_k=None):
+                   level: float = 0.05, random_state=0, target=None, sigma_k=None):
     """Bootstrap tests of every pair of candidate RDMs, with Benjamini-Hochberg FDR correction.
 
     Both members of a pair are evaluated on the same bootstrap samples, so the test is on
     the paired difference of their scores. ``sigma_k`` is as in :func:`evaluate`.
+
+    Parameters
+    ----------
+    rdms : RDM DataArray
+        Candidate RDMs, as for :func:`evaluate`.
+    reference : RDM DataArray
+        Reference RDMs (several subjects, or one RDM).
+    method : str
+        A comparison method of :func:`compare`.
+    bootstrap : {"stimuli", "subjects", "both"}
+        What to resample.
+    n_bootstrap : int
+        Bootstrap resamples.
+    level : float
+        Significance level of the FDR-corrected test (and the CI is the ``1 - level``
+        percentile interval of the difference).
+    random_state : int or numpy Generator
+    target : str, optional
+        Name of the reference in the table (default: the DataArray's name).
 
     Returns
     -------
     pandas.DataFrame
         One row per pair: the labels of ``a`` and ``b`` (suffixed ``_a``/``_b``),
         ``target, metric, value_a, value_b, difference, ci_low, ci_high, p, p_fdr, significant``
-        (two-sided, at ``alpha`` after FDR correction).
+        (two-sided, at ``level`` after FDR correction).
     """
     import pandas as pd
 
@@ -156,17 +175,28 @@ def pairwise_tests(rdms, reference, *, method: str = "corr", bootstrap: str = "s
             row = {f"{k}_a": val for k, val in labels[i].items()}
             row.update({f"{k}_b": val for k, val in labels[j].items()})
             row.update({"target": _target_name(b, target), "metric": method, "value_a": value[i], "value_b": value[j],
-                        "difference": value[i] - value[j], "ci_low": np.quantile(d, alpha / 2),
-                        "ci_high": np.quantile(d, 1 - alpha / 2), "p": p})
+                        "difference": value[i] - value[j], "ci_low": np.quantile(d, level / 2),
+                        "ci_high": np.quantile(d, 1 - level / 2), "p": p})
             rows.append(row)
     out = pd.DataFrame(rows)
     out["p_fdr"] = fdr_bh(out["p"].to_numpy())
-    out["significant"] = out["p_fdr"] < alpha
+    out["significant"] = out["p_fdr"] < level
     return out
 
 
 def fdr_bh(p) -> np.ndarray:
-    """Benjamini-Hochberg adjusted p-values (monotone, capped at 1)."""
+    """Benjamini-Hochberg adjusted p-values (monotone, capped at 1).
+
+    Parameters
+    ----------
+    p : array-like
+        Raw p-values.
+
+    Returns
+    -------
+    numpy.ndarray
+        Adjusted p-values, in the order of ``p``.
+    """
     p = np.asarray(p, dtype=float)
     order = np.argsort(p)
     ranked = p[order] * len(p) / np.arange(1, len(p) + 1)
@@ -185,6 +215,12 @@ def assign_layers(rdms, reference, *, method: str = "corr", by: str = "subjects"
 
     Parameters
     ----------
+    rdms : RDM DataArray
+        Candidate RDMs, one per layer (the leading dim carries ``group`` and ``layer``).
+    reference : RDM DataArray
+        Reference RDMs; several subjects for ``by="subjects"``.
+    method : str
+        A comparison method of :func:`compare`.
     by : {"subjects", "stimuli"}
         Hold out subjects (leave-one-out by default) or stimuli (5 folds by default; pairs
         are only used within a fold's stimuli).
@@ -193,6 +229,8 @@ def assign_layers(rdms, reference, *, method: str = "corr", by: str = "subjects"
         Coordinate grouping the candidates (the best layer is chosen within each model).
     layer : str
         Coordinate naming the candidates in the output.
+    random_state : int or numpy Generator
+        Seeds the stimulus folds.
 
     Returns
     -------

@@ -46,8 +46,17 @@ def make_rdm(values, stimulus_ids=None, *, method: str = "unknown", leading: dic
     leading : dict, optional
         ``{dim: coords}`` for each leading axis, in order; ``coords`` is a sequence of labels or a
         dict of ``{coord_name: values}`` (the first entry is the index).
+    method : str
+        The dissimilarity measure, kept in ``attrs["method"]``.
     factors : dict, optional
         Stimulus factors ``{name: values}``, attached along ``stimulus_a``.
+    attrs : dict, optional
+        More attributes of the DataArray.
+
+    Returns
+    -------
+    xarray.DataArray
+        Dims ``(*leading, stimulus_a, stimulus_b)``.
     """
     import xarray as xr
 
@@ -86,8 +95,20 @@ def as_rdm(obj, *, name: str = "rdms", check_symmetric: bool = True):
     """Any supported RDM input as a DataArray ``(..., stimulus_a, stimulus_b)``.
 
     Accepts RDM DataArrays, rsatoolbox ``RDMs``, and numpy arrays (square ``(n, n)``,
-    stacked ``(k, n, n)``, or upper-triangle vectors ``(P,)`` / ``(k, P)``). Raises
-    a ValueError naming ``name`` for non-square or asymmetric matrices.
+    stacked ``(k, n, n)``, or upper-triangle vectors ``(P,)`` / ``(k, P)``).
+
+    Parameters
+    ----------
+    obj : xarray.DataArray, rsatoolbox.rdm.RDMs or numpy.ndarray
+        The RDM(s).
+    name : str
+        The parameter name used in error messages.
+    check_symmetric : bool
+        Raise a ValueError naming ``name`` for non-square or asymmetric matrices.
+
+    Returns
+    -------
+    xarray.DataArray
     """
     import xarray as xr
 
@@ -139,7 +160,18 @@ def as_rdm(obj, *, name: str = "rdms", check_symmetric: bool = True):
 
 
 def vectors(da) -> np.ndarray:
-    """The upper-triangle vectors of an RDM DataArray, leading dims flattened: (n_rdm, P)."""
+    """The upper-triangle vectors of an RDM DataArray, leading dims flattened: (n_rdm, P).
+
+    Parameters
+    ----------
+    da : xarray.DataArray
+        RDM(s) with dims ``(..., stimulus_a, stimulus_b)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n_rdm, P)``, in rsatoolbox's row-major upper-triangle order.
+    """
     m = np.asarray(da.values, dtype=float)
     n = m.shape[-1]
     iu = triu_indices(n)
@@ -190,7 +222,17 @@ def _is_rsatoolbox(obj) -> bool:
 
 
 def to_rsatoolbox(da):
-    """An RDM DataArray as ``rsatoolbox.rdm.RDMs`` (vectors, measure, rdm and pattern descriptors)."""
+    """An RDM DataArray as ``rsatoolbox.rdm.RDMs`` (vectors, measure, rdm and pattern descriptors).
+
+    Parameters
+    ----------
+    da : xarray.DataArray
+        RDM(s) with dims ``(..., stimulus_a, stimulus_b)``.
+
+    Returns
+    -------
+    rsatoolbox.rdm.RDMs
+    """
     from rsatoolbox.rdm import RDMs
 
     da = as_rdm(da, check_symmetric=False)
@@ -213,6 +255,14 @@ def from_rsatoolbox(rdms):
 
     Pattern descriptors become stimulus coordinates (``stimulus`` or ``index`` gives
     the ids); rdm descriptors become coordinates on ``rdm``.
+
+    Parameters
+    ----------
+    rdms : rsatoolbox.rdm.RDMs
+
+    Returns
+    -------
+    xarray.DataArray
     """
     vec = rdms.get_vectors()
     pd_ = dict(rdms.pattern_descriptors)

@@ -87,7 +87,18 @@ class TransferResult:
         return pd.DataFrame(rows, columns=[*keys, "value", "ci_low", "ci_high", "sd", "n_seeds"])
 
     def save(self, out) -> Path:
-        """Write ``history.csv``, ``scores.csv``, ``summary.csv``, ``change.csv`` and ``config.json`` to ``out``."""
+        """Write ``history.csv``, ``scores.csv``, ``summary.csv``, ``change.csv`` and ``config.json`` to ``out``.
+
+        Parameters
+        ----------
+        out : str or Path
+            The folder (created if needed).
+
+        Returns
+        -------
+        Path
+            The folder.
+        """
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
         self.history.to_csv(out / "history.csv", index=False)
@@ -98,7 +109,7 @@ class TransferResult:
         return out
 
 
-def run(source, target_stimuli, *, target: str = "category", modes=MODES, train_sizes=None, seeds=(0,),
+def run(source, target_stimuli, *, target: str = "category", modes=MODES, train_sizes=None, random_state=0,
         epochs: int = 10, lr: float = 1e-3, batch_size: int = 32, weight_decay: float = 0.0, freeze_until=None,
         head: str | None = None, task: str = "auto", layers=None, reduce=None, val_fraction: float = 0.2,
         test_fraction: float = 0.2, patience: int | None = None, amp: bool = False, source_weights=None,
@@ -139,8 +150,9 @@ def run(source, target_stimuli, *, target: str = "category", modes=MODES, train_
     modes : sequence of {"frozen", "finetune", "scratch"}
     train_sizes : sequence of int, optional
         Training-set sizes; default: the whole training pool.
-    seeds : sequence of int
-        One run per seed (initialisation of the head, splits, batch order).
+    random_state : int or sequence of int
+        The seed of a run (initialisation of the head, splits, batch order); a list such as
+        ``[0, 1, 2]`` makes one run per seed.
     epochs : int
         Training epochs (the maximum when ``patience`` is set).
     lr, batch_size, weight_decay
@@ -200,7 +212,7 @@ def run(source, target_stimuli, *, target: str = "category", modes=MODES, train_
         raise TypeError(f"Invalid value for 'target_stimuli': expected a StimulusSet; got "
                         f"{type(target_stimuli).__name__}. Load a folder with neurocompare.stimuli.load(path).")
     modes = _check_modes(modes)
-    seeds = _check_seeds(seeds)
+    seeds = _check_seeds(random_state)
     epochs = check_positive_int("epochs", epochs)
     batch_size = check_positive_int("batch_size", batch_size, minimum=2)
     check_option("task", task, TASKS)
@@ -348,7 +360,7 @@ def sweep_freezing(source, target_stimuli, *, layers=None, **kwargs) -> Transfer
         The layers to cut after (and to measure representational change in); default: the
         source's default layers that feed the head.
     **kwargs
-        Passed to :func:`run` (``target``, ``train_sizes``, ``seeds``, ``epochs``, ...).
+        Passed to :func:`run` (``target``, ``train_sizes``, ``random_state``, ``epochs``, ...).
 
     Returns
     -------
@@ -387,12 +399,15 @@ def _check_modes(modes):
 def _check_seeds(seeds):
     if isinstance(seeds, numbers.Integral):
         seeds = [seeds]
+    if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__iter__"):
+        raise ValueError(f"Invalid value for 'random_state': expected a non-negative int or a list of them "
+                         f"(one run per seed); got {seeds!r}.")
     seeds = list(seeds)
     if not seeds:
-        raise ValueError("Invalid value for 'seeds': expected at least one seed; got an empty list.")
+        raise ValueError("Invalid value for 'random_state': expected at least one seed; got an empty list.")
     for s in seeds:
         if isinstance(s, bool) or not isinstance(s, numbers.Integral) or s < 0:
-            raise ValueError(f"Invalid value for 'seeds': expected non-negative ints; got {s!r}.")
+            raise ValueError(f"Invalid value for 'random_state': expected non-negative ints; got {s!r}.")
     return [int(s) for s in dict.fromkeys(seeds)]
 
 

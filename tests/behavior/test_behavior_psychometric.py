@@ -12,7 +12,7 @@ LEVELS = np.array([0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6])
 def simulate(subject, function, alpha, beta, *, guess=1 / 16, lapse=0.02, n=80, decreasing=True, seed=0,
              levels=LEVELS):
     rng = np.random.default_rng(seed)
-    p = psychometric(levels, function=function, alpha=alpha, beta=beta, guess=guess, lapse=lapse,
+    p = psychometric(levels, function=function, location=alpha, spread=beta, guess=guess, lapse=lapse,
                      decreasing=decreasing)
     rows = []
     for lv, pi in zip(levels, p):
@@ -23,13 +23,13 @@ def simulate(subject, function, alpha, beta, *, guess=1 / 16, lapse=0.02, n=80, 
 
 
 def test_psychometric_function_values():
-    y = psychometric(np.array([0.3]), function="cumulative_normal", alpha=0.3, beta=0.1, guess=0.1, lapse=0.1)
+    y = psychometric(np.array([0.3]), function="cumulative_normal", location=0.3, spread=0.1, guess=0.1, lapse=0.1)
     assert y[0] == pytest.approx(0.1 + 0.8 * 0.5)
-    y = psychometric(np.array([0.2]), function="logistic", alpha=0.3, beta=0.1, guess=0, lapse=0)
+    y = psychometric(np.array([0.2]), function="logistic", location=0.3, spread=0.1, guess=0, lapse=0)
     assert y[0] == pytest.approx(1 / (1 + np.exp(1)))
-    y = psychometric(np.array([2.0]), function="weibull", alpha=2.0, beta=3.0, guess=0.5, lapse=0)
+    y = psychometric(np.array([2.0]), function="weibull", location=2.0, spread=3.0, guess=0.5, lapse=0)
     assert y[0] == pytest.approx(0.5 + 0.5 * (1 - np.exp(-1)))
-    y = psychometric(np.array([0.3]), function="cumulative_normal", alpha=0.2, beta=0.1, guess=0, lapse=0,
+    y = psychometric(np.array([0.3]), function="cumulative_normal", location=0.2, spread=0.1, guess=0, lapse=0,
                      decreasing=True)
     assert y[0] == pytest.approx(1 - norm.cdf(1))
 
@@ -39,8 +39,8 @@ def test_fit_recovers_parameters(function, alpha, beta):
     t = simulate("s", function, alpha, beta, n=400, seed=1)
     f = fit_psychometric(t, function=function, guess=1 / 16, n_bootstrap=60, random_state=0).set_index("parameter")
     assert (f["direction"] == "decreasing").all() and (f["n"] == 400 * 7).all()
-    assert f.loc["alpha", "value"] == pytest.approx(alpha, abs=0.02)
-    assert f.loc["beta", "value"] == pytest.approx(beta, rel=0.3)
+    assert f.loc["location", "value"] == pytest.approx(alpha, abs=0.02)
+    assert f.loc["spread", "value"] == pytest.approx(beta, rel=0.3)
     assert f.loc["threshold", "value"] == pytest.approx(alpha, abs=0.02)
     assert f.loc["guess", "value"] == pytest.approx(1 / 16) and 0 <= f.loc["lapse", "value"] <= 0.1
     assert f.loc["threshold", "ci_low"] < alpha < f.loc["threshold", "ci_high"]
@@ -50,27 +50,27 @@ def test_fit_recovers_parameters(function, alpha, beta):
     x, k, n = nll.index.to_numpy(), nll["sum"].to_numpy(), nll["count"].to_numpy()
 
     def negll(a, b, lam):
-        p = psychometric(x, function=function, alpha=a, beta=b, guess=1 / 16, lapse=lam, decreasing=True)
+        p = psychometric(x, function=function, location=a, spread=b, guess=1 / 16, lapse=lam, decreasing=True)
         return -np.sum(k * np.log(p) + (n - k) * np.log(1 - p))
 
-    best = negll(f.loc["alpha", "value"], f.loc["beta", "value"], f.loc["lapse", "value"])
+    best = negll(f.loc["location", "value"], f.loc["spread", "value"], f.loc["lapse", "value"])
     assert best == pytest.approx(fit_psychometric(t, function=function, guess=1 / 16, n_bootstrap=0)
                                  .attrs["neg_log_likelihood"]["s"], rel=1e-6)
     for da, db in [(0.01, 0), (0, 0.01), (-0.01, 0)]:
-        assert best < negll(f.loc["alpha", "value"] + da, f.loc["beta", "value"] + db, f.loc["lapse", "value"])
+        assert best < negll(f.loc["location", "value"] + da, f.loc["spread", "value"] + db, f.loc["lapse", "value"])
 
 
 def test_weibull_increasing_and_slope_formula():
     lv = np.array([0.5, 1, 1.5, 2, 3, 4, 6])
     t = simulate("s", "weibull", 2.0, 3.0, guess=0.25, lapse=0.0, n=300, decreasing=False, seed=2, levels=lv)
     f = fit_psychometric(t, function="weibull", guess=0.25, lapse=0.0, n_bootstrap=0).set_index("parameter")["value"]
-    assert f["alpha"] == pytest.approx(2.0, rel=0.1) and f["beta"] == pytest.approx(3.0, rel=0.3)
-    thr = f["alpha"] * np.log(2) ** (1 / f["beta"])
+    assert f["location"] == pytest.approx(2.0, rel=0.1) and f["spread"] == pytest.approx(3.0, rel=0.3)
+    thr = f["location"] * np.log(2) ** (1 / f["spread"])
     assert f["threshold"] == pytest.approx(thr)
     h = 1e-6  # slope = numerical derivative at the threshold
-    num = (psychometric(np.array([thr + h]), function="weibull", alpha=f["alpha"], beta=f["beta"], guess=0.25,
-                        lapse=0) - psychometric(np.array([thr - h]), function="weibull", alpha=f["alpha"],
-                                                beta=f["beta"], guess=0.25, lapse=0)) / (2 * h)
+    num = (psychometric(np.array([thr + h]), function="weibull", location=f["location"], spread=f["spread"], guess=0.25,
+                        lapse=0) - psychometric(np.array([thr - h]), function="weibull", location=f["location"],
+                                                spread=f["spread"], guess=0.25, lapse=0)) / (2 * h)
     assert f["slope"] == pytest.approx(num[0], rel=1e-4)
 
 

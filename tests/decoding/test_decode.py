@@ -55,8 +55,8 @@ def test_shuffled_labels_are_at_chance_with_high_p(data):
 
 @pytest.mark.parametrize("target", ["category", "x"])
 def test_torch_backend_equals_sklearn_ridge(data, target):
-    a = decode(data, target, estimator="ridge", alpha=5.0, permutations=10, random_state=4)
-    b = decode(data, target, estimator="ridge", alpha=5.0, permutations=10, random_state=4, backend="torch")
+    a = decode(data, target, estimator="ridge", ridge_alpha=5.0, permutations=10, random_state=4)
+    b = decode(data, target, estimator="ridge", ridge_alpha=5.0, permutations=10, random_state=4, backend="torch")
     np.testing.assert_allclose(a.value, b.value, atol=1e-10)
     np.testing.assert_allclose(a.sd, b.sd, atol=1e-10)
     np.testing.assert_allclose(a.p, b.p)

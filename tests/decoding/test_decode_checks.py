@@ -19,12 +19,12 @@ def test_an_estimator_typo_is_refused_with_a_close_match():
         decode(_acts(), np.arange(16) % 2, estimator="ridg", cv=2)
 
 
-@pytest.mark.parametrize("alpha", [-1.0, float("nan")])
-def test_a_negative_ridge_penalty_is_refused(alpha):
-    with pytest.raises(ValueError, match=r"'alpha'.*\[0, inf\).*got"):
-        decode(_acts(), np.arange(16) % 2, estimator="ridge", alpha=alpha, cv=2)
-    with pytest.raises(TypeError, match=r"'alpha'.*real number.*str"):
-        decode(_acts(), np.arange(16) % 2, estimator="ridge", alpha="1", cv=2)
+@pytest.mark.parametrize("ridge_alpha", [-1.0, float("nan")])
+def test_a_negative_ridge_penalty_is_refused(ridge_alpha):
+    with pytest.raises(ValueError, match=r"'ridge_alpha'.*\[0, inf\).*got"):
+        decode(_acts(), np.arange(16) % 2, estimator="ridge", ridge_alpha=ridge_alpha, cv=2)
+    with pytest.raises(TypeError, match=r"'ridge_alpha'.*real number.*str"):
+        decode(_acts(), np.arange(16) % 2, estimator="ridge", ridge_alpha="1", cv=2)
 
 
 def test_probes_pass_the_checks_on():

@@ -58,7 +58,7 @@ def test_gan_quality_matches_the_python_api(stim16, tmp_path):
     got = pd.read_csv(tmp_path / "q.csv")
     ref = nc.generation.image_quality(stim16, nc.models.load("dcgan", weights=str(tmp_path / "g.pt")),
                                       model=nc.models.load("smallcnn", weights=str(tmp_path / "feat.pt")), n_fake=40,
-                                      kid_subsets=10, kid_subset_size=10, random_state=0)
+                                      n_subsets=10, subset_size=10, random_state=0)
     assert got.metric.tolist() == ["fid", "kid"] and got.n_fake.tolist() == [40, 40]
     assert got.n_real.tolist() == [len(stim16)] * 2
     assert got.value.to_numpy() == pytest.approx(ref.value.to_numpy(), rel=1e-6)

@@ -46,15 +46,15 @@ def test_kernel_distance_matches_torchmetrics(feats):
     kid.update(torch.from_numpy(a[:100]).reshape(-1, 1, 1, 6), real=True)
     kid.update(torch.from_numpy(b).reshape(-1, 1, 1, 6), real=False)
     mean, _ = kid.compute()
-    ours, sd = kernel_distance(a[:100], b, subsets=1, subset_size=100)
+    ours, sd = kernel_distance(a[:100], b, n_subsets=1, subset_size=100)
     assert ours == pytest.approx(float(mean), rel=1e-6) and np.isnan(sd)
-    m, s = kernel_distance(a, b, subsets=20, subset_size=50, random_state=0)
-    assert m > 0 and s > 0 and (m, s) == kernel_distance(a, b, subsets=20, subset_size=50, random_state=0)
+    m, s = kernel_distance(a, b, n_subsets=20, subset_size=50, random_state=0)
+    assert m > 0 and s > 0 and (m, s) == kernel_distance(a, b, n_subsets=20, subset_size=50, random_state=0)
     # two independent samples of one distribution score near 0 (the estimator is unbiased), of two distributions not
     rng = np.random.default_rng(1)
     x1, x2, y = rng.standard_normal((3, 600, 6))
-    same, _ = kernel_distance(x1, x2, subsets=20, subset_size=300)
-    other, _ = kernel_distance(x1, 1.3 * y + 0.3, subsets=20, subset_size=300)
+    same, _ = kernel_distance(x1, x2, n_subsets=20, subset_size=300)
+    other, _ = kernel_distance(x1, 1.3 * y + 0.3, n_subsets=20, subset_size=300)
     assert abs(same) < other / 10
     with pytest.raises(ValueError, match="extract both from the same layer"):
         kernel_distance(a, b[:, :3])
@@ -63,11 +63,11 @@ def test_kernel_distance_matches_torchmetrics(feats):
 def test_image_quality_in_a_zoo_models_feature_space(small_set):
     net = nc.models.load("smallcnn", n_classes=6, image_size=32)
     gan = nc.models.load("dcgan", image_size=32, latent_dim=8, width=8)
-    res = image_quality(small_set, gan, model=net, layer="block3", n_fake=24, kid_subset_size=12, kid_subsets=10)
+    res = image_quality(small_set, gan, model=net, layer="block3", n_fake=24, subset_size=12, n_subsets=10)
     assert list(res.metric) == ["fid", "kid"] and set(res.layer) == {"block3"}
     assert (res.n_real == 24).all() and (res.n_fake == 24).all()
     fid_gan = res.set_index("metric").value["fid"]
-    same = image_quality(small_set, small_set, model=net, layer="block3", kid_subset_size=12, kid_subsets=10)
+    same = image_quality(small_set, small_set, model=net, layer="block3", subset_size=12, n_subsets=10)
     assert same.set_index("metric").value["fid"] == pytest.approx(0, abs=1e-6) and fid_gan > 0.01
 
 

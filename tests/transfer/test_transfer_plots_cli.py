@@ -25,7 +25,7 @@ def result(tiny):
     from neurocompare import transfer
 
     net, digits, _ = tiny
-    return transfer.run(net, digits, train_sizes=[10, 20], seeds=[0, 1], epochs=1, freeze_until=[None, "block2"],
+    return transfer.run(net, digits, train_sizes=[10, 20], random_state=[0, 1], epochs=1, freeze_until=[None, "block2"],
                         progress=False)
 
 

@@ -87,7 +87,7 @@ def test_tables_and_representational_change(source, digits):
 def test_seeded_runs_are_identical_on_cpu(source, digits):
     from neurocompare import transfer
 
-    kw = dict(modes=("finetune",), train_sizes=[30], epochs=1, seeds=[3], device="cpu", progress=False)
+    kw = dict(modes=("finetune",), train_sizes=[30], epochs=1, random_state=[3], device="cpu", progress=False)
     a, b = transfer.run(source, digits, **kw), transfer.run(source, digits, **kw)
     pd.testing.assert_frame_equal(a.scores, b.scores)
     pd.testing.assert_frame_equal(a.history, b.history)
@@ -152,7 +152,7 @@ def test_resume_after_interruption(source, digits, tmp_path, monkeypatch):
     from neurocompare.models import training
     from neurocompare.transfer import _run
 
-    kw = dict(modes=("finetune",), train_sizes=[30], epochs=2, seeds=[0, 1], progress=False)
+    kw = dict(modes=("finetune",), train_sizes=[30], epochs=2, random_state=[0, 1], progress=False)
     ref = transfer.run(source, digits, **kw)
     calls = {"n": 0}
     real = training.recalibrate_batchnorm
@@ -198,6 +198,10 @@ def test_bad_input_gets_clear_errors(source, digits, train_set):
         transfer.run(source, digits, target="categroy", progress=False)
     with pytest.raises(ValueError, match="'modes'.*'fintune'.*Did you mean 'finetune'"):
         transfer.run(source, digits, modes=("fintune",), progress=False)
+    with pytest.raises(ValueError, match=r"'random_state'.*list of them.*got None"):
+        transfer.run(source, digits, random_state=None, progress=False)
+    with pytest.raises(ValueError, match=r"'random_state'.*non-negative ints; got -1"):
+        transfer.run(source, digits, random_state=[0, -1], progress=False)
 
     class Pooled(torch.nn.Module):  # the output is computed after the last layer: no head to find
         def __init__(self):
