@@ -51,6 +51,8 @@ SECTIONS: dict[str, dict[str, str]] = {
         "weight_decay": "L2 weight decay of the optimiser.",
         "val_fraction": "Fraction of the training stimuli held out for validation.",
         "weights": "'DEFAULT', a local .pth file, or None (random initialisation).",
+        "train_if_missing": "Train a built-in net when no trained copy is cached (loading never trains otherwise).",
+        "extra": "Further sections to write (a dict of tables).",
         "options": "Extra keyword options, passed on.",
         "kwargs": "Extra keyword arguments, passed on.",
         "name": "A name (of a model, set, axis or output).",
@@ -330,6 +332,13 @@ SECTIONS: dict[str, dict[str, str]] = {
         "n_blocks": "Residual blocks of the generator.",
         "d_layers": "Layers of the discriminator.",
         "pool_size": "Image-pool size of the discriminator.",
+    },
+    "Studies and reports": {
+        "study": "A study file (TOML path) or one read by read_study.",
+        "check_names": "Also check names, layers, files and columns (not only the schema).",
+        "folder": "A folder to read (a stimulus set's, a study's results).",
+        "problems": "A list of (TOML path, message) pairs.",
+        "value": "A value from a study file (a path relative to it).",
     },
     "Datasets": {
         "data_dir": "Where datasets are stored (default NEUROCOMPARE_DATA_DIR).",

@@ -16,7 +16,17 @@ _ALIASES = {"gradcamplusplus": "gradcam++", "gradcampp": "gradcam++", "gradcampl
 
 
 def check_method(method) -> str:
-    """The canonical name of a CAM method (``"Grad-CAM++"``, ``"grad_cam++"`` and ``"gradcam++"`` are the same)."""
+    """The canonical name of a CAM method (``"Grad-CAM++"``, ``"grad_cam++"`` and ``"gradcam++"`` are the same).
+
+    Parameters
+    ----------
+    method : str
+        A method name, in any spelling of :data:`METHODS`.
+
+    Returns
+    -------
+    str
+    """
     if not isinstance(method, str):
         raise TypeError(f"Invalid value for 'method': expected a method name (str), one of {', '.join(METHODS)}; "
                         f"got {type(method).__name__}.")

@@ -141,6 +141,8 @@ def pairwise_tests(rdms, reference, *, method: str = "corr", bootstrap: str = "s
     level : float
         Significance level of the FDR-corrected test (and the CI is the ``1 - level``
         percentile interval of the difference).
+    sigma_k : array, optional
+        Pattern covariance for ``cosine_cov``/``corr_cov`` (see :func:`compare`).
     random_state : int or numpy Generator
     target : str, optional
         Name of the reference in the table (default: the DataArray's name).

@@ -33,16 +33,31 @@ def open_image(path: Path, *, what: str = "image"):
 
 
 def read_image(path, *, mode: str = "RGB", label: str = "image"):
-    """Open an image file and convert it with :func:`to_mode` (``label`` names it in errors)."""
+    """Open an image file and convert it with :func:`to_mode`.
+
+    Parameters
+    ----------
+    path : path-like
+        The image file (any format and mode PIL reads).
+    mode : {"RGB", "RGBA", "L", "LA"}
+        The 8-bit mode to return.
+    label : str
+        Names the image in errors.
+
+    Returns
+    -------
+    PIL.Image.Image
+    """
     return to_mode(open_image(Path(path), what=label), mode, label=f"{label} ({str(path)!r})")
 
 
-def to_mode(img, mode: str = "RGB", *, label: str = "image"):
+def to_mode(image, mode: str = "RGB", *, label: str = "image"):
     """Convert a PIL image of any mode to 8-bit ``mode``, scaling by the stored bit depth.
 
     Parameters
     ----------
-    img : PIL.Image.Image
+    image : PIL.Image.Image
+        The image (left unchanged).
     mode : {"RGB", "RGBA", "L", "LA"}
     label : str
         Names the image in errors.
@@ -68,12 +83,12 @@ def to_mode(img, mode: str = "RGB", *, label: str = "image"):
     from .._utils.checks import check_option
 
     check_option("mode", mode, MODES)
-    img = _eight_bit(img, label)
-    if img.mode in ("RGBA", "LA") and mode not in ("RGBA", "LA"):
-        rgba = img.convert("RGBA")
+    image = _eight_bit(image, label)
+    if image.mode in ("RGBA", "LA") and mode not in ("RGBA", "LA"):
+        rgba = image.convert("RGBA")
         back = Image.new("RGBA", rgba.size, (ALPHA_BACKGROUND,) * 3 + (255,))
-        img = Image.alpha_composite(back, rgba).convert("RGB")
-    return img if img.mode == mode else img.convert(mode)
+        image = Image.alpha_composite(back, rgba).convert("RGB")
+    return image if image.mode == mode else image.convert(mode)
 
 
 def _eight_bit(img, what):

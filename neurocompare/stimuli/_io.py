@@ -25,7 +25,17 @@ def _check_image_header(path: Path) -> str | None:
 
 
 def read_toml(path: Path) -> dict:
-    """Read a TOML file (a stimulus sidecar or spec), with a clear error when it is not valid TOML."""
+    """Read a TOML file (a stimulus sidecar or spec), with a clear error when it is not valid TOML.
+
+    Parameters
+    ----------
+    path : path-like
+        The TOML file.
+
+    Returns
+    -------
+    dict
+    """
     try:
         import tomllib
     except ModuleNotFoundError:  # Python 3.10
@@ -121,7 +131,19 @@ def validate_files(root: Path, md: pd.DataFrame, csv: Path | None) -> None:
 
 
 def write_table(folder: Path, metadata: pd.DataFrame, *, what, where, extra: dict | None = None) -> None:
-    """Write ``stimuli.csv`` and the ``stimuli.toml`` sidecar into ``folder``."""
+    """Write ``stimuli.csv`` and the ``stimuli.toml`` sidecar into ``folder``.
+
+    Parameters
+    ----------
+    folder : path-like
+        The stimulus folder (it exists).
+    metadata : pandas.DataFrame
+        One row per stimulus (``stimulus_id`` as index or column, ``file``, factors).
+    what, where : sequence of str
+        The factors of each stream.
+    extra : dict, optional
+        Further TOML sections, ``{section: {key: value}}``.
+    """
     md = metadata.reset_index() if metadata.index.name == "stimulus_id" else metadata
     md.to_csv(folder / CSV_NAME, index=False, lineterminator="\n")
     lines = ["# Stream assignment of the factors in stimuli.csv (see stimuli/README.md)", "[streams]",

@@ -18,7 +18,17 @@ LEDGER = ".stages.json"
 
 @dataclass
 class Stage:
-    """One step of a study, with what it works on (for ``--dry-run`` and progress)."""
+    """One step of a study, with what it works on (for ``--dry-run`` and progress).
+
+    Attributes
+    ----------
+    name : str
+        The kind of stage: stimuli, model, extract, probes, rsa, decoding, cam, generation, behavior, report.
+    what : str
+        What it works on (a stimulus set, a model, "model on stimuli").
+    size : str
+        How big it is, in words.
+    """
 
     name: str
     what: str
@@ -42,7 +52,17 @@ class _State:
 
 
 def plan_study(study) -> list[Stage]:
-    """The stages :func:`run_study` would run, with their sizes, without running anything."""
+    """The stages :func:`run_study` would run, with their sizes, without running anything.
+
+    Parameters
+    ----------
+    study : path-like or StudyFile
+        The study file, or one read by :func:`read_study`.
+
+    Returns
+    -------
+    list of Stage
+    """
     study = study if isinstance(study, StudyFile) else read_study(study)
     cfg = study.config
     stages = []

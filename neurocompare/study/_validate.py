@@ -13,7 +13,15 @@ BUILTIN = ("smallcnn", "twostreamnet", "onestreamnet", "unet")
 
 
 class StudyError(ValueError):
-    """A study file that cannot run; ``problems`` lists each as ``(toml_path, message)``."""
+    """A study file that cannot run, with every problem found.
+
+    Parameters
+    ----------
+    path : path-like
+        The study file.
+    problems : list of (str, str)
+        ``(toml_path, message)`` for each problem; ``toml_path`` is empty for the whole file.
+    """
 
     def __init__(self, path, problems: list[tuple[str, str]]):
         self.path, self.problems = str(path), list(problems)
@@ -25,16 +33,36 @@ class StudyError(ValueError):
 
 @dataclass
 class StudyFile:
-    """A validated study: the parsed config, its file, and its folder (relative paths resolve there)."""
+    """A validated study: the parsed config and its file (relative paths resolve beside it).
+
+    Attributes
+    ----------
+    config : Study
+        The parsed, validated study file.
+    path : pathlib.Path
+        The study file (absolute).
+    """
 
     config: Study
     path: Path
 
     @property
     def folder(self) -> Path:
+        """The folder of the study file: relative paths in it resolve there."""
         return self.path.parent
 
     def resolve(self, value: str) -> Path:
+        """A path from the study file, relative to the file's folder.
+
+        Parameters
+        ----------
+        value : str
+            The path as written in the study file.
+
+        Returns
+        -------
+        pathlib.Path
+        """
         p = Path(value).expanduser()
         return p if p.is_absolute() else self.folder / p
 
