@@ -49,6 +49,7 @@ class _State:
     ledger: dict = field(default_factory=dict)
     written: list = field(default_factory=list)
     results: dict = field(default_factory=dict)
+    timings: dict = field(default_factory=dict)  # stage -> seconds (this run; 0-ish when reused)
 
 
 def plan_study(study) -> list[Stage]:
@@ -170,10 +171,16 @@ def _run_stages(state: _State) -> None:
     state.device = str(resolve_device(cfg.study.device))
     stages = plan_study(state.study)
     state.inputs[str(state.study.path)] = _sha256(state.study.path)
+    import time
+
     with progress_bar(len(stages), "study", enable=state.progress) as advance:
         for stage in stages:
             logger.info("Study stage %s: %s (%s)", stage.name, stage.what, stage.size)
+            start = time.perf_counter()
+            if stage.name == "report":
+                state.timings["report"] = 0.0  # recorded in provenance before the report is built
             _STAGES[stage.name](state, stage)
+            state.timings[f"{stage.name}: {stage.what}"] = round(time.perf_counter() - start, 2)
             advance(1)
 
 
@@ -559,7 +566,8 @@ def _stage_report(state: _State, stage: Stage) -> None:
     cfg = state.study.config
     record = provenance(study=str(state.study.path), resolved_config=cfg.model_dump(mode="json"),
                         random_state=cfg.study.random_state, device=state.device,
-                        weights_sha256=state.weights, inputs_sha256=dict(sorted(state.inputs.items())))
+                        weights_sha256=state.weights, inputs_sha256=dict(sorted(state.inputs.items())),
+                        stage_seconds={k: v for k, v in state.timings.items() if k != "report"})
     _write_text(state.out / "provenance.json", json.dumps(record, indent=2, default=str) + "\n")
     for name, text in methods_files(state).items():
         _write_text(state.out / name, text)
