@@ -115,7 +115,7 @@ def compute(model, stimuli, *, method: str = "gradcam", layer: str | None = None
     from ..models import ModelWrapper
     from ..models.batches import StimulusSource, prepared
     from ..stimuli import StimulusSet
-    from ._geometry import encode_steps, transform_steps
+    from .geometry import encode_steps, transform_steps
 
     if not isinstance(model, ModelWrapper):
         raise TypeError(f"Invalid value for 'model': expected a ModelWrapper (neurocompare.models.load or wrap); "
@@ -368,7 +368,7 @@ class _Runner:
             logger.info("cam.compute: no stimulus masks; using the pixels predicted as the true class")
         for b, r in enumerate(rows):
             if use_true:
-                from ._geometry import to_map_grid, transform_steps
+                from .geometry import to_map_grid, transform_steps
 
                 steps = transform_steps(self.model.transform)
                 m = to_map_grid(self.stimuli.load_mask(int(r)), None if steps is None else _json(steps),
@@ -660,7 +660,7 @@ class _Runner:
 
 
 def _json(steps):
-    from ._geometry import encode_steps
+    from .geometry import encode_steps
 
     return encode_steps(steps)
 

@@ -63,7 +63,7 @@ def faithfulness_curves(model, stimuli, maps, *, metrics=FAITHFULNESS_METRICS, s
     from ..models import ModelWrapper
     from ..models.batches import StimulusSource, prepared
     from ..stimuli import StimulusSet
-    from ._localization import _as_list
+    from .geometry import as_map_list
     from ._targets import logits_of
 
     if not isinstance(model, ModelWrapper):
@@ -73,7 +73,7 @@ def faithfulness_curves(model, stimuli, maps, *, metrics=FAITHFULNESS_METRICS, s
                          f"classifier; {model.name!r} is a {model.family} model.")
     if not isinstance(stimuli, StimulusSet):
         raise TypeError(f"Invalid value for 'stimuli': expected a StimulusSet; got {type(stimuli).__name__}.")
-    (da,) = _as_list(maps)
+    (da,) = as_map_list(maps)
     metrics = [metrics] if isinstance(metrics, str) else list(metrics)
     for m in metrics:
         check_option("metrics", m, FAITHFULNESS_METRICS)

@@ -3,27 +3,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from .geometry import as_map_list
+
 from .._utils.checks import check_option
 from .._utils.stats import bootstrap_mean_ci
 
 LOCALIZATION_METRICS = ("pointing_game", "energy", "iou")
 SCORE_COLUMNS = ["stimulus", "category", "model", "method", "layer", "target", "region", "metric", "value", "chance"]
-
-
-def _as_list(maps):
-    import xarray as xr
-
-    if isinstance(maps, xr.DataArray):
-        items = [maps]
-    elif isinstance(maps, (list, tuple)) and maps and all(isinstance(m, xr.DataArray) for m in maps):
-        items = list(maps)
-    else:
-        raise TypeError("Invalid value for 'maps': expected a DataArray from neurocompare.cam.compute (or a list of "
-                        f"them); got {type(maps).__name__}.")
-    for m in items:
-        if tuple(m.dims) != ("stimulus", "y", "x"):
-            raise ValueError(f"Invalid value for 'maps': expected dims ('stimulus', 'y', 'x'); got {m.dims}.")
-    return items
 
 
 def regions(maps, stimuli, *, region: str = "mask"):
@@ -36,7 +22,7 @@ def regions(maps, stimuli, *, region: str = "mask"):
     map; without a recorded geometry they are resized to the map.
     """
     from ..stimuli import StimulusSet
-    from ._geometry import box_mask, to_map_grid
+    from .geometry import box_mask, to_map_grid
 
     check_option("region", region, ("mask", "box"))
     if not isinstance(stimuli, StimulusSet):
@@ -106,7 +92,7 @@ def localization(maps, stimuli, *, metrics=LOCALIZATION_METRICS, region: str = "
     """
     import pandas as pd
 
-    items = _as_list(maps)
+    items = as_map_list(maps)
     metrics = [metrics] if isinstance(metrics, str) else list(metrics)
     if not metrics:
         raise ValueError("Invalid value for 'metrics': expected at least one of "

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .._utils.checks import check_option, check_positive_int
 from .._utils.logging import logger
+from .images import images_tensor, to_uint8
 
 _FORMAT = "neurocompare-cyclegan"
 _VERSION = 1
@@ -426,44 +427,6 @@ def _check_d_layers(d_layers, shape) -> int:
         raise ValueError(f"Invalid value for 'd_layers': expected 1, 2 or 3 and small enough for "
                          f"{shape[0]}x{shape[1]} images to leave at least one patch; got {d_layers}.")
     return d_layers
-
-
-def images_tensor(stimuli, shape, *, resize: bool, param: str = "stimuli"):
-    """A set's images as a float tensor (N, 3, H, W) in [-1, 1], resized to ``shape`` only when asked."""
-    import numpy as np
-    import torch
-    from PIL import Image
-
-    from ..stimuli import StimulusSet
-
-    if not isinstance(stimuli, StimulusSet):
-        raise TypeError(f"Invalid value for {param!r}: expected a StimulusSet; got {type(stimuli).__name__}.")
-    if len(stimuli) == 0:
-        raise ValueError(f"Invalid value for {param!r}: the StimulusSet is empty.")
-    h, w = shape
-    arrs, resized = [], {}
-    for i in range(len(stimuli)):
-        img = stimuli.load_image(i)
-        if (img.size[1], img.size[0]) != (h, w):
-            if not resize:
-                raise ValueError(f"Invalid value for {param!r}: stimulus {stimuli.ids[i]!r} is "
-                                 f"{img.size[1]}x{img.size[0]} but the model works on {h}x{w} images; pass "
-                                 "resize=True (or image_size=...) to resize.")
-            key = (img.size[1], img.size[0])
-            resized[key] = resized.get(key, 0) + 1
-            img = img.resize((w, h), Image.BILINEAR)
-        arrs.append(np.asarray(img, dtype=np.uint8))
-    if resized:
-        logger.info("Resized %d images of %s (%s) to %dx%d", sum(resized.values()), param, _fmt_sizes(resized), h, w)
-    x = torch.from_numpy(np.stack(arrs)).permute(0, 3, 1, 2).float() / 255.0
-    return x * 2 - 1
-
-
-def to_uint8(x):
-    """[-1, 1] tensor (N, 3, H, W) -> uint8 array (N, H, W, 3)."""
-    import torch
-
-    return ((x.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
 
 
 def _safe_name(sid: str, i: int) -> str:

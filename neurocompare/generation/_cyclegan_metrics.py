@@ -7,7 +7,8 @@ import numpy as np
 
 from .._utils.checks import check_option, check_positive_int
 from .._utils.stats import bootstrap_mean_ci, percentile_ci, row_corr
-from ._cyclegan import DIRECTIONS, CycleGAN, images_tensor
+from ._cyclegan import DIRECTIONS, CycleGAN
+from .images import images_tensor
 
 DISSOCIATION_COLUMNS = ["analysis", "direction", "kind", "factor", "image", "metric", "value", "ci_low", "ci_high",
                         "n", "chance"]

@@ -7,6 +7,7 @@ import numpy as np
 
 from .._utils.checks import check_positive_int
 from .._utils.logging import logger
+from .images import to_uint8
 from .._utils.progress import progress_bar
 
 CHECKPOINT = "checkpoint.pt"
@@ -215,15 +216,6 @@ def _transform(cfg):
     from ..models.specs import builtin_transform
 
     return builtin_transform(cfg["image_size"])
-
-
-def to_uint8(images) -> np.ndarray:
-    """Generator output (N, C, H, W) in [-1, 1] -> uint8 (N, H, W, C), as written to PNG."""
-    import torch
-
-    x = images.detach().float().cpu() if isinstance(images, torch.Tensor) else torch.as_tensor(images).float()
-    u8 = ((x.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
-    return u8.permute(0, 2, 3, 1).numpy()
 
 
 def _draw(generator, z, device) -> np.ndarray:

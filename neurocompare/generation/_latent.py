@@ -38,7 +38,7 @@ class Generator:
 
         from .._utils.device import resolve_device
         from ..models.batches import prepared
-        from ._gan import to_uint8
+        from .images import to_uint8
 
         z = torch.as_tensor(np.asarray(z, dtype=np.float32))
         dev = resolve_device(device) if self.module is not None else torch.device("cpu")

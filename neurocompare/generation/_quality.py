@@ -178,7 +178,7 @@ def _as_images(name, x, n, random_state, device) -> np.ndarray:
 
     from ..models import ModelWrapper
     from ..stimuli import StimulusSet
-    from ._gan import to_uint8
+    from .images import to_uint8
 
     if isinstance(x, StimulusSet):
         return np.stack([np.asarray(x.load_image(i)) for i in range(len(x))])

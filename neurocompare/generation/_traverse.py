@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 
 from .._utils.checks import check_option, check_positive_int
 from ._latent import OWN_COLUMNS
+from .tables import decoded_factors, traversal_table
 
 STEP_UNITS = ("sd", "latent")
 
@@ -147,9 +148,9 @@ def traversal_effects(traversal, *, target: str | None = None) -> pd.DataFrame:
         ``"off-target"``; ``mean`` is NaN for categorical factors).
     """
     import pandas as pd
-    md = _table(traversal)
+    md = traversal_table(traversal)
     target = target or str(md["axis"].iloc[0])
-    factors = _decoded(md)
+    factors = decoded_factors(md)
     if target not in factors:
         from .._utils.checks import unknown_name_error
 
@@ -189,11 +190,11 @@ def traversal_summary(traversal, *, target: str | None = None) -> pd.DataFrame:
     import pandas as pd
     from scipy.stats import spearmanr
 
-    md = _table(traversal)
+    md = traversal_table(traversal)
     target = target or str(md["axis"].iloc[0])
     ref_step = int(md.loc[md["offset"].abs().idxmin(), "step"])
     rows = []
-    for f in _decoded(md):
+    for f in decoded_factors(md):
         if not pd.api.types.is_numeric_dtype(md[f]):
             continue
         v = md[f].to_numpy(float)
@@ -207,29 +208,6 @@ def traversal_summary(traversal, *, target: str | None = None) -> pd.DataFrame:
         rows.append((f, "target" if f == target else "off-target", float(rho),
                      float(np.median(per_chain)) if per_chain else np.nan, float(slope), total, len(v)))
     return pd.DataFrame(rows, columns=["factor", "role", "spearman_rho", "chain_rho", "slope", "total_change", "n"])
-
-
-def _table(traversal) -> pd.DataFrame:
-    import pandas as pd
-    from ..stimuli import StimulusSet
-
-    if isinstance(traversal, StimulusSet):
-        md = traversal.metadata.reset_index()
-    elif isinstance(traversal, pd.DataFrame):
-        md = traversal.reset_index() if traversal.index.name == "stimulus_id" else traversal
-    else:
-        raise TypeError(f"Invalid value for 'traversal': expected the StimulusSet from traverse() or its table; "
-                        f"got {type(traversal).__name__}.")
-    missing = [c for c in ("chain", "step", "offset", "axis") if c not in md.columns]
-    if missing:
-        raise ValueError(f"Invalid value for 'traversal': the table lacks {missing}; it does not come from "
-                         "neurocompare.generation.traverse.")
-    return md
-
-
-def _decoded(md) -> list[str]:
-    skip = set(OWN_COLUMNS) | {"stimulus_id", "mask_file"}
-    return [c for c in md.columns if c not in skip]
 
 
 def _offsets(steps, span) -> np.ndarray:

@@ -42,10 +42,10 @@ def plot_cam_overlay(maps, stimuli, *, fixations=None, outline: str | None = "ma
     import matplotlib.pyplot as plt
 
     from .._utils.checks import check_option, check_positive_int
-    from ..cam._geometry import image_to_map_grid, point_map
-    from ..cam._localization import _as_list, regions
+    from ..cam import regions
+    from ..cam.geometry import as_map_list, image_to_map_grid, point_map
 
-    (da,) = _as_list(maps)
+    (da,) = as_map_list(maps)
     n = min(check_positive_int("n", n), da.sizes["stimulus"])
     if outline is not None:
         check_option("outline", outline, ("mask", "box"))

@@ -105,7 +105,8 @@ def plot_translation_grid(result, domain_a, domain_b=None, *, n: int = 6, ax=Non
     matplotlib.axes.Axes
     """
     from .._utils.checks import check_positive_int
-    from ..generation._cyclegan import CycleGAN, images_tensor, to_uint8
+    from ..generation import CycleGAN
+    from ..generation.images import images_tensor, to_uint8
 
     if not isinstance(result, CycleGAN):
         raise TypeError(f"Invalid value for 'result': expected a CycleGAN; got {type(result).__name__}.")

@@ -65,7 +65,7 @@ def plot_sample_grid(samples, *, epoch=None, n: int | None = None, ncol: int | N
     -------
     matplotlib.axes.Axes
     """
-    from ..generation._gan import image_grid
+    from ..generation import image_grid
 
     title = None
     if hasattr(samples, "samples") and getattr(samples, "samples", None) is not None:
@@ -83,7 +83,7 @@ def plot_sample_grid(samples, *, epoch=None, n: int | None = None, ncol: int | N
                          f"{arr.shape}.")
     if arr.dtype != np.uint8:
         raise ValueError("Invalid value for 'samples': expected uint8 images (0-255); convert generator output with "
-                         "neurocompare.generation._gan.to_uint8.")
+                         "neurocompare.generation.images.to_uint8.")
     if n is not None:
         from .._utils.checks import check_positive_int
 
@@ -119,17 +119,17 @@ def plot_traversal(traversal, *, factors=None, chains=None, fig=None):
     import matplotlib.pyplot as plt
     import pandas as pd
 
-    from ..generation._gan import image_grid
-    from ..generation._traverse import _decoded, _table, traversal_effects
+    from ..generation import image_grid, traversal_effects
+    from ..generation.tables import decoded_factors, traversal_table
 
-    md = _table(traversal)
+    md = traversal_table(traversal)
     target = str(md["axis"].iloc[0])
     all_chains = sorted(md["chain"].unique())
     chains = all_chains[:6] if chains is None else list(chains)
     bad = [c for c in chains if c not in all_chains]
     if bad:
         raise ValueError(f"Invalid value for 'chains': {bad} not in the traversal's chains {all_chains}.")
-    numeric = [f for f in _decoded(md) if pd.api.types.is_numeric_dtype(md[f])]
+    numeric = [f for f in decoded_factors(md) if pd.api.types.is_numeric_dtype(md[f])]
     if factors is None:
         factors = [f for f in numeric if not f.startswith("p_")]
         factors = ([target] if target in factors else []) + [f for f in factors if f != target]

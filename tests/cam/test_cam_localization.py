@@ -80,7 +80,7 @@ def test_geometry_of_resize_and_centre_crop():
     """A mask pixel and a fixation point land on the same map pixel through resize + centre crop."""
     from torchvision.transforms._presets import ImageClassification
 
-    from neurocompare.cam._geometry import point_map, to_map_grid, transform_steps
+    from neurocompare.cam.geometry import point_map, to_map_grid, transform_steps
 
     steps = transform_steps(ImageClassification(crop_size=224, resize_size=256))
     assert steps == [["resize", [256]], ["center_crop", [224, 224]]]

@@ -57,7 +57,7 @@ def test_identity_translator_has_zero_cycle_l1(small_set, texture_set):
 
 def test_cycle_metrics_known_values(small_set, texture_set):
     # darken one way, identity back: the round trip and the change are both the mean |shift| exactly
-    from neurocompare.generation._cyclegan import images_tensor
+    from neurocompare.generation.images import images_tensor
 
     res = cycle_metrics(_fake(Darken()), small_set, texture_set, n_boot=200, random_state=0).set_index(
         ["metric", "domain"])
@@ -75,7 +75,7 @@ def test_cycle_metrics_known_values(small_set, texture_set):
 
 
 def test_style_features_separate_backgrounds(small_set, texture_set):
-    from neurocompare.generation._cyclegan import images_tensor
+    from neurocompare.generation.images import images_tensor
 
     fa = style_features(images_tensor(small_set, (32, 32), resize=False))
     fb = style_features(images_tensor(texture_set, (32, 32), resize=False))
@@ -115,7 +115,7 @@ def test_mirror_translator_moves_x_only(labeler, test_set, small_set, texture_se
 
 def test_translated_to_texture_reads_as_texture(labeler, test_set, small_set, texture_set):
     # a "translator" that pastes a texture image (one per stimulus) under each shape's blank background
-    from neurocompare.generation._cyclegan import images_tensor
+    from neurocompare.generation.images import images_tensor
 
     bgs = images_tensor(texture_set, (32, 32), resize=False)
 

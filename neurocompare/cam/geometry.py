@@ -1,4 +1,7 @@
-"""Where an image's pixels land in the tensor the model sees (so masks and boxes line up with maps)."""
+"""Where an image's pixels land in the tensor the model sees (so masks and boxes line up with maps).
+
+For use inside neurocompare (the CAM code and its plots).
+"""
 from __future__ import annotations
 
 import json
@@ -118,3 +121,20 @@ def image_to_map_grid(image, steps_json: str | None, shape: tuple[int, int]) -> 
     if img.size != (shape[1], shape[0]):
         img = img.resize((shape[1], shape[0]))
     return np.asarray(img.convert("RGB"), dtype=np.float32) / 255.0
+
+
+def as_map_list(maps):
+    """``maps`` (a CAM DataArray or a non-empty list of them) as a list; a TypeError otherwise."""
+    import xarray as xr
+
+    if isinstance(maps, xr.DataArray):
+        items = [maps]
+    elif isinstance(maps, (list, tuple)) and maps and all(isinstance(m, xr.DataArray) for m in maps):
+        items = list(maps)
+    else:
+        raise TypeError("Invalid value for 'maps': expected a DataArray from neurocompare.cam.compute (or a list of "
+                        f"them); got {type(maps).__name__}.")
+    for m in items:
+        if tuple(m.dims) != ("stimulus", "y", "x"):
+            raise ValueError(f"Invalid value for 'maps': expected dims ('stimulus', 'y', 'x'); got {m.dims}.")
+    return items
