@@ -15,6 +15,7 @@ _SECTIONS = (("probes", "What and where across depth", "probes.csv"),
              ("decoding", "Decoding", "decoding.csv"),
              ("cam", "Where the networks look: class-activation maps", "cam_localization.csv"),
              ("behavior", "Models and people, trial by trial", "behavior_consistency.csv"),
+             ("transfer", "Transfer learning: what a network brings to a new task", "transfer_summary.csv"),
              ("generation", "A GAN as a stimulus factory", "generation_traversal.csv"))
 
 
@@ -82,6 +83,8 @@ def _figures(folder: Path, key: str, table) -> list[dict]:
         elif key == "rsa" and stem == "layers":
             caption = ("Every layer's RDM compared with every other layer's (second-order RSA): bright cells are "
                        "layers that order the stimuli alike, within and across models.")
+        elif key == "transfer":
+            caption = _captions.transfer_caption(table, stem)
         elif key == "generation":
             caption = _captions.generation_caption(table, stem)
         elif key == "behavior":

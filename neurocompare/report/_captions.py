@@ -116,3 +116,23 @@ def generation_caption(table, stem: str) -> str:
                 text += f"; the largest side effect is on {worst['factor']} (rho = {_fmt(worst['spearman_rho'])})"
             text += "."
     return text
+
+
+def transfer_caption(table, stem: str) -> str:
+    """Caption of the transfer figures (learning curves, scores against training-set size, change inside)."""
+    kind, _, model = stem.partition("_")
+    if kind == "learning":
+        return (f"Learning curves of <b>{model}</b> on the new task: frozen backbone (only a new read-out "
+                "learns), fine-tuned (everything learns) and trained from scratch, per epoch.")
+    if kind == "change":
+        return (f"How much each layer of <b>{model}</b> changed while learning the new task (CKA with its state "
+                "before training: 1 = unchanged). Lower layers usually change least.")
+    text = (f"Test score of <b>{model}</b> on the new task against the number of training stimuli, per mode, "
+            "with 95% intervals over seeds.")
+    sub = table[table.get("model", "") == model] if "model" in table else table
+    if not sub.empty and {"mode", "value", "n_train"} <= set(sub.columns):
+        top = sub[sub["n_train"] == sub["n_train"].max()]
+        best = top.loc[top["value"].idxmax()]
+        text += (f" <b>Result:</b> with {int(best['n_train'])} training stimuli, {best['mode']} scores best "
+                 f"({best['metric']} = {_fmt(best['value'])}).")
+    return text

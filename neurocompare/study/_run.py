@@ -92,6 +92,10 @@ def plan_study(study) -> list[Stage]:
                                                                        f"cv={a.decoding.cv}"))
     if a.cam is not None:
         stages.append(Stage("cam", _target_set(cfg, a.cam), f"methods={a.cam.methods}"))
+    if a.transfer is not None:
+        t = a.transfer
+        stages.append(Stage("transfer", _target_set(cfg, t), f"target={t.target!r}, modes={t.modes}, "
+                                                              f"{t.n_seeds} seed(s), {t.epochs} epochs"))
     if a.generation is not None:
         g = a.generation
         stages.append(Stage("generation", _target_set(cfg, g), f"GAN {g.epochs} epochs, {g.method} axes for "
@@ -626,6 +630,41 @@ def _stage_behavior(state: _State, stage: Stage) -> None:
     state.results["behavior"] = pd.read_csv(table)
 
 
+def _stage_transfer(state: _State, stage: Stage) -> None:
+    import pandas as pd
+
+    from .. import plotting, transfer
+
+    cfg = state.study.config
+    t = cfg.analyses.transfer
+    names = t.models or list(cfg.models)
+    key = _analysis_key(state, stage, t, names)
+    table = state.out / "tables" / "transfer_summary.csv"
+    if not _fresh(state, "transfer", key, table):
+        seeds = [cfg.study.random_state + i for i in range(t.n_seeds)]
+        results = {}
+        for name in names:
+            results[name] = transfer.run(state.models[name], state.sets[stage.what], target=t.target,
+                                         modes=tuple(t.modes), train_sizes=t.train_sizes, random_state=seeds,
+                                         epochs=t.epochs, lr=t.lr, batch_size=cfg.study.batch_size,
+                                         device=cfg.study.device, progress=state.progress)
+        for part in ("scores", "history", "change"):
+            frames = [getattr(r, part).assign(model=n) for n, r in results.items()]
+            _write_table(pd.concat(frames, ignore_index=True), state.out / "tables" / f"transfer_{part}.csv")
+        summary = pd.concat([r.summary().assign(model=n) for n, r in results.items()], ignore_index=True)
+        _write_table(summary, table)
+        for name, r in results.items():
+            ax = plotting.plot_learning_curves(r.history)
+            _save_figure(state, ax.figure, f"transfer_learning_{name}")
+            ax = plotting.plot_score_vs_n(r.scores)
+            _save_figure(state, ax.figure, f"transfer_scores_{name}")
+            if not r.change.empty:
+                ax = plotting.plot_representational_change(r.change)
+                _save_figure(state, ax.figure, f"transfer_change_{name}")
+        _record(state, "transfer", key)
+    state.results["transfer"] = pd.read_csv(table)
+
+
 def _stage_generation(state: _State, stage: Stage) -> None:
     import pandas as pd
 
@@ -667,7 +706,7 @@ def _stage_generation(state: _State, stage: Stage) -> None:
 
 _STAGES = {"stimuli": _stage_stimuli, "model": _stage_model, "extract": _stage_extract, "probes": _stage_probes,
            "rsa": _stage_rsa, "decoding": _stage_decoding, "cam": _stage_cam, "behavior": _stage_behavior,
-           "generation": _stage_generation, "report": _stage_report}
+           "transfer": _stage_transfer, "generation": _stage_generation, "report": _stage_report}
 
 
 # -- helpers ---------------------------------------------------------------------------------------------------

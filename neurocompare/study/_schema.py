@@ -228,6 +228,20 @@ class Behavior(_Analysis):
     ci: float = Field(0.95, gt=0, lt=1)
 
 
+class Transfer(_Analysis):
+    """``[analyses.transfer]``: re-use each model for a new task, frozen vs fine-tuned vs from scratch, and what
+    changes inside (neurocompare.transfer.run). ``stimuli`` is the target task's stimulus set."""
+
+    target: str = Field("category", description="The factor of the target stimuli to learn.")
+    modes: list[Literal["frozen", "finetune", "scratch"]] = Field(
+        default_factory=lambda: ["frozen", "finetune", "scratch"])
+    train_sizes: list[Annotated[int, Field(ge=2)]] | None = Field(None, description="Training-set sizes "
+                                                                                   "(default: all).")
+    n_seeds: int = Field(1, ge=1, description="Repetitions with seeds random_state, random_state + 1, ...")
+    epochs: int = Field(10, ge=1)
+    lr: float = Field(1e-3, gt=0)
+
+
 class Generation(_Analysis):
     """``[analyses.generation]``: a small GAN as a stimulus factory, its latent feature axes (TL-GAN,
     InterFaceGAN, GANSpace) read by one of the study's models, and a controlled continuum along one axis
@@ -255,6 +269,7 @@ class Analyses(_Section):
     decoding: Decoding | None = None
     cam: CAM | None = None
     behavior: Behavior | None = None
+    transfer: Transfer | None = None
     generation: Generation | None = None
 
 

@@ -246,7 +246,7 @@ def check_study(study: StudyFile) -> list[tuple[str, str]]:
         loc = f"human.{name}"
         ref(f"{loc}.stimuli", entry.stimuli, sets, "stimulus set")
         problems += _check_human_file(study, loc, entry)
-    for aname in ("probes", "rsa", "decoding", "cam", "behavior", "generation"):
+    for aname in ("probes", "rsa", "decoding", "cam", "behavior", "transfer", "generation"):
         a = getattr(cfg.analyses, aname)
         if a is None:
             continue
