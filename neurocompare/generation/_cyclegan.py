@@ -181,8 +181,6 @@ def load_cyclegan(path) -> CycleGAN:
     -------
     CycleGAN
     """
-    import torch
-
     path = Path(path)
     if path.is_dir():
         path = path / _MODEL
@@ -190,7 +188,10 @@ def load_cyclegan(path) -> CycleGAN:
         raise FileNotFoundError(f"Invalid value for 'path': no CycleGAN file at {str(path)!r}. Pass the .pt file "
                                 "written by CycleGAN.save or the 'out' folder of a finished train_cyclegan run.")
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
+        from ..models.checkpoints import read_state_file
+
+        payload = read_state_file(path, what="CycleGAN file", param="path",
+                                  expected="a cyclegan.pt written by neurocompare.generation.train_cyclegan")
     except Exception as err:  # torch raises several types for non-checkpoint files
         raise ValueError(f"Invalid value for 'path': {str(path)!r} is not a readable CycleGAN file ({err}).") from None
     if not isinstance(payload, dict) or payload.get("format") != _FORMAT:
@@ -282,8 +283,6 @@ def train_cyclegan(domain_a, domain_b, *, image_size=None, epochs: int = 20, dec
         objective) and ``lr``. L1 values are on the 0-1 intensity scale (half their value on the
         generators' [-1, 1] scale).
     """
-    import torch
-
     from .._utils.device import resolve_device
     from .._utils.hashing import config_hash
     from .._utils.progress import progress_bar
@@ -330,7 +329,10 @@ def train_cyclegan(domain_a, domain_b, *, image_size=None, epochs: int = 20, dec
     state = _TrainState(nets, config, dev, seed)
     ckpt = Path(out) / _CHECKPOINT if out is not None else None
     if ckpt is not None and ckpt.is_file():
-        saved = torch.load(ckpt, map_location="cpu", weights_only=True)
+        from ..models.checkpoints import read_state_file
+
+        saved = read_state_file(ckpt, what="CycleGAN checkpoint", param="out",
+                                expected="the checkpoint.pt that train_cyclegan writes")
         if saved.get("key") == key:
             state.load(saved)
             logger.info("Resuming CycleGAN training from %s (epoch %d of %d)", ckpt, state.epoch, epochs)

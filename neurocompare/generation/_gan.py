@@ -103,7 +103,10 @@ def train_gan(stimuli, *, image_size: int | None = None, latent_dim: int = 32, w
     resume = None
     ckpt_path = Path(out) / CHECKPOINT if out is not None else None
     if ckpt_path is not None and ckpt_path.is_file():
-        state = torch.load(ckpt_path, map_location="cpu", weights_only=True)
+        from ..models.checkpoints import read_state_file
+
+        state = read_state_file(ckpt_path, what="GAN checkpoint", param="out",
+                                expected="the checkpoint.pt that neurocompare.generation.train_gan writes")
         if state.get("key") != key and not overwrite:
             raise FileExistsError(f"Invalid value for 'out': {str(out)!r} holds a checkpoint of other settings "
                                   "(stimuli, architecture, batch size, lr or seed differ). Choose another folder or "

@@ -22,26 +22,42 @@ def is_path(weights) -> bool:
                                          or "\\" in weights)
 
 
-def read_state_file(path) -> dict:
-    """``torch.load(path, weights_only=True)`` with errors that say what to do."""
+def read_state_file(path, *, what: str = "weights file", param: str = "weights",
+                    expected: str = "None, 'DEFAULT', or the path of a saved state dict (.pth/.pt)") -> dict:
+    """``torch.load(path, weights_only=True)`` with errors that say what the file is and what was expected.
+
+    ``what`` names the file in messages (``"GAN checkpoint"``), ``param`` the parameter it came
+    from, ``expected`` what should be there. Every failure to read is a ValueError (or
+    FileNotFoundError) naming the file; no pickle payload is ever run.
+    """
     import torch
 
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"Invalid value for 'weights': the file {str(path)!r} does not exist. Expected "
-                                "None, 'DEFAULT', or the path of a saved state dict (.pth/.pt).")
+        raise FileNotFoundError(f"Invalid value for {param!r}: the file {str(path)!r} does not exist. Expected "
+                                f"{expected}.")
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+    if head != b"PK\x03\x04" and head[:1] != b"\x80":  # torch files are zip archives (or legacy pickles)
+        raise ValueError(f"The {what} {str(path)!r} is not a PyTorch file: it is neither the zip archive "
+                         "torch.save writes nor a legacy pickle (an empty, truncated or other file?). Expected "
+                         f"{expected}.")
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as err:
-        raise ValueError(f"The weights file {str(path)!r} holds Python objects other than tensors, so it cannot be "
-                         "loaded safely with torch.load(weights_only=True). Re-save only the weights: "
-                         f"torch.save(model.state_dict(), path). ({str(err).splitlines()[0]})") from None
-    except Exception as err:  # noqa: BLE001 - any failure to parse means "not a weights file"
-        raise ValueError(f"The weights file {str(path)!r} is not a readable PyTorch file (truncated or another "
-                         f"format?): {str(err).splitlines()[0] if str(err) else type(err).__name__}.") from None
+        import re
+
+        which = re.findall(r"Unsupported global: GLOBAL (\S+)", str(err))
+        raise ValueError(f"The {what} {str(path)!r} holds Python objects other than tensors, so it is not loaded "
+                         "(neurocompare never runs code from a file). Expected "
+                         f"{expected}; re-save only the weights: torch.save(model.state_dict(), path)."
+                         + (f" It holds a {which[0]}." if which else "")) from None
+    except Exception as err:  # noqa: BLE001 - any failure to parse means "not such a file"
+        raise ValueError(f"The {what} {str(path)!r} is not a readable PyTorch file (truncated or another "
+                         f"format?): {str(err).splitlines()[0] if str(err) else type(err).__name__}. Expected "
+                         f"{expected}.") from None
     if not isinstance(obj, dict):
-        raise ValueError(f"The weights file {str(path)!r} holds a {type(obj).__name__}; expected a state dict "
-                         "(a mapping of parameter names to tensors).")
+        raise ValueError(f"The {what} {str(path)!r} holds a {type(obj).__name__}; expected {expected}.")
     return obj
 
 

@@ -13,13 +13,17 @@ TOML_NAME = "stimuli.toml"
 
 
 def _check_image_header(path: Path) -> str | None:
-    """None if the file opens as an image, otherwise the reason it does not."""
+    """None if the file decodes as an image, otherwise the reason it does not.
+
+    The pixels are decoded, not only the header: a truncated JPEG or PNG fails here, at
+    loading, rather than in the middle of an extraction.
+    """
     from PIL import Image, UnidentifiedImageError
 
     try:
         with Image.open(path) as img:
-            img.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
+            img.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as err:
         return str(err) or type(err).__name__
     return None
 
