@@ -96,41 +96,69 @@ def _infer_task(y) -> str:
     return "regression"
 
 
-def _target_values(acts, target, ids):
+def _target_values(acts, target, ids, param: str = "target"):
     if isinstance(target, str):
         if not hasattr(acts, "coords") or target not in acts.coords:
             have = sorted(c for c in getattr(acts, "coords", {}) if acts[c].dims == (acts.dims[0],)
                           and c != acts.dims[0]) if hasattr(acts, "coords") else []
-            raise ValueError(f"Invalid value for 'target': {target!r} is not a stimulus factor of the activations; "
+            raise ValueError(f"Invalid value for {param!r}: {target!r} is not a stimulus factor of the activations; "
                              f"available: {have}.")
         return target, np.asarray(acts[target].values)
     y = np.asarray(target)
     if y.ndim != 1 or len(y) != len(ids):
-        raise ValueError(f"Invalid value for 'target': expected one value per stimulus ({len(ids)}); got shape "
+        raise ValueError(f"Invalid value for {param!r}: expected one value per stimulus ({len(ids)}); got shape "
                          f"{y.shape}.")
-    return "target", y
+    return param, y
 
 
-def make_cv(cv, task, y, random_state):
+def _cv_scheme(cv, task, group_name, acts) -> str:
+    """How the folds were made, in words (the ``cv_scheme`` column)."""
+    if isinstance(cv, numbers.Integral) and not isinstance(cv, bool):
+        if group_name is not None:
+            kind = "StratifiedGroupKFold" if task == "classification" else "GroupKFold"
+            return f"{kind}({int(cv)}) by {group_name}"
+        kind = "StratifiedKFold" if task == "classification" else "KFold"
+        text = f"{kind}({int(cv)}) over stimuli"
+        if hasattr(acts, "coords") and "identity" in acts.coords:
+            text += " (identity not grouped)"
+        return text
+    if hasattr(cv, "split"):
+        return type(cv).__name__ + (f" by {group_name}" if group_name is not None else "")
+    return "given folds"
+
+
+def make_cv(cv, task, y, random_state, groups=None):
     """An explicit list of (train, test) index pairs, so every path uses the same folds.
 
     Parameters
     ----------
     cv : int, scikit-learn splitter, or list of (train, test) index pairs
-        An int gives shuffled K folds (stratified for classification).
+        An int gives shuffled K folds (stratified for classification); with ``groups``,
+        group K folds (``StratifiedGroupKFold`` / ``GroupKFold``): no group on both sides.
     task : {"classification", "regression"}
     y : array-like
         The target, one value per stimulus.
     random_state : int or None
         Seeds the shuffling of the folds.
+    groups : array-like, optional
+        One group label per stimulus (e.g. its identity), passed to group splitters.
 
     Returns
     -------
     list of tuple of numpy.ndarray
     """
-    from sklearn.model_selection import KFold, StratifiedKFold
+    from sklearn.model_selection import GroupKFold, KFold, StratifiedGroupKFold, StratifiedKFold
 
     n = len(y)
+    if groups is not None and isinstance(cv, numbers.Integral) and not isinstance(cv, bool):
+        k = check_positive_int("cv", cv, minimum=2)
+        n_groups = len(np.unique(groups))
+        if n_groups < k:
+            raise ValueError(f"Invalid value for 'cv': {k} group folds need at least {k} groups; 'groups' has "
+                             f"{n_groups}. Use cv={n_groups} or fewer, or LeaveOneGroupOut().")
+        splitter = (StratifiedGroupKFold(k, shuffle=True, random_state=seed_int(random_state))
+                    if task == "classification" else GroupKFold(k, shuffle=True, random_state=seed_int(random_state)))
+        return list(splitter.split(np.zeros(n), y, groups))
     if isinstance(cv, numbers.Integral) and not isinstance(cv, bool):
         k = check_positive_int("cv", cv, minimum=2)
         if n < k:
@@ -153,7 +181,7 @@ def make_cv(cv, task, y, random_state):
             splitter = KFold(k, shuffle=True, random_state=seed_int(random_state))
         return list(splitter.split(np.zeros(n), y))
     if hasattr(cv, "split"):
-        return list(cv.split(np.zeros((n, 1)), y))
+        return list(cv.split(np.zeros((n, 1)), y, groups))
     folds = list(cv)
     if not folds or not all(len(f) == 2 for f in folds):
         raise ValueError("Invalid value for 'cv': expected a number of folds, a scikit-learn splitter, or a list of "
@@ -187,9 +215,9 @@ def check_folds(folds, y, task) -> None:
                              "leave-one-out, or test folds in which the target varies.")
 
 
-def decode(acts, target, *, task: str = "auto", estimator=None, cv=5, pca: int | None = None, permutations: int = 0,
-           ridge_alpha: float = 1.0, backend: str = "sklearn", device: str = "auto", random_state=0, n_jobs=None,
-           progress: bool = True):
+def decode(acts, target, *, task: str = "auto", estimator=None, cv=5, groups=None, pca: int | None = None,
+           permutations: int = 0, ridge_alpha: float = 1.0, backend: str = "sklearn", device: str = "auto",
+           random_state=0, n_jobs=None, progress: bool = True):
     """Cross-validated linear decoding of one target from activations.
 
     Parameters
@@ -208,6 +236,14 @@ def decode(acts, target, *, task: str = "auto", estimator=None, cv=5, pca: int |
         An int gives shuffled (stratified for classification) K folds seeded by
         ``random_state``. See :class:`TransferSplit` and :class:`LeaveOneLevelOut` for
         generalisation tests.
+    groups : str or array-like, optional
+        Keep groups apart across folds: a stimulus factor (e.g. ``"identity"``) or one label
+        per stimulus. With an int ``cv`` the folds are ``StratifiedGroupKFold``
+        (classification) or ``GroupKFold`` (regression); a scikit-learn group splitter
+        (``GroupKFold``, ``StratifiedGroupKFold``, ``LeaveOneGroupOut``) gets them as its
+        ``groups``. Without it, exemplars of one identity can sit on both sides of a fold,
+        so "category" decoding can be exemplar recognition; the ``cv_scheme`` column says
+        which split was used.
     pca : int, optional
         Keep this many principal components (fitted on the training fold).
     permutations : int
@@ -233,7 +269,7 @@ def decode(acts, target, *, task: str = "auto", estimator=None, cv=5, pca: int |
     -------
     pandas.DataFrame
         One row per metric: ``target, task, metric, value, ci_low, ci_high, sd, p, n,
-        n_folds, chance``. Classification: ``balanced_accuracy`` (chance = 1 / number of
+        n_folds, chance, cv_scheme`` (how the folds were made). Classification: ``balanced_accuracy`` (chance = 1 / number of
         classes). Regression: ``r2`` and ``pearson_r`` (chance 0). ``value`` is the mean over
         folds; the CI is the fold-wise t interval (mean ± t(k-1) x SD / sqrt(k)).
     """
@@ -264,8 +300,12 @@ def decode(acts, target, *, task: str = "auto", estimator=None, cv=5, pca: int |
         y = numeric_values(y, ids, factor=name, param="target")
         if np.ptp(y) == 0:
             raise ValueError(f"Invalid value for 'target': {name!r} is constant; there is nothing to decode.")
-    folds = make_cv(cv, task, y, random_state)
+    group_name, group_values = (None, None) if groups is None else _target_values(acts, groups, ids, param="groups")
+    if group_values is not None:
+        check_complete(group_values, ids, factor=group_name, param="groups")
+    folds = make_cv(cv, task, y, random_state, groups=group_values)
     check_folds(folds, y, task)
+    scheme = _cv_scheme(cv, task, group_name if groups is not None else None, acts)
     if backend == "torch":
         if estimator != "ridge":
             raise ValueError("Invalid value for 'estimator': the torch backend implements ridge models; pass "
@@ -297,7 +337,7 @@ def decode(acts, target, *, task: str = "auto", estimator=None, cv=5, pca: int |
             p = (1 + (nd >= mean - 1e-12).sum()) / (1 + len(nd))
         rows.append({"target": name, "task": task, "metric": metric, "value": mean, "ci_low": mean - half,
                      "ci_high": mean + half, "sd": sd, "p": p, "n": len(y), "n_folds": k,
-                     "chance": chance if metric != "pearson_r" else 0.0})
+                     "chance": chance if metric != "pearson_r" else 0.0, "cv_scheme": scheme})
     return pd.DataFrame(rows)
 
 

@@ -59,7 +59,8 @@ def _targets(da, stimuli, what, where):
     return list(what), list(where)
 
 
-def what_where(acts, stimuli=None, *, what=None, where=None, cv=5, split: str | None = None, estimator=None,
+def what_where(acts, stimuli=None, *, what=None, where=None, cv=5, groups=None, split: str | None = None,
+               estimator=None,
                pca: int | None = None, permutations: int = 0, ridge_alpha: float = 1.0, backend: str = "sklearn",
                device: str = "auto", random_state=0, progress: bool = True, n_jobs=None):
     """Read what (identity) and where (position, size) out of every layer: the two-pathway profile.
@@ -76,6 +77,10 @@ def what_where(acts, stimuli=None, *, what=None, where=None, cv=5, split: str | 
         ``identity``) and ``x, y, size``.
     cv : int or splitter
         Folds (see :func:`neurocompare.decoding.decode`).
+    groups : str or array-like, optional
+        Keep these groups apart across folds (e.g. ``"identity"``, so no object identity is
+        both trained and tested on); see :func:`neurocompare.decoding.decode`. Ignored with
+        ``split``, whose folds are fixed by the factor.
     split : str, optional
         A generalisation test instead of random folds: the name of a factor. Numeric factors
         with many values (``"x"``, ``"size"``) are split in two halves: train on one, test on
@@ -95,7 +100,7 @@ def what_where(acts, stimuli=None, *, what=None, where=None, cv=5, split: str | 
     pandas.DataFrame
         One row per layer, target and metric: ``model, layer, stream, analysis,
         target, target_stream, task, metric, value, ci_low, ci_high, sd, p, n, n_folds,
-        chance, split``, layers in extraction order.
+        chance, cv_scheme, split``, layers in extraction order.
     """
     import pandas as pd
 
@@ -115,7 +120,8 @@ def what_where(acts, stimuli=None, *, what=None, where=None, cv=5, split: str | 
             for stream_of_target, targets, task in (("what", what, "classification"),
                                                     ("where", where, "regression")):
                 for t in targets:
-                    res = decode(da, t, task=task, estimator=estimator, cv=folds, pca=pca, permutations=permutations,
+                    res = decode(da, t, task=task, estimator=estimator, cv=folds, groups=groups if split is None else None,
+                                 pca=pca, permutations=permutations,
                                  ridge_alpha=ridge_alpha, backend=backend, device=device, random_state=random_state,
                                  n_jobs=n_jobs, progress=False)
                     res.insert(0, "model", model)

@@ -314,7 +314,7 @@ def _stage_probes(state: _State, stage: Stage) -> None:
     table = state.out / "tables" / "probes.csv"
     if not _fresh(state, "probes", key, table):
         res = probes.what_where(_tree(state, stage.what, names), state.sets[stage.what], what=a.what, where=a.where,
-                                cv=a.cv, split=a.split, permutations=a.permutations,
+                                cv=a.cv, groups=a.groups, split=a.split, permutations=a.permutations,
                                 random_state=cfg.study.random_state, progress=state.progress)
         _write_table(res, table)
         _figures_probes(state, res)
@@ -480,7 +480,7 @@ def _stage_decoding(state: _State, stage: Stage) -> None:
         for model, layer, da in iter_layers(_tree(state, stage.what, names)):
             acts = da.load()
             for target in a.targets:
-                res = decode(acts, target, task=a.task, cv=a.cv, permutations=a.permutations,
+                res = decode(acts, target, task=a.task, cv=a.cv, groups=a.groups, permutations=a.permutations,
                              random_state=cfg.study.random_state)
                 frames.append(res.assign(model=model, layer=layer, stream=da.attrs.get("stream", "")))
         res = pd.concat(frames, ignore_index=True)

@@ -179,6 +179,7 @@ class Probes(_Analysis):
     what: list[str] | None = None
     where: list[str] | None = None
     cv: int = Field(5, ge=2)
+    groups: str | None = Field(None, description="A factor whose levels never straddle a fold (e.g. 'identity').")
     split: str | None = None
     permutations: int = Field(0, ge=0)
 
@@ -205,6 +206,7 @@ class Decoding(_Analysis):
     targets: list[str] = Field(min_length=1, description="Stimulus factors to decode (e.g. 'identity', 'luminance').")
     task: Literal["auto", "classification", "regression"] = "auto"
     cv: int = Field(5, ge=2)
+    groups: str | None = Field(None, description="A factor whose levels never straddle a fold (e.g. 'identity').")
     permutations: int = Field(0, ge=0)
 
 
