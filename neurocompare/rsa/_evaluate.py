@@ -74,7 +74,9 @@ def evaluate(rdms, reference, *, method: str = "corr", bootstrap: str | None = "
     pandas.DataFrame
         One row per candidate RDM: its labels (``model``, ``layer``, ``stream``, ...),
         ``analysis, target, metric, value, ci_low, ci_high, se, p, n, n_stimuli,
-        noise_ceiling_lower, noise_ceiling_upper, bootstrap, n_bootstrap``.
+        noise_ceiling_lower, noise_ceiling_upper, bootstrap, n_bootstrap``. With a
+        bootstrap, ``table.attrs["bootstrap"]`` is a :class:`BootstrapSamples`: what was
+        resampled, to see and replay it.
     """
     import pandas as pd
 
@@ -116,7 +118,40 @@ def evaluate(rdms, reference, *, method: str = "corr", bootstrap: str | None = "
                      "n": len(v), "n_stimuli": a.sizes["stimulus_a"], "noise_ceiling_lower": nc_lo,
                      "noise_ceiling_upper": nc_hi, "bootstrap": bootstrap or "none",
                      "n_bootstrap": n_bootstrap if bootstrap else 0})
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    if bootstrap is not None:  # the resamples, to see and replay (one row of evaluations per sample)
+        table.attrs["bootstrap"] = BootstrapSamples(ev, res["stimulus_counts"], res["subject_counts"],
+                                                    [str(s) for s in a["stimulus_a"].values])
+    return table
+
+
+class BootstrapSamples:
+    """What a bootstrap resampled, kept with its result (``evaluate(...).attrs["bootstrap"]``).
+
+    Parameters
+    ----------
+    evaluations : numpy.ndarray
+        (n_bootstrap, rows): the value of each row of the result table in each sample.
+    stimulus_counts : numpy.ndarray
+        (n_bootstrap, n_stimuli): how often each stimulus was drawn in each sample.
+    subject_counts : numpy.ndarray
+        (n_bootstrap, n_references): how often each reference RDM (subject) was drawn.
+    stimuli : list of str
+        The stimulus ids, in the order of ``stimulus_counts``' columns.
+    """
+
+    def __init__(self, evaluations, stimulus_counts, subject_counts, stimuli):
+        self.evaluations, self.stimulus_counts = evaluations, stimulus_counts
+        self.subject_counts, self.stimuli = subject_counts, stimuli
+
+    def __eq__(self, other):  # identity: pandas compares attrs when it concatenates tables
+        return self is other
+
+    __hash__ = object.__hash__
+
+    def __repr__(self) -> str:
+        return (f"BootstrapSamples({self.evaluations.shape[0]} samples of {len(self.stimuli)} stimuli and "
+                f"{self.subject_counts.shape[1]} reference RDMs)")
 
 
 def pairwise_tests(rdms, reference, *, method: str = "corr", bootstrap: str = "stimuli", n_bootstrap: int = 1000,

@@ -115,3 +115,25 @@ def test_a_constant_rdm_gives_nan_with_a_reason(method, caplog):
         res = evaluate(cands, make_rdm(good[1]), method=method, n_bootstrap=20, permutations=20, ceiling=False)
     assert np.isfinite(res.value[0]) and np.isfinite(res.p[0])
     assert res.iloc[1][["value", "ci_low", "ci_high", "se", "p"]].isna().all()
+
+
+def test_evaluate_keeps_the_resamples_to_see_and_replay():
+    import neurocompare as nc
+
+    rng = np.random.default_rng(3)
+    ids = [f"s{i}" for i in range(12)]
+    rdms = nc.rsa.make_rdm(np.abs(rng.normal(size=(2, 66))), ids, leading={"layer": ["a", "b"]})
+    ref = nc.rsa.make_rdm(np.abs(rng.normal(size=(4, 66))), ids, leading={"subject": list("wxyz")})
+    res = nc.rsa.evaluate(rdms, ref, n_bootstrap=200, permutations=0, random_state=0)
+    boot = res.attrs["bootstrap"]
+    assert boot.evaluations.shape == (200, 2) and boot.stimulus_counts.shape == (200, 12)
+    assert (boot.stimulus_counts.sum(1) == 12).all() and (boot.subject_counts == 1).all()
+    assert boot.stimuli == ids and "200 samples" in repr(boot)
+    np.testing.assert_allclose(np.nanquantile(boot.evaluations, [0.025, 0.975], axis=0).T,
+                               res[["ci_low", "ci_high"]].to_numpy())
+    again = nc.rsa.evaluate(rdms, ref, n_bootstrap=200, permutations=0, random_state=0)
+    np.testing.assert_array_equal(again.attrs["bootstrap"].stimulus_counts, boot.stimulus_counts)
+    import pandas as pd
+
+    both = pd.concat([res, again], ignore_index=True)  # tables with samples still concatenate
+    assert len(both) == 4
