@@ -102,6 +102,11 @@ class ModelWrapper:
                                      f"{layers!r} stream; its streams are {sorted(set(self.streams.values()))}.")
                 return found
             layers = [layers]
+        from collections.abc import Iterable, Mapping, Set
+
+        if not isinstance(layers, Iterable) or isinstance(layers, (Mapping, Set)):  # a set has no order
+            raise TypeError(f"Invalid value for 'layers': expected None, 'all', a stream ('shared', 'what', 'where'), "
+                            f"a layer name or a list of names; got {layers!r} ({type(layers).__name__}).")
         out = []
         for n in layers:
             if not isinstance(n, str):

@@ -143,3 +143,9 @@ def test_a_second_writer_is_refused_clearly(net, small_set, tmp_path):
         holder.wait()
     tree = nc.extract(net, small_set, layers=["fc"], out=out, progress=False)  # free again once it is gone
     assert tree["smallcnn"].attrs["complete"] == 1
+
+
+@pytest.mark.parametrize("layers", [5, 2.5, {"fc"}])
+def test_layers_of_the_wrong_type_are_named(net, small_set, layers):
+    with pytest.raises(TypeError, match=r"Invalid value for 'layers': expected None, 'all', a stream"):
+        nc.extract(net, small_set, layers=layers, progress=False)
