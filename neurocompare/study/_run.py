@@ -308,11 +308,8 @@ def _stage_probes(state: _State, stage: Stage) -> None:
     from .. import probes
 
     cfg = state.study.config
-    a = cfg.analyses.probes
-    names = a.models or list(cfg.models)
-    key = _analysis_key(state, stage, a, names)
-    table = state.out / "tables" / "probes.csv"
-    if not _fresh(state, "probes", key, table):
+    a, names, key, table, fresh = _begin(state, stage, "probes", "probes.csv")
+    if not fresh:
         res = probes.what_where(_tree(state, stage.what, names), state.sets[stage.what], what=a.what, where=a.where,
                                 cv=a.cv, groups=a.groups, split=a.split, permutations=a.permutations,
                                 random_state=cfg.study.random_state, progress=state.progress)
@@ -403,11 +400,8 @@ def _stage_rsa(state: _State, stage: Stage) -> None:
     from .. import rsa
 
     cfg = state.study.config
-    a = cfg.analyses.rsa
-    names = a.models or list(cfg.models)
-    key = _analysis_key(state, stage, a, names)
-    table = state.out / "tables" / "rsa.csv"
-    if not _fresh(state, "rsa", key, table):
+    a, names, key, table, fresh = _begin(state, stage, "rsa", "rsa.csv")
+    if not fresh:
         st = state.sets[stage.what]
         rdms = rsa.compute_rdm(_tree(state, stage.what, names), a.rdm_method)
         frames = []
@@ -471,11 +465,8 @@ def _stage_decoding(state: _State, stage: Stage) -> None:
     from ..extraction import iter_layers
 
     cfg = state.study.config
-    a = cfg.analyses.decoding
-    names = a.models or list(cfg.models)
-    key = _analysis_key(state, stage, a, names)
-    table = state.out / "tables" / "decoding.csv"
-    if not _fresh(state, "decoding", key, table):
+    a, names, key, table, fresh = _begin(state, stage, "decoding", "decoding.csv")
+    if not fresh:
         frames = []
         for model, layer, da in iter_layers(_tree(state, stage.what, names)):
             acts = da.load()
@@ -532,11 +523,8 @@ def _stage_cam(state: _State, stage: Stage) -> None:
     from .. import cam, plotting
 
     cfg = state.study.config
-    a = cfg.analyses.cam
-    names = [m for m in (a.models or list(cfg.models))]
-    key = _analysis_key(state, stage, a, names)
-    table = state.out / "tables" / "cam_localization.csv"
-    if not _fresh(state, "cam", key, table):
+    a, names, key, table, fresh = _begin(state, stage, "cam", "cam_localization.csv")
+    if not fresh:
         st = state.sets[stage.what]
         if not st.has_masks:
             raise ValueError(f"Invalid value for 'analyses.cam.stimuli': the stimulus set {stage.what!r} has no "
@@ -597,11 +585,8 @@ def _stage_behavior(state: _State, stage: Stage) -> None:
     from .. import behavior, plotting
 
     cfg = state.study.config
-    a = cfg.analyses.behavior
-    names = a.models or list(cfg.models)
-    key = _analysis_key(state, stage, a, names)
-    table = state.out / "tables" / "behavior_consistency.csv"
-    if not _fresh(state, "behavior", key, table):
+    a, names, key, table, fresh = _begin(state, stage, "behavior", "behavior_consistency.csv")
+    if not fresh:
         humans = _human_trials(state, a.trials)
         conditions = humans["condition"].dropna().unique() if "condition" in humans else []
         condition = conditions[0] if len(conditions) == 1 else "all"
@@ -636,11 +621,8 @@ def _stage_transfer(state: _State, stage: Stage) -> None:
     from .. import plotting, transfer
 
     cfg = state.study.config
-    t = cfg.analyses.transfer
-    names = t.models or list(cfg.models)
-    key = _analysis_key(state, stage, t, names)
-    table = state.out / "tables" / "transfer_summary.csv"
-    if not _fresh(state, "transfer", key, table):
+    t, names, key, table, fresh = _begin(state, stage, "transfer", "transfer_summary.csv")
+    if not fresh:
         seeds = [cfg.study.random_state + i for i in range(t.n_seeds)]
         results = {}
         for name in names:
@@ -746,6 +728,16 @@ def _analysis_key(state, stage, analysis, names) -> str:
                         "extraction": state.study.config.extraction.model_dump(mode="json"),
                         "study": state.study.config.study.model_dump(mode="json", exclude={"title", "description",
                                                                                           "authors"})})
+
+
+def _begin(state, stage, name: str, table: str):
+    """An analysis's settings, its models, its cache key, its table, and whether that table is up to date."""
+    cfg = state.study.config
+    analysis = getattr(cfg.analyses, name)
+    names = analysis.models or list(cfg.models)
+    key = _analysis_key(state, stage, analysis, names)
+    path = state.out / "tables" / table
+    return analysis, names, key, path, _fresh(state, name, key, path)
 
 
 def _fresh(state, name, key, *files) -> bool:
