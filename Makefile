@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/neurocompare --verbose demo --out neurocompare-demo --overwrite
+	$(VENV)/bin/neurocompare demo --out neurocompare-demo
 
 test: $(STAMP)
 	NEUROCOMPARE_DATA_DIR="$${NEUROCOMPARE_DATA_DIR:-$(DATA_DIR)}" $(PY) -m pytest

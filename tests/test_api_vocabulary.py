@@ -87,8 +87,7 @@ PENDING: dict[str, dict[str, str]] = {
                             "bool expression and needs more than a keyword change"},
     "generation.feature_axes": {"progress": "add progress=True (bars over sampling and labelling)"},
     # --- demo (outside this change) ---
-    "demo.run_demo": {"progress": "default False -> True (demo.py: outside the renamed modules)",
-                      "docstring": "PR01 progress (demo.py: outside the renamed modules)"},
+    "demo.run_demo": {"progress": "default False -> True (demo.py: outside the renamed modules)"},
 }
 
 #: Tidy outputs whose stimulus-id column is not yet ``stimulus_id``.

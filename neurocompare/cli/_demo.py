@@ -9,11 +9,13 @@ from ._app import app
 
 
 @app.command()
-def demo(out: Path = typer.Option(Path("neurocompare-demo"), help="Results folder to write."),
+def demo(out: Path = typer.Option(Path("neurocompare-demo"), help="Results folder to write (a rerun resumes)."),
          quick: bool = typer.Option(False, help="A smaller, faster run (for checks)."),
-         overwrite: bool = typer.Option(False, help="Replace OUT if it exists.")):
-    """Run the main job on the embedded default data: stimuli, trained built-in nets, activations, figures."""
+         overwrite: bool = typer.Option(False, help="Start afresh if OUT holds another study's results.")):
+    """Run the demo study on the embedded default data: every stage, ending with report.html."""
+    import sys
+
     from ..demo import run_demo
 
-    summary = run_demo(out, quick=quick, overwrite=overwrite)
+    summary = run_demo(out, quick=quick, overwrite=overwrite, progress=sys.stderr.isatty())
     typer.echo(summary)

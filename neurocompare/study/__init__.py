@@ -5,7 +5,7 @@
 (figures, tables, activations, provenance, methods, report), resuming an interrupted run.
 """
 from ._run import Stage, plan_study, run_study
-from ._schema import json_schema
+from .schema import json_schema
 from ._validate import StudyError, StudyFile, read_study
 
 __all__ = ["read_study", "plan_study", "run_study", "json_schema", "StudyError", "StudyFile", "Stage"]

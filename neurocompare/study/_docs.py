@@ -4,7 +4,7 @@ from __future__ import annotations
 import types
 import typing
 
-from ._schema import HUMAN_KINDS, Analyses, Extraction, ModelEntry, StimulusSetEntry, StudyInfo
+from .schema import HUMAN_KINDS, Analyses, Extraction, ModelEntry, StimulusSetEntry, StudyInfo
 
 START, END = "<!-- study-reference:start -->", "<!-- study-reference:end -->"
 

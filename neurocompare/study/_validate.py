@@ -7,7 +7,7 @@ import typing
 from dataclasses import dataclass
 from pathlib import Path
 
-from ._schema import HUMAN_KINDS, Study
+from .schema import HUMAN_KINDS, Study
 
 BUILTIN = ("smallcnn", "twostreamnet", "onestreamnet", "unet")
 

@@ -153,7 +153,7 @@ def test_study_keys_are_the_api_parameter_names(study_file):
     import inspect
 
     import neurocompare as nc
-    from neurocompare.study._schema import RSA, Probes, RatingsData
+    from neurocompare.study.schema import RSA, Probes, RatingsData
 
     evaluate = set(inspect.signature(nc.rsa.evaluate).parameters)
     assert set(RSA.model_fields) - {"stimuli", "models", "references", "rdm_method", "compare_models"} <= evaluate

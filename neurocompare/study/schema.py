@@ -1,4 +1,5 @@
-"""The study file's schema: pydantic models whose keys are the API's parameter names."""
+"""The study file's schema: pydantic models whose keys are the API's parameter names (public for use
+inside neurocompare and for tools that want the models; `nc.study.json_schema()` gives the JSON Schema)."""
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Union
