@@ -223,12 +223,13 @@ def copy_module(module):
     return copy.deepcopy(module)
 
 
-def state_hash(module) -> str:
+def state_hash(module, *, length: int | None = 16) -> str:
+    """Hex sha256 of a module's parameters and buffers (names and bytes), cut to ``length`` (None: all 64)."""
     h = hashlib.sha256()
     for k, v in module.state_dict().items():
         h.update(k.encode())
         h.update(v.detach().cpu().numpy().tobytes())
-    return h.hexdigest()[:16]
+    return h.hexdigest()[:length]
 
 
 def _prepare(key, stimuli, transform, classes) -> dict:

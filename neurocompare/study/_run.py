@@ -1,7 +1,6 @@
 """Running a study: stimuli -> models -> activations -> analyses -> tables, figures, provenance, report."""
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -239,7 +238,9 @@ def _stage_model(state: _State, stage: Stage) -> None:
         name = str(state.study.resolve(entry.model)) if state.study.resolve(entry.model).is_file() else entry.model
         m = models.load(name, weights=weights, random_state=seed, **entry.options)
     m.name = stage.what
-    state.weights[stage.what] = _state_dict_hash(m.module)
+    from ..models.training import state_hash
+
+    state.weights[stage.what] = state_hash(m.module, length=None)
     if entry.train_on is not None:  # one label whether the net was trained now or loaded from the cache
         m.weights = (f"trained on {entry.train_on} ({entry.epochs or 'default'} epochs, seed {seed}); "
                      f"sha256 {state.weights[stage.what][:12]}")
@@ -395,6 +396,7 @@ def _align(rdms, ids, name):
 
 
 def _stage_rsa(state: _State, stage: Stage) -> None:
+    import numpy as np
     import pandas as pd
 
     from .. import rsa
@@ -417,35 +419,28 @@ def _stage_rsa(state: _State, stage: Stage) -> None:
         _write_table(res, table)
         _figures_rsa(state, res)
         if a.compare_models:
-            _write_table(_layer_similarity(rdms, a.method), state.out / "tables" / "rsa_layers.csv")
-            _figure_layer_similarity(state, rdms, a.method)
+            similarity = np.asarray(rsa.compare(rdms, rdms, method=a.method))
+            _write_table(_layer_similarity(rdms, similarity, a.method), state.out / "tables" / "rsa_layers.csv")
+            _figure_layer_similarity(state, rdms, similarity, a.method)
         _record(state, "rsa", key)
     state.results["rsa"] = pd.read_csv(table)
 
 
-def _layer_similarity(rdms, method):
-    """Every layer's RDM against every other's (second-order RSA), as a tidy table."""
-    import numpy as np
+def _layer_similarity(rdms, vals, method):
+    """Every layer's RDM against every other's (second-order RSA, ``vals``), as a tidy table."""
     import pandas as pd
 
-    from ..rsa import compare
-
-    sim = compare(rdms, rdms, method=method)
     labels = [f"{m} {layer}" for m, layer in zip(rdms["model"].values, rdms["layer"].values)]
-    vals = np.asarray(sim)
     rows = [{"model_a": rdms["model"].values[i], "layer_a": rdms["layer"].values[i],
              "model_b": rdms["model"].values[j], "layer_b": rdms["layer"].values[j], "metric": method,
              "value": float(vals[i, j])} for i in range(len(labels)) for j in range(len(labels))]
     return pd.DataFrame(rows)
 
 
-def _figure_layer_similarity(state, rdms, method):
+def _figure_layer_similarity(state, rdms, vals, method):
     import matplotlib.pyplot as plt
     import numpy as np
 
-    from ..rsa import compare
-
-    vals = np.asarray(compare(rdms, rdms, method=method))
     labels = [f"{m} {layer}" for m, layer in zip(rdms["model"].values, rdms["layer"].values)]
     size = 2.5 + 0.28 * len(labels)
     fig, ax = plt.subplots(figsize=(size + 1, size))
@@ -750,13 +745,9 @@ def _record(state, name, key) -> None:
 
 
 def _write_table(df, path: Path) -> None:
-    tmp = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex[:8]}"
-    try:
-        df.to_csv(tmp, index=False, lineterminator="\n")
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    from .._utils.paths import atomic_write_bytes
+
+    atomic_write_bytes(path, df.to_csv(index=False, lineterminator="\n").encode("utf-8"))
 
 
 def _write_text(path: Path, text: str) -> None:
@@ -789,16 +780,8 @@ def _read_json(path: Path) -> dict:
 
 
 def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    import pooch
+
+    return pooch.file_hash(str(path))
 
 
-def _state_dict_hash(module) -> str:
-    h = hashlib.sha256()
-    for k, v in sorted(module.state_dict().items()):
-        h.update(k.encode())
-        h.update(v.detach().cpu().contiguous().numpy().tobytes())
-    return h.hexdigest()
