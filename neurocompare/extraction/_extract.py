@@ -93,39 +93,35 @@ def extract(model, stimuli, *, layers=None, batch_size: int = 32, reduce=None, d
         raise ValueError("Invalid value for 'stimuli': it holds no stimuli (an empty selection?), so there is "
                          "nothing to extract and nothing is written.")
     dev = resolve_device(device)
-    plan = [(m, _layers_for(m, layers, source)) for m in models]
+    runs = [_Run(m, _layers_for(m, layers, source), source, kind=kind, k=k, batch_size=batch_size, device=dev,
+                 random_state=random_state, num_workers=num_workers, amp=amp and dev.type == "cuda",
+                 progress=progress) for m in models]
     if out is not None:
         out = check_out(out)
         if is_netcdf(out):
             check_target(out, overwrite=overwrite)  # refuse before the work, not after it
-            tree = _extract_in_memory(plan, source, kind, k, batch_size, dev, random_state, num_workers, amp,
-                                      progress)
+            tree = _extract_in_memory(runs)
             save_tree(tree, out, overwrite=overwrite)
             return tree
         with write_lock(out, what="activation store"):
             store = ZarrStore(out, overwrite=overwrite)
             try:
-                for m, names in plan:
-                    _Run(m, names, source, kind=kind, k=k, batch_size=batch_size, device=dev,
-                         random_state=random_state, num_workers=num_workers, amp=amp and dev.type == "cuda",
-                         progress=progress).to_store(store)
+                for run in runs:
+                    run.to_store(store)
             except BaseException:
                 if store.created and store.n_done() == 0:  # nothing to resume: leave nothing behind
                     remove_ours(store.path)
                 raise
             store.finish()
         return open_tree(store.path, models=[m.name for m in models])
-    return _extract_in_memory(plan, source, kind, k, batch_size, dev, random_state, num_workers, amp, progress)
+    return _extract_in_memory(runs)
 
 
-def _extract_in_memory(plan, source, kind, k, batch_size, dev, random_state, num_workers, amp, progress):
+def _extract_in_memory(runs):
     import xarray as xr
 
     nodes = {"/": xr.Dataset(attrs={"created_by": "neurocompare.extract"})}
-    for m, names in plan:
-        run = _Run(m, names, source, kind=kind, k=k, batch_size=batch_size, device=dev,
-                   random_state=random_state, num_workers=num_workers, amp=amp and dev.type == "cuda",
-                   progress=progress)
+    for run in runs:
         nodes.update(run.in_memory())
     return xr.DataTree.from_dict(nodes)
 
