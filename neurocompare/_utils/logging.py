@@ -15,3 +15,32 @@ def set_log_level(level: str | int = "INFO") -> None:
         handler.setFormatter(logging.Formatter("%(levelname)s neurocompare: %(message)s"))
         logger.addHandler(handler)
     logger.setLevel(level)
+
+
+class NeurocompareWarning(UserWarning):
+    """A result that is computed correctly but may not mean what the caller thinks (e.g. the sign of a
+    comparison when similarities were read as dissimilarities)."""
+
+
+def warn(message: str, *, stacklevel: int = 3) -> None:
+    """Issue a :class:`NeurocompareWarning` (shown once per place, as Python does; the CLI prints it as a line)."""
+    import warnings
+
+    warnings.warn(message, NeurocompareWarning, stacklevel=stacklevel)
+
+
+def show_warnings_as_lines() -> None:
+    """Print neurocompare's warnings as ``Warning: message`` lines on stderr (for the CLI), others as usual."""
+    import sys
+    import warnings
+
+    default = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if issubclass(category, NeurocompareWarning):
+            print(f"Warning: {message}", file=file or sys.stderr)
+        else:
+            default(message, category, filename, lineno, file, line)
+
+    if getattr(warnings.showwarning, "__name__", "") != "show":
+        warnings.showwarning = show

@@ -147,9 +147,10 @@ app.add_typer(gan_app, name="gan")
 
 @app.callback()
 def _main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Show progress messages.")):
-    from .._utils.logging import set_log_level
+    from .._utils.logging import set_log_level, show_warnings_as_lines
 
     set_log_level("INFO" if verbose else "WARNING")
+    show_warnings_as_lines()
 
 
 def _table(df, *, index: bool = False, digits: int = 3) -> str:

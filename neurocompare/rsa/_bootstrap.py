@@ -402,26 +402,43 @@ def bootstrap(model_vecs: np.ndarray, data_vecs: np.ndarray, method: str, *, sch
         single subject); ``stimulus_counts`` (B, n) and ``subject_counts`` (B, S). Samples with
         fewer than 3 distinct stimuli are NaN, as in rsatoolbox.
     """
-    from ._compare import valid_mask
+    from ._compare import common_mask
 
-    mask = valid_mask(model_vecs, data_vecs)
-    x, v = model_vecs[:, mask], data_vecs[:, mask]
-    n = n_from_length(mask.shape[0])
-    K, S = len(x), len(v)
+    n = n_from_length(model_vecs.shape[1])
     sigma_k = _check_sigma_k(sigma_k, method, scheme, n)
-    stim, subj = draw_samples(n, S, n_boot, scheme, rng)
+    stim, subj = draw_samples(n, len(data_vecs), n_boot, scheme, rng)
     ok = (stim > 0).sum(1) >= 3
+    do_ceiling = ceiling and len(data_vecs) > 1
+    mask = common_mask(model_vecs, data_vecs)
+    if mask is not None:
+        evals, lower, upper = _samples(model_vecs, data_vecs, mask, method, sigma_k, stim, subj, do_ceiling,
+                                       chunk_bytes)
+    elif do_ceiling or common_mask(model_vecs, model_vecs[:1]) is None:
+        evals, lower, upper = _bootstrap_loop(model_vecs, data_vecs, method, stim, subj, ok, do_ceiling, sigma_k)
+    else:
+        evals = _samples_by_mask(model_vecs, data_vecs, method, sigma_k, stim, subj, chunk_bytes)
+        lower = upper = np.full(n_boot, np.nan)
+    evals[~ok] = np.nan
+    lower[~ok] = np.nan
+    upper[~ok] = np.nan
+    return {"evaluations": evals, "lower": lower, "upper": upper, "stimulus_counts": stim, "subject_counts": subj}
+
+
+def _samples(model_vecs, data_vecs, mask, method, sigma_k, stim, subj, do_ceiling, chunk_bytes):
+    """Evaluations and ceiling bounds of every sample when all RDMs define the entries ``mask``."""
+    x, v = model_vecs[:, mask], data_vecs[:, mask]
+    n_boot, K = len(stim), len(x)
+    if method not in FAST_METHODS:
+        return _bootstrap_loop(model_vecs, data_vecs, method, stim, subj, (stim > 0).sum(1) >= 3, do_ceiling,
+                               sigma_k)
+    if method in WHITENED_METHODS:
+        return _bootstrap_whitened(x, v, method, mask, stim.shape[1], sigma_k, stim, subj, do_ceiling, chunk_bytes)
     evals = np.full((n_boot, K), np.nan)
     lower = np.full(n_boot, np.nan)
     upper = np.full(n_boot, np.nan)
-    do_ceiling = ceiling and S > 1
-    if method not in FAST_METHODS:
-        return _bootstrap_loop(model_vecs, data_vecs, method, stim, subj, ok, do_ceiling, evals, lower, upper)
-    if method in WHITENED_METHODS:
-        return _bootstrap_whitened(x, v, method, mask, n, sigma_k, stim, subj, ok, do_ceiling, chunk_bytes)
     engine = (_MomentEngine if method in ("cosine", "corr") else _RankEngine)(x, v, method)
-    width = K + 4 * S + 4 if method in ("cosine", "corr") else 2 * K + 8 * (S + 1)
-    per = max(1, int(chunk_bytes // (8 * x.shape[1] * width)))
+    width = K + 4 * len(v) + 4 if method in ("cosine", "corr") else 2 * K + 8 * (len(v) + 1)
+    per = max(1, int(chunk_bytes // (8 * max(1, x.shape[1]) * width)))
 
     def run(a):
         b = slice(a, min(n_boot, a + per))
@@ -435,10 +452,31 @@ def bootstrap(model_vecs: np.ndarray, data_vecs: np.ndarray, method: str, *, sch
 
     with ThreadPoolExecutor(max_workers=min(n_jobs(), max(1, n_boot // per))) as pool_:
         list(pool_.map(run, range(0, n_boot, per)))
-    evals[~ok] = np.nan
-    lower[~ok] = np.nan
-    upper[~ok] = np.nan
-    return {"evaluations": evals, "lower": lower, "upper": upper, "stimulus_counts": stim, "subject_counts": subj}
+    return evals, lower, upper
+
+
+def _samples_by_mask(model_vecs, data_vecs, method, sigma_k, stim, subj, chunk_bytes):
+    """Evaluations under pairwise deletion: the subjects that define the same entries are evaluated
+    together, by the engine of the common case on the entries they share with the models, and the
+    per-group means are combined with the groups' subject counts."""
+    from ._compare import mask_groups
+
+    n_boot, K = len(stim), len(model_vecs)
+    model_mask = ~np.isnan(model_vecs[0])
+    total = np.zeros((n_boot, K))
+    drawn = subj.sum(1).astype(np.float64)
+    for rows, m in mask_groups(data_vecs):
+        m = m & model_mask
+        x = np.where(m, model_vecs, np.nan)
+        v = np.where(m, data_vecs[rows], np.nan)
+        weight = subj[:, rows].sum(1).astype(np.float64)
+        counts = np.where(weight[:, None] > 0, subj[:, rows], 1)   # an undrawn group still needs a valid weighting
+        if m.sum() < (1 if method in ("cosine", "cosine_cov") else 2):
+            part = np.full((n_boot, K), np.nan)
+        else:
+            part = _samples(x, v, m, method, sigma_k, stim, counts, False, chunk_bytes)[0]
+        total += np.where(weight[:, None] > 0, part * weight[:, None], 0.0)
+    return total / drawn[:, None]
 
 
 def _check_sigma_k(sigma_k, method, scheme, n):
@@ -469,7 +507,7 @@ def _check_sigma_k(sigma_k, method, scheme, n):
     return sigma_k
 
 
-def _bootstrap_whitened(x, v, method, mask, n, sigma_k, stim, subj, ok, do_ceiling, chunk_bytes):
+def _bootstrap_whitened(x, v, method, mask, n, sigma_k, stim, subj, do_ceiling, chunk_bytes):
     """The whitened comparisons: one whitened Gram matrix per distinct stimulus multiplicity pattern."""
     from concurrent.futures import ThreadPoolExecutor
 
@@ -503,10 +541,7 @@ def _bootstrap_whitened(x, v, method, mask, n, sigma_k, stim, subj, ok, do_ceili
         evals[b] = ev
         if do_ceiling:
             lower[b], upper[b] = lo, up
-    evals[~ok] = np.nan
-    lower[~ok] = np.nan
-    upper[~ok] = np.nan
-    return {"evaluations": evals, "lower": lower, "upper": upper, "stimulus_counts": stim, "subject_counts": subj}
+    return evals, lower, upper
 
 
 def resampled_vectors(vecs: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -524,20 +559,28 @@ def resampled_vectors(vecs: np.ndarray, counts: np.ndarray) -> np.ndarray:
     return sub[:, ju[0], ju[1]]
 
 
-def _bootstrap_loop(model_vecs, data_vecs, method, stim, subj, ok, do_ceiling, evals, lower, upper):
-    """Fallback for the Kendall methods: resample explicitly, one sample at a time."""
+def _bootstrap_loop(model_vecs, data_vecs, method, stim, subj, ok, do_ceiling, sigma_k=None):
+    """Resample explicitly, one sample at a time: the Kendall methods, and noise ceilings or
+    masked model RDMs under pairwise deletion."""
+    n_boot = len(stim)
+    evals = np.full((n_boot, len(model_vecs)), np.nan)
+    lower = np.full(n_boot, np.nan)
+    upper = np.full(n_boot, np.nan)
     for i in np.flatnonzero(ok):
         mv = resampled_vectors(model_vecs, stim[i])
         dv = resampled_vectors(data_vecs, stim[i])
         dv = np.repeat(dv, subj[i], axis=0)
-        evals[i] = compare_vectors(mv, dv, method).mean(1)
+        sk = sigma_k
+        if sigma_k is not None and sigma_k.ndim == 1:  # a drawn stimulus keeps its variance
+            sk = sigma_k[np.repeat(np.arange(len(stim[i])), stim[i])]
+        evals[i] = compare_vectors(mv, dv, method, sigma_k=sk).mean(1)
         if do_ceiling:
             uniq = np.repeat(np.arange(len(subj[i])), subj[i])
-            lower[i], upper[i] = _ceiling_with_groups(dv, uniq, method)
-    return {"evaluations": evals, "lower": lower, "upper": upper, "stimulus_counts": stim, "subject_counts": subj}
+            lower[i], upper[i] = _ceiling_with_groups(dv, uniq, method, sigma_k=sk)
+    return evals, lower, upper
 
 
-def _ceiling_with_groups(v, groups, method):
+def _ceiling_with_groups(v, groups, method, *, sigma_k=None):
     """Leave-one-subject-out ceiling where a resampled subject may appear several times.
 
     With a single distinct subject the lower bound equals the upper one, as in rsatoolbox.
@@ -547,8 +590,9 @@ def _ceiling_with_groups(v, groups, method):
     single = len(np.unique(groups)) == 1
     for g in np.unique(groups):
         test = v[groups == g]
-        up.append(compare_vectors(pooled_all, test, method).mean())
-        lo.append(up[-1] if single else compare_vectors(pool(v[groups != g], method)[None], test, method).mean())
+        up.append(compare_vectors(pooled_all, test, method, sigma_k=sigma_k).mean())
+        lo.append(up[-1] if single else compare_vectors(pool(v[groups != g], method)[None], test, method,
+                                                                 sigma_k=sigma_k).mean())
     return float(np.mean(lo)), float(np.mean(up))
 
 
@@ -560,23 +604,17 @@ def permutation_null(model_vecs: np.ndarray, data_vecs: np.ndarray, method: str,
     order of stimuli (Mantel-style), keeping the data RDMs (and ``sigma_k``, which belongs to
     the data's stimuli) fixed.
     """
-    from ._compare import valid_mask
-
-    mask = valid_mask(model_vecs, data_vecs)
-    if np.isnan(model_vecs).any():
-        raise ValueError("The permutation test needs model RDMs without NaN entries.")
-    n = n_from_length(mask.shape[0])
+    n = n_from_length(model_vecs.shape[1])
     iu = triu_indices(n)
     pair_id = np.zeros((n, n), dtype=np.int64)
     pair_id[iu] = np.arange(len(iu[0]))
     pair_id[iu[1], iu[0]] = np.arange(len(iu[0]))
     perms = np.argsort(rng.random((n_perm, n)), axis=1)
-    v = data_vecs[:, mask]
     out = np.empty((n_perm, len(model_vecs)))
     for p in range(0, n_perm, 256):
         pr = perms[p:p + 256]
-        idx = pair_id[pr[:, iu[0]], pr[:, iu[1]]][:, mask]           # (p, P_valid)
+        idx = pair_id[pr[:, iu[0]], pr[:, iu[1]]]                     # (p, P)
         for k, vec in enumerate(model_vecs):
-            xp = vec[idx]                                             # (p, P_valid): permuted model RDMs
-            out[p:p + len(pr), k] = compare_vectors(xp, v, method, sigma_k=sigma_k).mean(1)
+            xp = vec[idx]                                             # (p, P): permuted model RDMs
+            out[p:p + len(pr), k] = compare_vectors(xp, data_vecs, method, sigma_k=sigma_k).mean(1)
     return out

@@ -12,8 +12,9 @@ def pool(v: np.ndarray, method: str) -> np.ndarray:
     """The RDM that scores best under ``method`` on average over the rows of ``v`` (rsatoolbox's ``pool_rdm``).
 
     Each RDM is normalised the way the method is invariant to (scale for cosine; z-scored
-    for correlations; ranks for rank methods) and the results are averaged over the entries
-    defined in the first RDM.
+    for correlations; ranks for rank methods), over the entries it defines, and each entry
+    of the pool is the mean over the RDMs that define it (all of them when the RDMs share
+    their missing entries, as in rsatoolbox; pairwise deletion otherwise).
     """
     from scipy.stats import rankdata
 
@@ -29,9 +30,9 @@ def pool(v: np.ndarray, method: str) -> np.ndarray:
             ok = ~np.isnan(row)
             ranked[i, ok] = rankdata(row[ok])
         v = ranked
-    ok = ~np.isnan(v[0])
+    ok = (~np.isnan(v)).any(0)
     out = np.full(v.shape[1], np.nan)
-    out[ok] = v[:, ok].mean(0)
+    out[ok] = np.nanmean(v[:, ok], axis=0)
     if method in ("corr", "corr_cov"):
         out = out - np.nanmin(out)
     return out

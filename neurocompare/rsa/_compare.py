@@ -42,12 +42,14 @@ def compare(rdms, reference, method: str = "corr", *, sigma_k=None):
 
     Notes
     -----
-    Entries that are NaN in any RDM are left out of every comparison. As in rsatoolbox, the
-    NaN positions of ``rdms`` and ``reference`` must agree; mask the other side with
-    ``rdms.where(reference.notnull())`` otherwise.
+    Missing entries (NaN, e.g. pairs a subject never rated) are handled by pairwise
+    deletion: each similarity uses the entries that both of its RDMs define. When every
+    RDM has the same missing entries this is rsatoolbox's result exactly (rsatoolbox
+    refuses RDMs whose missing entries differ); :func:`pair_counts` says how many entries
+    each comparison used.
 
-    A correlation needs at least two defined entries (three stimuli) and a cosine one;
-    fewer raise a ValueError. A similarity that is undefined (a constant RDM for the
+    A correlation needs at least two shared defined entries (three stimuli) and a cosine
+    one; fewer raise a ValueError naming the RDMs. A similarity that is undefined (a constant RDM for the
     correlations, an all-zero RDM for the cosines) is NaN, with a warning naming the RDM.
     """
     import xarray as xr
@@ -77,67 +79,161 @@ def compare(rdms, reference, method: str = "corr", *, sigma_k=None):
                         attrs={"method": method})
 
 
+def pair_counts(rdms, reference):
+    """How many stimulus pairs each comparison of :func:`compare` and :func:`evaluate` uses.
+
+    With missing entries (pairs a subject never rated, for example) every comparison uses
+    the pairs both RDMs define (pairwise deletion); this table says how many that is.
+
+    Parameters
+    ----------
+    rdms, reference : RDM DataArray, rsatoolbox RDMs or array
+        As for :func:`compare`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per pair of RDMs: the labels of ``rdms``' and ``reference``'s leading dims
+        (a label of ``reference`` that ``rdms`` also has is suffixed ``_reference``),
+        ``n_pairs`` (entries defined in both), ``n_possible`` (``n (n - 1) / 2``) and
+        ``fraction``.
+    """
+    import pandas as pd
+
+    a = as_rdm(rdms, name="rdms")
+    b = align(a, as_rdm(reference, name="reference"))
+    counts = count_shared(vectors(a), vectors(b))
+    la, lb = leading_labels(a), leading_labels(b)
+    n = a.sizes["stimulus_a"]
+    rows = []
+    for i, x in enumerate(la):
+        for j, y in enumerate(lb):
+            row = dict(x)
+            row.update({(f"{k}_reference" if k in x else k): val for k, val in y.items()})
+            row.update(n_pairs=int(counts[i, j]), n_possible=n * (n - 1) // 2)
+            rows.append(row)
+    out = pd.DataFrame(rows)
+    out["fraction"] = out["n_pairs"] / out["n_possible"]
+    return out
+
+
 def check_defined(v1: np.ndarray, v2: np.ndarray, method: str, *, labels=None, sim=None) -> np.ndarray:
-    """Refuse comparisons with too few entries; log which RDMs make similarities undefined.
+    """Refuse comparisons with too few shared entries; log which RDMs make similarities undefined.
 
     Returns a boolean (K, M) array: True where the similarity of ``v1[k]`` and ``v2[m]``
     is undefined (NaN in ``sim`` when given, else a constant or all-zero RDM).
     """
     v1, v2 = np.atleast_2d(v1), np.atleast_2d(v2)
-    mask = valid_mask(v1, v2)
+    labels = labels or ([{}] * len(v1), [{}] * len(v2))
+    counts = count_shared(v1, v2)
     need = 1 if method in COSINE_METHODS else 2
-    if mask.sum() < need:
+    if (counts < need).any():
         n = n_from_length(v1.shape[1])
         least = "a cosine needs at least 1" if need == 1 else "a correlation needs at least 2 (3 stimuli)"
-        raise ValueError(f"Invalid RDMs for method {method!r}: {int(mask.sum())} defined entr"
-                         f"{'y' if mask.sum() == 1 else 'ies'} ({n} stimuli); {least}, so the comparison is "
-                         "undefined. Use more stimuli.")
-    flat = [_degenerate(v[:, mask], method) for v in (v1, v2)]
+        if (counts == counts.flat[0]).all():
+            k = int(counts.flat[0])
+            raise ValueError(f"Invalid RDMs for method {method!r}: {k} defined entr{'y' if k == 1 else 'ies'} "
+                             f"({n} stimuli); {least}, so the comparison is undefined. Use more stimuli.")
+        bad = np.argwhere(counts < need)
+        named = "; ".join(f"{_name('rdms', labels[0], i)} and {_name('reference', labels[1], j)}: "
+                          f"{int(counts[i, j])}" for i, j in bad[:5])
+        raise ValueError(f"Invalid RDMs for method {method!r}: {len(bad)} comparison(s) have too few entries defined "
+                         f"in both RDMs ({n} stimuli; {named}); {least}, so the comparison is undefined. Remove "
+                         "those RDMs (e.g. a subject who rated almost no pairs) or use more stimuli.")
+    flat = [_degenerate(v, method) for v in (v1, v2)]
     undefined = flat[0][:, None] | flat[1][None, :]
     if sim is not None:
         undefined = undefined | np.isnan(sim)
     if undefined.any():
         what = "all zero" if method in COSINE_METHODS else "constant"
         names = []
-        for side, bad, labs in zip(("rdms", "reference"), flat, labels or ([{}] * len(v1), [{}] * len(v2))):
+        for side, bad, labs in zip(("rdms", "reference"), flat, labels):
             for i in np.flatnonzero(bad)[:5]:
-                lab = labs[i] if i < len(labs) else {}
-                names.append(f"{side} {', '.join(repr(x) for x in lab.values()) if lab else i}")
+                names.append(_name(side, labs, i))
         logger.warning("%d of %d %r similarities are undefined (NaN): %s%s.", int(undefined.sum()),
                        undefined.size, method, f"these RDMs are {what} over their defined entries: "
                        if names else "", "; ".join(names) if names else "degenerate RDM vectors")
     return undefined
 
 
+def _name(side, labs, i):
+    lab = labs[i] if i < len(labs) else {}
+    return f"{side} {', '.join(repr(x) for x in lab.values()) if lab else i}"
+
+
 def _degenerate(v: np.ndarray, method: str) -> np.ndarray:
-    """Per RDM: all zero (cosines) or constant (correlations) over the given entries."""
+    """Per RDM: all zero (cosines) or constant (correlations) over its defined entries."""
+    defined = ~np.isnan(v)
     if method in COSINE_METHODS:
-        return ~(v != 0).any(1)
-    return ~(v != v[:, :1]).any(1)
+        return ~((v != 0) & defined).any(1)
+    with np.errstate(invalid="ignore"):
+        lo = np.where(defined, v, np.inf).min(1)
+        hi = np.where(defined, v, -np.inf).max(1)
+    return ~(hi > lo)
+
+
+def count_shared(v1: np.ndarray, v2: np.ndarray) -> np.ndarray:
+    """(K, P) x (M, P) RDM vectors -> (K, M) numbers of entries defined in both."""
+    d1 = (~np.isnan(np.atleast_2d(v1))).astype(np.float64)
+    d2 = (~np.isnan(np.atleast_2d(v2))).astype(np.float64)
+    return np.rint(d1 @ d2.T).astype(np.int64)
+
+
+def common_mask(v1: np.ndarray, v2: np.ndarray) -> np.ndarray | None:
+    """The entries defined in every RDM when all RDMs define the same entries, else None."""
+    d1, d2 = ~np.isnan(v1), ~np.isnan(v2)
+    first = d1[0]
+    if (d1 == first).all() and (d2 == first).all():
+        return first
+    return None
+
+
+def mask_groups(v: np.ndarray):
+    """Rows of ``v`` grouped by which entries they define: [(row indices, mask), ...]."""
+    defined = ~np.isnan(v)
+    if (defined == defined[0]).all():
+        return [(np.arange(len(v)), defined[0])]
+    uniq, inverse = np.unique(defined, axis=0, return_inverse=True)
+    inverse = inverse.ravel()
+    return [(np.flatnonzero(inverse == g), m) for g, m in enumerate(uniq)]
 
 
 def valid_mask(v1: np.ndarray, v2: np.ndarray) -> np.ndarray:
-    """Entries defined in every RDM; raises like rsatoolbox when the two sets disagree."""
-    m1 = ~np.isnan(v1).any(axis=0)
-    m2 = ~np.isnan(v2).any(axis=0)
-    if not np.array_equal(m1, m2):
-        raise ValueError(f"The RDMs have NaN entries in different places ({int((~m1).sum())} undefined in 'rdms', "
-                         f"{int((~m2).sum())} in 'reference'); rsatoolbox refuses this too. Mask both at the same "
-                         "entries first, e.g. rdms.where(reference.notnull()).")
-    return m1
+    """Entries defined in every RDM of both sets (the entries all comparisons share)."""
+    return ~(np.isnan(v1).any(axis=0) | np.isnan(v2).any(axis=0))
 
 
 def compare_vectors(v1: np.ndarray, v2: np.ndarray, method: str, *, sigma_k=None) -> np.ndarray:
-    """(K, P) x (M, P) RDM vectors -> (K, M) similarities."""
+    """(K, P) x (M, P) RDM vectors -> (K, M) similarities, each on the entries both RDMs define.
+
+    RDMs that define the same entries are compared together (one call for the usual case of
+    no or common missing entries); otherwise every pair of mask groups is compared on the
+    intersection of its masks (pairwise deletion). Too few shared entries give NaN.
+    """
     v1 = np.atleast_2d(np.asarray(v1, dtype=float))
     v2 = np.atleast_2d(np.asarray(v2, dtype=float))
     if v1.shape[1] != v2.shape[1]:
         raise ValueError(f"The RDMs have different sizes ({v1.shape[1]} and {v2.shape[1]} entries).")
-    if method in ("corr_cov", "cosine_cov"):
-        return _cov_weighted(v1, v2, method, sigma_k)
-    if sigma_k is not None:
+    if method not in ("corr_cov", "cosine_cov") and sigma_k is not None:
         raise ValueError(f"Invalid value for 'sigma_k': only 'corr_cov' and 'cosine_cov' use it; method is {method!r}.")
-    mask = valid_mask(v1, v2)
+    mask = common_mask(v1, v2)
+    if mask is not None:
+        return _compare_on(v1, v2, mask, method, sigma_k)
+    need = 1 if method in COSINE_METHODS else 2
+    out = np.full((len(v1), len(v2)), np.nan)
+    for rows1, m1 in mask_groups(v1):
+        for rows2, m2 in mask_groups(v2):
+            m = m1 & m2
+            if m.sum() >= need:
+                a, b = np.where(m, v1[rows1], np.nan), np.where(m, v2[rows2], np.nan)
+                out[np.ix_(rows1, rows2)] = _compare_on(a, b, m, method, sigma_k)
+    return out
+
+
+def _compare_on(v1, v2, mask, method, sigma_k):
+    """Similarities of RDM vectors that all define exactly the entries ``mask``."""
+    if method in ("corr_cov", "cosine_cov"):
+        return _cov_weighted(v1, v2, method, sigma_k, mask)
     a, b = v1[:, mask], v2[:, mask]
     if method == "cosine":
         return cosine(a, b)
@@ -196,14 +292,13 @@ def _tied_pairs(x) -> int:
     return int((counts * (counts - 1) // 2).sum())
 
 
-def _cov_weighted(v1, v2, method, sigma_k):
+def _cov_weighted(v1, v2, method, sigma_k, mask):
     """Cosine (or correlation) after whitening the covariance of RDM entries.
 
     Each RDM is mapped to the double-centred second-moment matrix G = -H D H / 2 (with a
     weighted least-squares centring when entries are missing); the cosine of the
     off-diagonal (counted twice) and diagonal entries is the whitened similarity.
     """
-    mask = valid_mask(v1, v2)
     full = False
     if sigma_k is not None:
         n = n_from_length(mask.shape[0])
@@ -274,15 +369,18 @@ def _whitened(vec, mask, sigma_k):
         grand = full.mean((1, 2))
         g = g - row_mean[:, rows] - row_mean[:, cols] + grand[:, None]
     else:
-        # centring with missing entries: remove the best additive row/column fit, weighting each
-        # off-diagonal entry 1/2 (it stands for two cells) and each diagonal entry 1
-        z = np.zeros((len(rows), n))
-        z[np.arange(len(rows)), rows] += 1
-        z[np.arange(len(rows)), cols] += 1
-        z[n_off:] /= 2
-        w = np.concatenate([np.full(n_off, 0.5), np.ones(n)])
-        proj = (w[:, None] * z) @ np.linalg.inv(z.T @ (w[:, None] * z)) @ z.T
-        g = g - g @ proj.T
+        # centring with missing entries (rsatoolbox's): g - W Z (Z'WZ)^-1 Z'g, Z the row + column indicators,
+        # W 1/2 for each off-diagonal entry (it stands for two cells) and 1 for each diagonal entry; Z is
+        # sparse, so Z'g and W Z h are scatters and gathers, and Z'WZ an n x n matrix
+        i, j = iu[0][mask], iu[1][mask]
+        adj = np.zeros((n, n))
+        adj[i, j] = adj[j, i] = 1
+        normal = 0.5 * (np.diag(adj.sum(1)) + adj) + np.eye(n)
+        rhs = np.zeros((n, len(vec)))
+        np.add.at(rhs, i, g[:, :n_off].T)
+        np.add.at(rhs, j, g[:, :n_off].T)
+        h = np.linalg.solve(normal, rhs).T                        # (R, n)
+        g = g - np.concatenate([0.5 * (h[:, i] + h[:, j]), h], axis=1)
     if sigma_k is not None:
         s = np.sqrt(sigma_k)
         g = g / s[rows] / s[cols]

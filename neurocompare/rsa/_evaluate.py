@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from .._utils.checks import check_option, check_positive_int
+from .._utils.logging import logger, warn
 from .._utils.random import check_random_state
 from ._bootstrap import SCHEMES, permutation_null
 from ._bootstrap import bootstrap as run_bootstrap
 from ._ceiling import noise_ceiling
-from ._compare import COMPARE_METHODS, check_defined, compare_vectors
+from ._compare import COMPARE_METHODS, check_defined, common_mask, compare_vectors, count_shared
 from ._format import align, as_rdm, leading_labels, n_from_length, triu_indices, vectors
 
 
@@ -22,7 +23,28 @@ def _prepare(rdms, reference, method):
         labels = [{"model": a.attrs.get("model", a.name or "model"), "layer": a.attrs.get("layer", "")}]
     x, v = vectors(a), vectors(b)
     undefined = check_defined(x, v, method, labels=(labels, leading_labels(b)))
-    return a, b, x, v, labels, undefined.any(1)
+    counts = count_shared(x, v)
+    if common_mask(x, v) is None:
+        total = x.shape[1]
+        logger.info("Pairwise deletion: the RDMs define different pairs; each comparison uses the pairs both define "
+                    "(%d to %d of %d; see nc.rsa.pair_counts).", counts.min(), counts.max(), total)
+    return a, b, x, v, labels, undefined.any(1), counts
+
+
+def _warn_sign(values, b, method):
+    """Warn when every candidate correlates clearly negatively with a reference that may hold similarities."""
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    # near-zero negative scores are chance (unrelated models); a sign confusion gives clearly negative ones
+    if method in ("cosine", "cosine_cov") or len(values) == 0 or (values >= 0).any() or values.min() > -0.1:
+        return
+    if b.attrs.get("kind") == "similarity":
+        return
+    how = ("kind='similarity' in nc.rsa.from_ratings or nc.rsa.load_rdms, --kind similarity on the command line, "
+           "kind = \"similarity\" in a study file")
+    warn(f"Every candidate RDM correlates negatively with the reference ({method!r} from {values.min():.3f} to "
+         f"{values.max():.3f}). Model and human dissimilarities normally correlate positively: if the reference holds "
+         f"similarities (a high rating means alike), say so ({how}).", stacklevel=4)
 
 
 def _target_name(b, target):
@@ -74,9 +96,24 @@ def evaluate(rdms, reference, *, method: str = "corr", bootstrap: str | None = "
     pandas.DataFrame
         One row per candidate RDM: its labels (``model``, ``layer``, ``stream``, ...),
         ``analysis, target, metric, value, ci_low, ci_high, se, p, n, n_stimuli,
-        noise_ceiling_lower, noise_ceiling_upper, bootstrap, n_bootstrap``. With a
+        n_pairs_min, n_pairs_max, noise_ceiling_lower, noise_ceiling_upper, bootstrap,
+        n_bootstrap``. ``n`` is the number of reference RDMs; ``n_pairs_min``/``n_pairs_max``
+        the fewest and most stimulus pairs one comparison used (fewer than
+        ``n_stimuli * (n_stimuli - 1) / 2`` when references have missing entries; see Notes). With a
         bootstrap, ``table.attrs["bootstrap"]`` is a :class:`BootstrapSamples`: what was
         resampled, to see and replay it.
+
+    Notes
+    -----
+    Missing entries (pairs a subject never rated, missed trials) are handled by pairwise
+    deletion, as for :func:`compare`: each model-subject similarity uses the pairs both
+    RDMs define, and the bootstrap, the permutation test and the noise ceiling do the same
+    (the pooled RDM of the ceiling averages each pair over the subjects who rated it).
+    :func:`pair_counts` lists the pairs of every comparison. A reference whose entries are
+    all present (or missing in the same places for every RDM) gives rsatoolbox's numbers.
+
+    When every candidate correlates negatively with the reference, a warning asks whether
+    the reference holds similarities rather than dissimilarities.
     """
     import pandas as pd
 
@@ -88,11 +125,12 @@ def evaluate(rdms, reference, *, method: str = "corr", bootstrap: str | None = "
     if not 0 < ci < 1:
         raise ValueError(f"Invalid value for 'ci': expected a level between 0 and 1 (e.g. 0.95); got {ci!r}.")
     rng = check_random_state(random_state)
-    a, b, x, v, labels, undefined = _prepare(rdms, reference, method)
+    a, b, x, v, labels, undefined, counts = _prepare(rdms, reference, method)
     if bootstrap in ("subjects", "both") and len(v) < 2:
         raise ValueError(f"Invalid value for 'bootstrap': {bootstrap!r} resamples reference RDMs (subjects), but "
                          "'reference' holds a single RDM. Use bootstrap='stimuli' or pass the subjects' RDMs.")
     value = compare_vectors(x, v, method, sigma_k=sigma_k).mean(1)
+    _warn_sign(np.where(undefined, np.nan, value), b, method)
     lo_ci = hi_ci = se = np.full(len(x), np.nan)
     if bootstrap is not None:
         res = run_bootstrap(x, v, method, scheme=bootstrap, n_boot=n_bootstrap, rng=rng, ceiling=False,
@@ -115,7 +153,8 @@ def evaluate(rdms, reference, *, method: str = "corr", bootstrap: str | None = "
     for i, lab in enumerate(labels):
         rows.append({**lab, "analysis": "rsa", "target": _target_name(b, target), "metric": method,
                      "value": value[i], "ci_low": lo_ci[i], "ci_high": hi_ci[i], "se": se[i], "p": p[i],
-                     "n": len(v), "n_stimuli": a.sizes["stimulus_a"], "noise_ceiling_lower": nc_lo,
+                     "n": len(v), "n_stimuli": a.sizes["stimulus_a"], "n_pairs_min": int(counts[i].min()),
+                     "n_pairs_max": int(counts[i].max()), "noise_ceiling_lower": nc_lo,
                      "noise_ceiling_upper": nc_hi, "bootstrap": bootstrap or "none",
                      "n_bootstrap": n_bootstrap if bootstrap else 0})
     table = pd.DataFrame(rows)
@@ -195,7 +234,7 @@ def pairwise_tests(rdms, reference, *, method: str = "corr", bootstrap: str = "s
     check_option("bootstrap", bootstrap, SCHEMES)
     n_bootstrap = check_positive_int("n_bootstrap", n_bootstrap)
     rng = check_random_state(random_state)
-    a, b, x, v, labels, undefined = _prepare(rdms, reference, method)
+    a, b, x, v, labels, undefined, counts = _prepare(rdms, reference, method)
     if len(x) < 2:
         raise ValueError("Invalid value for 'rdms': pairwise tests need at least two candidate RDMs.")
     if bootstrap in ("subjects", "both") and len(v) < 2:
@@ -279,7 +318,7 @@ def assign_layers(rdms, reference, *, method: str = "corr", by: str = "subjects"
 
     check_option("by", by, ("subjects", "stimuli"))
     check_option("method", method, COMPARE_METHODS)
-    a, b, x, v, labels, undefined = _prepare(rdms, reference, method)
+    a, b, x, v, labels, undefined, counts = _prepare(rdms, reference, method)
     groups = [lab.get(group, "all") if group else "all" for lab in labels]
     names = [str(lab.get(layer, i)) for i, lab in enumerate(labels)]
     rng = check_random_state(random_state)

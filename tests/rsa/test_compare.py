@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import rsatoolbox as rt
 
-from neurocompare.rsa import COMPARE_METHODS, cka, compare, make_rdm, noise_ceiling
+from neurocompare.rsa import COMPARE_METHODS, cka, compare, make_rdm, noise_ceiling, pair_counts
 
 
 @pytest.fixture(scope="module")
@@ -36,9 +36,34 @@ def test_nan_entries_are_handled_like_rsatoolbox(rdm_sets, method):
     ref = rt.rdm.compare(rt.rdm.RDMs(a), rt.rdm.RDMs(b), method=method)
     np.testing.assert_allclose(compare(make_rdm(a, leading={"m": range(3)}), make_rdm(b, leading={"s": range(5)}),
                                        method).values, ref, rtol=1e-10, atol=1e-12)
-    b[0, 5] = np.nan
-    with pytest.raises(ValueError, match="NaN entries in different places"):
-        compare(make_rdm(a, leading={"m": range(3)}), make_rdm(b, leading={"s": range(5)}), method)
+
+
+@pytest.mark.parametrize("method", COMPARE_METHODS)
+def test_different_missing_entries_use_pairwise_deletion(rdm_sets, method):
+    """Each similarity uses the entries both RDMs define: rsatoolbox's value on that pair's shared entries
+    (rsatoolbox itself refuses RDMs whose missing entries differ)."""
+    a, b = (x.copy() for x in rdm_sets)
+    rng = np.random.default_rng(11)
+    b[rng.random(b.shape) < 0.08] = np.nan        # about 8% missed trials, different for every subject
+    a[2, [4, 9]] = np.nan
+    got = compare(make_rdm(a, leading={"m": range(3)}), make_rdm(b, leading={"s": range(5)}), method).values
+    for i in range(3):
+        for j in range(5):
+            both = ~(np.isnan(a[i]) | np.isnan(b[j]))
+            ref = rt.rdm.compare(rt.rdm.RDMs(np.where(both, a[i], np.nan)[None]),
+                                 rt.rdm.RDMs(np.where(both, b[j], np.nan)[None]), method=method)[0, 0]
+            np.testing.assert_allclose(got[i, j], ref, rtol=1e-10, atol=1e-12, err_msg=f"{i}, {j}")
+    counts = pair_counts(make_rdm(a, leading={"m": range(3)}), make_rdm(b, leading={"s": range(5)}))
+    assert len(counts) == 15 and counts["n_possible"].eq(78).all()
+    row = counts[(counts.m == 2) & (counts.s == 0)].iloc[0]
+    assert row.n_pairs == int((~(np.isnan(a[2]) | np.isnan(b[0]))).sum())
+
+
+def test_too_few_shared_entries_names_the_rdm():
+    a = np.arange(1.0, 7.0)
+    b = np.array([[1.0, np.nan, np.nan, np.nan, np.nan, np.nan], [2, 1, 3, 4, 6, 5]])
+    with pytest.raises(ValueError, match="too few entries defined in both.*reference 'b'.*: 1.*a subject"):
+        compare(make_rdm(a), make_rdm(b, leading={"subject": ["b", "c"]}), "corr")
 
 
 def test_sigma_k_vector(rdm_sets):
