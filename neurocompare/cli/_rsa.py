@@ -11,8 +11,8 @@ from ._app import _table, app
 
 @app.command()
 def rsa(activations: Path = typer.Argument(..., help="A saved extraction (.zarr folder or .nc file)."),
-        reference: Path = typer.Option(..., help="Reference RDMs: .npy, .mat, or .csv (see --kind)."),
-        kind: Optional[str] = typer.Option(None, help="For CSV references: matrix, ratings, triplets, arrangements, "
+        reference: Path = typer.Option(..., help="Reference RDMs: .npy, .mat, or .csv (see --format)."),
+        format: Optional[str] = typer.Option(None, help="For CSV references: matrix, ratings, triplets, arrangements, "
                                                       "confusions."),
         variable: Optional[str] = typer.Option(None, help="For .mat references: the variable to read."),
         rdm_method: str = typer.Option("correlation", help="Dissimilarity of the model RDMs."),
@@ -39,7 +39,7 @@ def rsa(activations: Path = typer.Argument(..., help="A saved extraction (.zarr 
     # compute_rdm would name its own 'method', which here is the other flag
     rdms = _rsa.compute_rdm(tree, check_option("--rdm-method", rdm_method, _rsa.METHODS))
     ids = list(map(str, rdms.stimulus_a.values))
-    ref = _rsa.load_rdms(reference, kind=kind, variable=variable,
+    ref = _rsa.load_rdms(reference, format=format, variable=variable,
                          stimulus_ids=ids if reference.suffix.lower() in (".npy", ".mat") else None)
     res = _rsa.evaluate(rdms, ref, method=method, bootstrap=None if bootstrap == "none" else bootstrap,
                         n_bootstrap=n_bootstrap, permutations=permutations, random_state=seed,

@@ -367,7 +367,8 @@ def _human_rdms(state, name: str):
     path = state.study.resolve(params.pop(kind))
     state.inputs[str(path)] = _sha256(path)
     if kind == "rdms":
-        rdms = rsa.load_rdms(path, variable=params.get("variable"),
+        rdms = rsa.load_rdms(path, format="matrix" if path.suffix.lower() in (".csv", ".tsv", ".txt") else None,
+                             variable=params.get("variable"),
                              stimulus_ids=ids if path.suffix.lower() in (".npy", ".mat") else None)
     else:
         loader = {"ratings": rsa.from_ratings, "triplets": rsa.from_triplets,
