@@ -161,7 +161,7 @@ def face_ratings(tmp_path_factory):
     table = pd.DataFrame(rows)
     table.to_csv(root / "ratings.csv", index=False)
     missed = table.copy()
-    missed.loc[[3, 20, 31], "rating"] = None  # missed trials: about 3 % of a longer session
+    missed.loc[[3, 20, 31], "rating"] = None  # one missed trial per subject (rows 0-14 are p1, ...)
     missed.to_csv(root / "ratings_missed.csv", index=False)
     return types.SimpleNamespace(root=root, images=root / "images", ratings=root / "ratings.csv",
                                  missed=root / "ratings_missed.csv", table=table, missed_table=missed)
