@@ -55,7 +55,8 @@ def _check_columns(df, columns):
             continue
         if col not in df.columns:
             close = close_matches(str(col), existing)
-            hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+            hint = (f" Did you mean column {close[0]!r}?" if len(close) == 1 else
+                    f" Did you mean one of the columns {', '.join(map(repr, close))}?" if close else "")
             raise ValueError(f"Invalid value for {param!r}: no column {col!r} in the data; the columns are "
                              f"{', '.join(map(repr, existing))}.{hint}")
         if col in used:
