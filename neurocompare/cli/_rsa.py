@@ -111,15 +111,15 @@ def _flag(name: str) -> str:
 def _human_options(reference: Path, format, given: dict) -> dict:
     """The options of the human-data flags given, for the loader of ``format``; a flag it does not take raises."""
     from .._utils.checks import check_option
-    from ..rsa._io import CSV_KINDS
+    from ..rsa import CSV_FORMATS
 
     kind = given.get("kind")
-    if kind in CSV_KINDS:
+    if kind in CSV_FORMATS:
         raise ValueError(f"Invalid value for '--kind': {kind!r} is what the table holds, and that is now --format: "
                          f"use --format {kind}. (--kind says whether ratings are similarities: --kind dissimilarity, "
                          "the default, or --kind similarity.)")
     if format is not None:
-        check_option("--format", format, CSV_KINDS)
+        check_option("--format", format, CSV_FORMATS)
     takes = HUMAN_OPTIONS.get(format, ())
     wrong = [name for name in given if name not in takes]
     if wrong:

@@ -8,7 +8,8 @@ import numpy as np
 from .._utils.checks import check_option
 from ._format import make_rdm
 
-CSV_KINDS = ("matrix", "ratings", "triplets", "arrangements", "confusions")
+#: What a CSV file for load_rdms can hold (its ``format``): a square matrix, or tidy human data.
+CSV_FORMATS = ("matrix", "ratings", "triplets", "arrangements", "confusions")
 _CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 
 
@@ -51,7 +52,7 @@ def load_rdms(path, *, format: str | None = None, variable: str | None = None, s
                                 subject="participant", stimulus_a="stim_a", stimulus_b="stim_b",
                                 rating="rating")
     """
-    if options.get("kind") in CSV_KINDS:
+    if options.get("kind") in CSV_FORMATS:
         raise ValueError(f"Invalid value for 'kind': {options['kind']!r} is a table format, and the table's format "
                          f"is now format={options['kind']!r}. 'kind' belongs to the ratings: 'dissimilarity' or "
                          "'similarity' (what a high rating means).")
@@ -60,14 +61,14 @@ def load_rdms(path, *, format: str | None = None, variable: str | None = None, s
         raise FileNotFoundError(f"Invalid value for 'path': the reference file {str(path)!r} does not exist.")
     suffix = path.suffix.lower()
     if format is not None:
-        check_option("format", format, CSV_KINDS)
+        check_option("format", format, CSV_FORMATS)
         if suffix not in _CSV_SUFFIXES:
             raise ValueError(f"Invalid value for 'format': it is only for CSV files (what the table holds); got "
                              f"format={format!r} for a {suffix!r} file ({str(path)!r}). Leave it out.")
     if options and (suffix not in _CSV_SUFFIXES or format == "matrix"):
         what = "a matrix CSV" if suffix in _CSV_SUFFIXES else f"a {suffix!r} file"
         raise ValueError(f"Invalid option(s) {', '.join(map(repr, sorted(options)))}: they are for tidy human data "
-                         f"(format= one of {', '.join(map(repr, CSV_KINDS[1:]))}); {what} ({str(path)!r}) takes "
+                         f"(format= one of {', '.join(map(repr, CSV_FORMATS[1:]))}); {what} ({str(path)!r}) takes "
                          "none. Leave them out.")
     if suffix == ".npy":
         return _from_array(np.load(path, allow_pickle=False), stimulus_ids, source=str(path))
@@ -76,7 +77,7 @@ def load_rdms(path, *, format: str | None = None, variable: str | None = None, s
     if suffix in _CSV_SUFFIXES:
         if format is None:
             raise ValueError(f"Invalid value for 'format': the CSV file {str(path)!r} needs one of "
-                             f"{', '.join(map(repr, CSV_KINDS))} (a square matrix, or tidy human data); got None.")
+                             f"{', '.join(map(repr, CSV_FORMATS))} (a square matrix, or tidy human data); got None.")
         if format == "matrix":
             return _from_matrix_csv(path)
         loader = _loader(format)
