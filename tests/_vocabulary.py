@@ -57,6 +57,7 @@ SECTIONS: dict[str, dict[str, str]] = {
         "kwargs": "Extra keyword arguments, passed on.",
         "name": "A name (of a model, set, axis or output).",
         "kind": "Which kind of input or output (an option from a documented list).",
+        "format": "Input file format: what a file or table holds (load_trials, load_rdms).",
         "by": "Column(s) to group or sort by.",
         "n": "How many items to take or show.",
         "results": "A tidy results table from the matching analysis.",
@@ -252,7 +253,6 @@ SECTIONS: dict[str, dict[str, str]] = {
     "Behaviour": {
         "path_or_df": "A trial file or table.",
         "columns": "Column renames (yours -> standard).",
-        "format": "Input file format.",
         "no_response": "Code of a missing response.",
         "keep_extra": "Keep non-standard columns.",
         "trials_a": "First trial table.",

@@ -130,6 +130,43 @@ def synthetic_fixations():
     return make
 
 
+@pytest.fixture(scope="session")
+def face_ratings(tmp_path_factory):
+    """The psychologist's rating study: a folder of class subfolders (``images/face/face_01.png``, ...; ids
+    ``face/face_01``), and 1-7 similarity ratings of file names (``face_01.png``) in the lab's own columns
+    ``stim_a, stim_b, rating, subject``: ``ratings.csv`` complete, ``ratings_missed.csv`` with empty cells."""
+    import types
+
+    import numpy as np
+    import pandas as pd
+    from PIL import Image
+
+    root = tmp_path_factory.mktemp("faces")
+    rng = np.random.default_rng(7)
+    names = []
+    for category, level in (("face", 60), ("house", 190)):
+        (root / "images" / category).mkdir(parents=True)
+        for i in range(1, 4):
+            pixels = np.clip(level + rng.normal(0, 40, (32, 32, 3)), 0, 255).astype(np.uint8)
+            Image.fromarray(pixels).save(root / "images" / category / f"{category}_{i:02d}.png")
+            names.append(f"{category}_{i:02d}.png")
+    rows = []
+    for s in ("p1", "p2", "p3"):
+        for i, a in enumerate(names):
+            for b in names[i + 1:]:
+                same = a[:4] == b[:4]
+                rows.append({"stim_a": a, "stim_b": b,
+                             "rating": int(np.clip(round((6 if same else 2) + rng.normal(0, 1)), 1, 7)),
+                             "subject": s})
+    table = pd.DataFrame(rows)
+    table.to_csv(root / "ratings.csv", index=False)
+    missed = table.copy()
+    missed.loc[[3, 20, 31], "rating"] = None  # one missed trial per subject (rows 0-14 are p1, ...)
+    missed.to_csv(root / "ratings_missed.csv", index=False)
+    return types.SimpleNamespace(root=root, images=root / "images", ratings=root / "ratings.csv",
+                                 missed=root / "ratings_missed.csv", table=table, missed_table=missed)
+
+
 # -- study files (tests/study, tests/cli): a tiny study on disk, 16 shapes, two small nets, made-up ratings --
 
 

@@ -95,11 +95,19 @@ def _message(err: BaseException) -> str:
     return str(err) or type(err).__name__
 
 
+_QUOTED = r"""(?:'[^']*'|"[^"]*")"""
+# Quoted words that are never parameters: column names ("column 'rating'", "the columns are 'a', 'b'", "columns
+# ['a', 'b']", "subset=['a']") and received values ("got 'x'"), even where they spell a parameter's name.
+_NOT_PARAMETERS = re.compile(rf"\bcolumns?:?\s+(?:are\s+)?\[?{_QUOTED}(?:(?:,\s*|,?\s+(?:and|or)\s+){_QUOTED})*\]?"
+                             rf"|\bsubset=\[[^\]]*\]|\bgot\s+{_QUOTED}")
+
+
 def _in_cli_words(text: str, params: list) -> str:
     """The command's Python parameter names -> its flags (``'n_bootstrap'`` -> ``'--n-bootstrap'``).
 
     Only names of ``params`` (the command's), quoted or followed by ``=``: an argument becomes its metavar,
-    ``flag=True`` / ``flag=False`` the flag itself, ``name=value`` an option with its value.
+    ``flag=True`` / ``flag=False`` the flag itself, ``name=value`` an option with its value. Quoted column names
+    (``column 'rating'``, ``columns 'a', 'b'``) and received values (``got 'x'``) stay as they are.
     """
     params = {p.name: p for p in params if p.name}
     if not params:
@@ -121,7 +129,11 @@ def _in_cli_words(text: str, params: list) -> str:
             return secondary[0] if value == "False" and secondary else match.group(0)
         return f"{_cli_name(param)} {value or ''}"
 
-    return pattern.sub(swap, text)
+    out, end = [], 0
+    for kept in _NOT_PARAMETERS.finditer(text):
+        out += [pattern.sub(swap, text[end:kept.start()]), kept.group(0)]
+        end = kept.end()
+    return "".join(out) + pattern.sub(swap, text[end:])
 
 
 def _cli_name(param) -> str:

@@ -217,6 +217,133 @@ def align(a, b, *, names=("rdms", "reference")):
     return b.sel(stimulus_a=ida, stimulus_b=ida)
 
 
+_MATCH_RULES = ("file name", "file stem")
+
+
+def match_stimuli(rdm, stimulus_ids, *, name: str = "rdm"):
+    """Rename the stimulus ids of an RDM to the matching ``stimulus_ids``: by id, file name or file stem.
+
+    Human data often name a stimulus by its file (``face_01.png`` or ``face_01``) while a
+    stimulus set loaded from a folder of class subfolders names it ``category/stem``
+    (``face/face_01``). Each stimulus id of ``rdm`` is matched to a target id of
+    ``stimulus_ids`` by the first of these rules that finds it:
+
+    1. the same id (``face/face_01`` and ``face/face_01``);
+    2. the same file name, i.e. the last path component with its extension, on both sides
+       (``images/face_01.png`` and ``face_01.png``);
+    3. the same file stem, i.e. the file name without its extension, on both sides
+       (``face_01.png``, ``face_01`` and ``face/face_01``).
+
+    A rule is used only where it is one-to-one: a file name or stem shared by several target
+    ids (``a/x.png`` and ``b/x.png`` for ``x``) is ambiguous, and two ids of ``rdm`` may not
+    match the same target id (``face_01.png`` and ``face_01.jpg``); both raise, as do ids
+    that match no target id. Path components are separated by ``/`` or ``\\``.
+
+    Parameters
+    ----------
+    rdm : xarray.DataArray
+        RDM(s) with dims ``(..., stimulus_a, stimulus_b)``, e.g. from :func:`from_ratings`.
+    stimulus_ids : sequence of str
+        The target ids, e.g. a StimulusSet's ``ids`` or the ``stimulus_a`` ids of the model
+        RDMs from :func:`compute_rdm`.
+    name : str
+        The name of ``rdm`` in error messages.
+
+    Returns
+    -------
+    xarray.DataArray
+        ``rdm`` with every stimulus id replaced by the target id it matches, in ``rdm``'s own
+        order; values, other coordinates and attributes unchanged (``rdm`` itself when every id
+        matched exactly). :func:`compare` and :func:`evaluate` then align the stimuli by id.
+
+    Examples
+    --------
+    >>> human = nc.rsa.from_ratings("ratings.csv", kind="similarity", scale=(1, 7))  # doctest: +SKIP
+    >>> human = nc.rsa.match_stimuli(human, stimuli.ids)  # 'face_01.png' -> 'face/face_01'  # doctest: +SKIP
+    """
+    from .._utils.logging import logger
+
+    rdm = as_rdm(rdm, name=name, check_symmetric=False)
+    if isinstance(stimulus_ids, (str, bytes)) or not hasattr(stimulus_ids, "__iter__"):
+        raise TypeError(f"Invalid value for 'stimulus_ids': expected a sequence of stimulus ids; got "
+                        f"{stimulus_ids!r}.")
+    targets = [str(s) for s in stimulus_ids]
+    seen, dup = set(), []
+    for t in targets:
+        if t in seen and t not in dup:
+            dup.append(t)
+        seen.add(t)
+    if dup:
+        raise ValueError(f"Invalid value for 'stimulus_ids': the ids must be unique; got duplicates "
+                         f"{_listed(dup)}.")
+    have = [str(s) for s in rdm["stimulus_a"].values]
+    if have == targets or set(have) <= seen:
+        return rdm
+    tables = []
+    for key in (_file_name, _file_stem):
+        table: dict[str, list[str]] = {}
+        for t in targets:
+            table.setdefault(key(t), []).append(t)
+        tables.append((key, table))
+    mapped, unmatched, ambiguous, rules = [], [], [], {}
+    for h in have:
+        match = h if h in seen else None
+        if match is None:
+            for rule, (key, table) in zip(_MATCH_RULES, tables):
+                found = table.get(key(h), [])
+                if len(found) == 1:
+                    match = found[0]
+                    rules[rule] = rules.get(rule, 0) + 1
+                elif len(found) > 1:
+                    ambiguous.append(f"{h!r} ({rule} {key(h)!r}) -> {_listed(found)}")
+                    match = ""
+                if found:
+                    break
+            else:
+                unmatched.append(h)
+        mapped.append(match)
+    problems = []
+    if unmatched:
+        problems.append(f"{len(unmatched)} of its {len(have)} stimulus ids match no target id by id, file name or "
+                        f"file stem: {_listed(unmatched)}.")
+    if ambiguous:
+        problems.append(f"{len(ambiguous)} of its stimulus ids match several target ids (ambiguous): "
+                        f"{'; '.join(ambiguous[:5])}{'; ...' if len(ambiguous) > 5 else ''}. Name those stimuli by "
+                        "their full id (e.g. 'category/stem').")
+    hits: dict[str, list[str]] = {}
+    for h, m in zip(have, mapped):
+        if m:
+            hits.setdefault(m, []).append(h)
+    twice = [f"{m!r} <- {_listed(hs)}" for m, hs in hits.items() if len(hs) > 1]
+    if twice:
+        problems.append(f"{len(twice)} target id(s) are matched by several of its stimulus ids: "
+                        f"{'; '.join(twice[:5])}{'; ...' if len(twice) > 5 else ''}. Merge or drop the duplicates "
+                        "first.")
+    if problems:
+        raise ValueError(f"Invalid value for {name!r}: {' '.join(problems)} The {len(targets)} target ids look "
+                         f"like {_listed(targets, 3)}.")
+    logger.info("match_stimuli: matched %s of the %d stimulus ids of %r to the target ids.",
+                " and ".join(f"{n} by {rule}" for rule, n in rules.items()), len(have), name)
+    return rdm.assign_coords(stimulus_a=mapped, stimulus_b=mapped)
+
+
+def _file_name(stimulus_id: str) -> str:
+    return stimulus_id.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+def _file_stem(stimulus_id: str) -> str:
+    name = _file_name(stimulus_id)
+    dot = name.rfind(".")
+    return name[:dot] if dot > 0 else name
+
+
+def _listed(items, k: int = 5) -> str:
+    """The first ``k`` items, quoted, and how many more there are."""
+    items = list(items)
+    shown = ", ".join(map(repr, items[:k]))
+    return shown + (f" (and {len(items) - k} more)" if len(items) > k else "")
+
+
 def _is_rsatoolbox(obj) -> bool:
     return type(obj).__name__ == "RDMs" and type(obj).__module__.startswith("rsatoolbox")
 

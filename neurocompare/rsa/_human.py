@@ -55,7 +55,8 @@ def _check_columns(df, columns):
             continue
         if col not in df.columns:
             close = close_matches(str(col), existing)
-            hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+            hint = (f" Did you mean column {close[0]!r}?" if len(close) == 1 else
+                    f" Did you mean one of the columns {', '.join(map(repr, close))}?" if close else "")
             raise ValueError(f"Invalid value for {param!r}: no column {col!r} in the data; the columns are "
                              f"{', '.join(map(repr, existing))}.{hint}")
         if col in used:
@@ -196,6 +197,8 @@ def from_ratings(data, *, subject="subject", stimulus_a="stimulus_a", stimulus_b
         Column with the numeric rating. Empty cells (NaN) count as missing and are ignored.
     kind : {"dissimilarity", "similarity"}
         What the ratings express. Similarities ``s`` become dissimilarities ``scale[1] - s``.
+        With ``"dissimilarity"``, a ``rating`` column whose name sounds like similarities
+        (``sim`` but not ``dissim``, ``same``, ``alike``, ``close``) logs a warning.
     scale : tuple of (float, float), optional
         ``(min, max)`` of the rating scale; ratings outside it raise an error. When
         ``kind="similarity"`` and ``scale`` is None, the maximum rating observed over all
@@ -218,6 +221,11 @@ def from_ratings(data, *, subject="subject", stimulus_a="stimulus_a", stimulus_b
     with itself are ignored: the diagonal is always 0. Pairs a subject never rated are NaN.
     """
     check_option("kind", kind, KINDS)
+    if kind == "dissimilarity" and _looks_like_similarity(rating):
+        logger.warning("from_ratings: the rating column %r sounds like similarities, but the ratings are read as "
+                       "dissimilarities (kind='dissimilarity', the default: a high rating means different). If a "
+                       "high rating means similar, say so: kind=\"similarity\" in Python, --kind similarity on the "
+                       "command line, kind = \"similarity\" in a study file.", rating)
     lo_hi = None
     if scale is not None:
         try:
@@ -272,6 +280,12 @@ def from_ratings(data, *, subject="subject", stimulus_a="stimulus_a", stimulus_b
         attrs["scale_max"] = top
     return _result(_symmetric_mean(sums, counts), ids, labels, np.bincount(s, minlength=k), "ratings", source,
                    **attrs)
+
+
+def _looks_like_similarity(column) -> bool:
+    """Whether a column name says similarity: 'sim' (not 'dissim'), 'same', 'alike' or 'close'."""
+    name = str(column).lower()
+    return "dissim" not in name and any(word in name for word in ("sim", "same", "alike", "close"))
 
 
 # ---------------------------------------------------------------------------------------------

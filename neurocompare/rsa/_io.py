@@ -8,10 +8,12 @@ import numpy as np
 from .._utils.checks import check_option
 from ._format import make_rdm
 
-CSV_KINDS = ("matrix", "ratings", "triplets", "arrangements", "confusions")
+#: What a CSV file for load_rdms can hold (its ``format``): a square matrix, or tidy human data.
+CSV_FORMATS = ("matrix", "ratings", "triplets", "arrangements", "confusions")
+_CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 
 
-def load_rdms(path, *, kind: str | None = None, variable: str | None = None, stimulus_ids=None, **options):
+def load_rdms(path, *, format: str | None = None, variable: str | None = None, stimulus_ids=None, **options):
     """Load reference RDMs from a file.
 
     Parameters
@@ -20,11 +22,12 @@ def load_rdms(path, *, kind: str | None = None, variable: str | None = None, sti
         - ``.npy``: a square matrix ``(n, n)``, a stack ``(k, n, n)`` or upper-triangle vectors;
         - ``.mat``: a numeric matrix/stack, or a struct array with an ``RDM`` field (and
           optionally ``name``), as in rsatoolbox's and the RSA toolbox's demo files;
-        - ``.csv``: ``kind="matrix"`` (a square table whose header and first column are
+        - ``.csv``: ``format="matrix"`` (a square table whose header and first column are
           stimulus ids) or tidy human data for :func:`from_ratings`, :func:`from_triplets`,
-          :func:`from_arrangements` or :func:`from_confusions` (``kind`` names which).
-    kind : str, optional
-        For CSV files: one of ``matrix, ratings, triplets, arrangements, confusions``.
+          :func:`from_arrangements` or :func:`from_confusions` (``format`` names which).
+    format : str, optional
+        For CSV files, what the table holds: one of ``matrix, ratings, triplets,
+        arrangements, confusions``.
     variable : str, optional
         For .mat files with several variables: the one to read.
     stimulus_ids : sequence of str, optional
@@ -32,40 +35,75 @@ def load_rdms(path, *, kind: str | None = None, variable: str | None = None, sti
         ids are ``"0", "1", ...``; pass the ids of your stimulus set (in the same order) to
         compare with model RDMs.
     **options
-        Passed to the human-data loader (column names, ``kind`` of ratings, ...).
+        For tidy CSV files: passed to the human-data loader of ``format`` (its column names;
+        for ratings also ``kind="similarity"`` and ``scale``). An option that loader does not
+        take raises an error.
 
     Returns
     -------
     xarray.DataArray
         An RDM, or RDMs with a leading ``subject`` (or ``rdm``) dim.
+
+    Examples
+    --------
+    A rating study with its own column names, 1-7 similarity ratings::
+
+        rdms = nc.rsa.load_rdms("ratings.csv", format="ratings", kind="similarity", scale=(1, 7),
+                                subject="participant", stimulus_a="stim_a", stimulus_b="stim_b",
+                                rating="rating")
     """
+    if options.get("kind") in CSV_FORMATS:
+        raise ValueError(f"Invalid value for 'kind': {options['kind']!r} is a table format, and the table's format "
+                         f"is now format={options['kind']!r}. 'kind' belongs to the ratings: 'dissimilarity' or "
+                         "'similarity' (what a high rating means).")
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"Invalid value for 'path': the reference file {str(path)!r} does not exist.")
     suffix = path.suffix.lower()
-    if kind is not None:
-        check_option("kind", kind, CSV_KINDS)
-        if suffix not in (".csv", ".tsv", ".txt"):
-            raise ValueError(f"Invalid value for 'kind': it is only for CSV files (what the table holds); got "
-                             f"kind={kind!r} for a {suffix!r} file ({str(path)!r}). Leave it out.")
+    if format is not None:
+        check_option("format", format, CSV_FORMATS)
+        if suffix not in _CSV_SUFFIXES:
+            raise ValueError(f"Invalid value for 'format': it is only for CSV files (what the table holds); got "
+                             f"format={format!r} for a {suffix!r} file ({str(path)!r}). Leave it out.")
+    if options and (suffix not in _CSV_SUFFIXES or format == "matrix"):
+        what = "a matrix CSV" if suffix in _CSV_SUFFIXES else f"a {suffix!r} file"
+        raise ValueError(f"Invalid option(s) {', '.join(map(repr, sorted(options)))}: they are for tidy human data "
+                         f"(format= one of {', '.join(map(repr, CSV_FORMATS[1:]))}); {what} ({str(path)!r}) takes "
+                         "none. Leave them out.")
     if suffix == ".npy":
         return _from_array(np.load(path, allow_pickle=False), stimulus_ids, source=str(path))
     if suffix == ".mat":
         return _from_mat(path, variable, stimulus_ids)
-    if suffix in (".csv", ".tsv", ".txt"):
-        if kind is None:
-            raise ValueError(f"Invalid value for 'kind': the CSV file {str(path)!r} needs kind= one of {CSV_KINDS} "
-                             "(a square matrix, or tidy human data).")
-        check_option("kind", kind, CSV_KINDS)
-        if kind == "matrix":
+    if suffix in _CSV_SUFFIXES:
+        if format is None:
+            raise ValueError(f"Invalid value for 'format': the CSV file {str(path)!r} needs one of "
+                             f"{', '.join(map(repr, CSV_FORMATS))} (a square matrix, or tidy human data); got None.")
+        if format == "matrix":
             return _from_matrix_csv(path)
-        from . import _human
-
-        loader = {"ratings": _human.from_ratings, "triplets": _human.from_triplets,
-                  "arrangements": _human.from_arrangements, "confusions": _human.from_confusions}[kind]
+        loader = _loader(format)
+        _check_options(loader, format, options)
         return loader(path, **options)
     raise ValueError(f"Invalid value for 'path': expected a .npy, .mat or .csv file; got {path.suffix!r} "
                      f"({str(path)!r}).")
+
+
+def _loader(format: str):
+    """The loader of a tidy human-data format: ``"ratings"`` -> :func:`from_ratings`, ..."""
+    from . import _human
+
+    return {"ratings": _human.from_ratings, "triplets": _human.from_triplets,
+            "arrangements": _human.from_arrangements, "confusions": _human.from_confusions}[format]
+
+
+def _check_options(loader, format, options):
+    import inspect
+
+    takes = [name for name, p in inspect.signature(loader).parameters.items()
+             if p.kind is inspect.Parameter.KEYWORD_ONLY]
+    unknown = sorted(set(options) - set(takes))
+    if unknown:
+        raise ValueError(f"Invalid option(s) {', '.join(map(repr, unknown))} for format={format!r}: "
+                         f"{loader.__name__} takes {', '.join(map(repr, takes))}.")
 
 
 def _from_array(arr, stimulus_ids, *, source, names=None):

@@ -367,7 +367,8 @@ def _human_rdms(state, name: str):
     path = state.study.resolve(params.pop(kind))
     state.inputs[str(path)] = _sha256(path)
     if kind == "rdms":
-        rdms = rsa.load_rdms(path, variable=params.get("variable"),
+        rdms = rsa.load_rdms(path, format="matrix" if path.suffix.lower() in (".csv", ".tsv", ".txt") else None,
+                             variable=params.get("variable"),
                              stimulus_ids=ids if path.suffix.lower() in (".npy", ".mat") else None)
     else:
         loader = {"ratings": rsa.from_ratings, "triplets": rsa.from_triplets,
@@ -377,18 +378,12 @@ def _human_rdms(state, name: str):
 
 
 def _align(rdms, ids, name):
-    """Human RDMs in the stimulus set's order, matching ids by id, file name or file stem."""
-    have = [str(s) for s in rdms.stimulus_a.values]
-    if have == ids:
-        return rdms
-    by_stem = {Path(i).stem: i for i in ids} | {Path(i).name: i for i in ids} | {i: i for i in ids}
-    mapped = [by_stem.get(h, by_stem.get(Path(h).stem)) for h in have]
-    missing = [h for h, m in zip(have, mapped) if m is None]
-    if missing:
-        raise ValueError(f"The human data {name!r} name {len(missing)} stimuli that are not in the stimulus set "
-                         f"(first: {missing[:5]}). Ids are matched by stimulus id, file name or file stem.")
-    rdms = rdms.assign_coords(stimulus_a=mapped, stimulus_b=mapped)
-    absent = [i for i in ids if i not in mapped]
+    """Human RDMs in the stimulus set's order, their ids matched by id, file name or file stem (match_stimuli)."""
+    from ..rsa import match_stimuli
+
+    rdms = match_stimuli(rdms, ids, name=f"human.{name}")
+    have = set(map(str, rdms.stimulus_a.values))
+    absent = [i for i in ids if i not in have]
     if absent:
         raise ValueError(f"The human data {name!r} have no data for {len(absent)} stimuli of the set (first: "
                          f"{absent[:5]}); RSA needs the same stimuli on both sides.")

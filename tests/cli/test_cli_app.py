@@ -168,3 +168,20 @@ def test_parameter_names_become_flags():
     assert _in_cli_words("'stimuli_path'", _params("models", "train")) == "'STIMULI'"
     assert _in_cli_words("'stimuli_path'", _params("probe")) == "'--stimuli'"
     assert _in_cli_words("'all_layers'", _params("models", "layers")) == "'--all'"
+
+
+def test_column_names_and_received_values_are_not_flags():
+    from neurocompare.cli._app import _in_cli_words
+
+    rsa = _params("rsa")
+    assert _in_cli_words("Invalid values in column 'rating' (parameter 'rating'): expected numbers; got 'x' in "
+                         "rows 2. Try data.dropna(subset=['rating']).", rsa) == \
+        "Invalid values in column 'rating' (parameter '--rating'): expected numbers; got 'x' in rows 2. Try " \
+        "data.dropna(subset=['rating'])."
+    assert _in_cli_words("Invalid value for 'stimulus_a': no column 'stimulus_a'; the columns are 'x', 'y' and "
+                         "'subject'. Did you mean one of the columns 'stimulus', 'trial'? (its columns: ['y'])",
+                         rsa) == \
+        "Invalid value for '--stimulus-a': no column 'stimulus_a'; the columns are 'x', 'y' and 'subject'. Did " \
+        "you mean one of the columns 'stimulus', 'trial'? (its columns: ['y'])"
+    assert _in_cli_words("Invalid values for 'stimulus_a' and 'stimulus_b': both name the column 'x'", rsa) == \
+        "Invalid values for '--stimulus-a' and '--stimulus-b': both name the column 'x'"

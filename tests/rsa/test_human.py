@@ -84,6 +84,45 @@ def test_ratings_csv_round_trip(tmp_path):
     np.testing.assert_allclose(_mat(from_df, 1), [[0, 1.5, np.nan], [1.5, 0, 2.5], [np.nan, 2.5, 0]])
 
 
+@pytest.mark.parametrize("column, warns", [("similarity", True), ("sim_rating", True), ("Similar", True),
+                                           ("same_or_not", True), ("alike", True), ("closeness", True),
+                                           ("dissimilarity", False), ("DisSim", False), ("rating", False)])
+def test_a_similarity_column_read_as_dissimilarities_warns(ratings, caplog, column, warns):
+    data = ratings.rename(columns={"rating": column})
+    with caplog.at_level(logging.WARNING, logger="neurocompare"):
+        rdms = from_ratings(data, rating=column)
+    assert rdms.attrs["kind"] == "dissimilarity"
+    warned = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warned) == int(warns)
+    if warns:
+        msg = warned[0].getMessage()
+        assert f"rating column {column!r} sounds like similarities" in msg and "read as dissimilarities" in msg
+        for how in ('kind="similarity" in Python', "--kind similarity on the command line",
+                    'kind = "similarity" in a study file'):
+            assert how in msg
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="neurocompare"):
+        from_ratings(data, rating=column, kind="similarity", scale=(1, 7))
+    assert not caplog.records
+
+
+def test_ratings_in_the_labs_own_columns_with_missed_trials(face_ratings):
+    """1-7 similarities of file names, empty cells for missed trials: 7 - the rating, NaN where missed."""
+    rdms = from_ratings(face_ratings.missed, subject="subject", stimulus_a="stim_a", stimulus_b="stim_b",
+                        rating="rating", kind="similarity", scale=(1, 7))
+    table = face_ratings.missed_table
+    assert list(rdms.stimulus_a.values) == ["face_01.png", "face_02.png", "face_03.png", "house_01.png",
+                                            "house_02.png", "house_03.png"]
+    assert list(rdms.n_trials.values) == [14, 14, 14]  # rows 3 (p1), 20 (p2) and 31 (p3) are empty
+    for row in table.itertuples():
+        got = rdms.sel(subject=row.subject, stimulus_a=row.stim_a, stimulus_b=row.stim_b).item()
+        if np.isnan(row.rating):
+            assert np.isnan(got)
+        else:
+            assert got == 7 - row.rating
+    assert np.isnan(rdms.values).sum() == 2 * 3  # each missed pair on both sides of the diagonal
+
+
 # ---------------------------------------------------------------------------------------------
 # triplets
 

@@ -40,21 +40,64 @@ def test_csv_matrix_and_tidy(tmp_path):
     m = _sym(rng, 4)
     ids = ["w", "x", "y", "z"]
     pd.DataFrame(m, index=ids, columns=ids).to_csv(tmp_path / "m.csv")
-    rdm = load_rdms(tmp_path / "m.csv", kind="matrix")
+    rdm = load_rdms(tmp_path / "m.csv", format="matrix")
     assert list(rdm.stimulus_a.values) == ids and np.allclose(rdm.values, m)
     pd.DataFrame({"subject": [1, 1, 1], "stimulus_a": ["x", "x", "y"], "stimulus_b": ["y", "z", "z"],
                   "rating": [1.0, 2.0, 3.0]}).to_csv(tmp_path / "ratings.csv", index=False)
-    r = load_rdms(tmp_path / "ratings.csv", kind="ratings")
+    r = load_rdms(tmp_path / "ratings.csv", format="ratings")
     assert r.sel(stimulus_a="y", stimulus_b="z").item() == 3.0
-    with pytest.raises(ValueError, match="kind="):
+    with pytest.raises(ValueError, match=r"'format'.*needs one of 'matrix', 'ratings'.*got None"):
         load_rdms(tmp_path / "ratings.csv")
     with pytest.raises(FileNotFoundError):
-        load_rdms(tmp_path / "none.csv", kind="matrix")
+        load_rdms(tmp_path / "none.csv", format="matrix")
 
 
-def test_kind_is_checked_for_every_file_type(tmp_path):
+def test_format_is_checked_for_every_file_type(tmp_path):
     np.save(tmp_path / "r.npy", np.eye(3))
-    with pytest.raises(ValueError, match=r"'kind'.*got 'ratngs'.*Did you mean 'ratings'"):
-        load_rdms(tmp_path / "r.npy", kind="ratngs")
-    with pytest.raises(ValueError, match=r"'kind'.*only for CSV files.*'.npy'"):
-        load_rdms(tmp_path / "r.npy", kind="ratings")
+    with pytest.raises(ValueError, match=r"'format'.*got 'ratngs'.*Did you mean 'ratings'"):
+        load_rdms(tmp_path / "r.npy", format="ratngs")
+    with pytest.raises(ValueError, match=r"'format'.*only for CSV files.*'.npy'"):
+        load_rdms(tmp_path / "r.npy", format="ratings")
+    with pytest.raises(ValueError, match=r"Invalid option\(s\) 'rating'.*tidy human data.*'.npy' file"):
+        load_rdms(tmp_path / "r.npy", rating="score")
+
+
+def test_old_kind_for_the_format_says_to_use_format(tmp_path):
+    np.save(tmp_path / "r.npy", np.eye(3))
+    for path in (tmp_path / "r.npy", tmp_path / "never_read.csv"):
+        with pytest.raises(ValueError, match=r"Invalid value for 'kind': 'ratings' is a table format.*"
+                                             r"format='ratings'.*'dissimilarity' or 'similarity'"):
+            load_rdms(path, kind="ratings")
+
+
+def _own_ratings(tmp_path):
+    """Two raters, 1-7 similarity ratings of file names, own column names, two missed trials (empty)."""
+    df = pd.DataFrame({"stim_a": ["face_01.png", "face_01.png", "face_02.png", "face_01.png", "face_01.png",
+                                  "face_02.png"],
+                       "stim_b": ["face_02.png", "house_01.png", "house_01.png", "face_02.png", "house_01.png",
+                                  "house_01.png"],
+                       "rating": [6, 2, None, 5, None, 1],
+                       "subject": ["p1", "p1", "p1", "p2", "p2", "p2"]})
+    path = tmp_path / "ratings.csv"
+    df.to_csv(path, index=False)
+    return path
+
+
+def test_ratings_options_pass_through_with_format(tmp_path):
+    from neurocompare.rsa import from_ratings
+
+    path = _own_ratings(tmp_path)
+    opts = dict(subject="subject", stimulus_a="stim_a", stimulus_b="stim_b", rating="rating")
+    rdms = load_rdms(path, format="ratings", kind="similarity", scale=(1, 7), **opts)
+    expected = np.array([[[0, 1, 5], [1, 0, np.nan], [5, np.nan, 0]],      # 7 - 6, 7 - 2; missed trial: NaN
+                         [[0, 2, np.nan], [2, 0, 6], [np.nan, 6, 0]]])    # 7 - 5, 7 - 1
+    np.testing.assert_array_equal(rdms.values, expected)
+    assert list(rdms.stimulus_a.values) == ["face_01.png", "face_02.png", "house_01.png"]
+    assert list(rdms.subject.values) == ["p1", "p2"] and list(rdms.n_trials.values) == [2, 2]
+    assert rdms.attrs["kind"] == "similarity" and rdms.attrs["scale_max"] == 7.0
+    direct = from_ratings(path, kind="similarity", scale=(1, 7), **opts)
+    np.testing.assert_array_equal(rdms.values, direct.values)
+    with pytest.raises(ValueError, match=r"Invalid option\(s\) 'kind' for format='triplets'.*'stimulus_1'"):
+        load_rdms(path, format="triplets", kind="similarity")
+    with pytest.raises(ValueError, match=r"Invalid option\(s\) 'rating'.*a matrix CSV"):
+        load_rdms(path, format="matrix", rating="rating")

@@ -171,3 +171,50 @@ def test_an_interrupted_run_resumes(study_file, tmp_path, monkeypatch):
 
 def test_read_study_then_run(study_file):
     assert read_study(study_file).config.study.title == "Tiny study"
+
+
+def test_ratings_of_file_names_work_against_a_folder_set(face_ratings, write_study, tmp_path):
+    """'face_01.png' in the rating log matches the folder set's 'face/face_01' (file stem): the RSA table is the
+    same as in Python with the ids matched by nc.rsa.match_stimuli."""
+    import numpy as np
+
+    import neurocompare as nc
+
+    study = write_study(face_ratings.root, """
+        [stimuli.faces]
+        path = "images"
+
+        [models.random]
+        model = "smallcnn"
+        layers = ["fc"]
+        options = { image_size = 32, n_classes = 2 }
+
+        [human.judgments]
+        ratings = "ratings.csv"
+        stimuli = "faces"
+        stimulus_a = "stim_a"
+        stimulus_b = "stim_b"
+        kind = "similarity"
+        scale = [1, 7]
+
+        [analyses.rsa]
+        references = ["judgments"]
+        n_bootstrap = 20
+        permutations = 10
+        """, "faces.toml")
+    out = tmp_path / "faces-results"
+    run_study(study, out=out, progress=False)
+    table = pd.read_csv(out / "tables" / "rsa.csv")
+    assert list(table.layer) == ["fc"] and table["n"].tolist() == [3]
+    ids = list(nc.stimuli.load(face_ratings.images).ids)
+    assert ids[0] == "face/face_01"
+    human = nc.rsa.from_ratings(face_ratings.ratings, stimulus_a="stim_a", stimulus_b="stim_b", kind="similarity",
+                                scale=(1, 7))
+    matched = nc.rsa.match_stimuli(human, ids)
+    assert list(matched.stimulus_a.values) == ids
+    ceiling = nc.rsa.noise_ceiling(matched, "corr")
+    np.testing.assert_allclose(table[["noise_ceiling_lower", "noise_ceiling_upper"]].iloc[0], ceiling, rtol=1e-12)
+    (store,) = (out / "activations" / "faces").glob("*.zarr")
+    model = nc.rsa.compute_rdm(nc.extraction.load(store), "correlation")
+    expected = nc.rsa.evaluate(model, matched, method="corr", bootstrap=None, permutations=0)
+    np.testing.assert_allclose(table["value"], expected["value"], rtol=1e-12)
