@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import importlib
 
-from ._utils.logging import set_log_level
+from ._utils.logging import NeurocompareWarning, set_log_level
 from ._version import __version__
 
 _SUBMODULES = ("stimuli", "models", "extraction", "rsa", "decoding", "probes", "cam", "saliency", "behavior",
                "transfer", "generation", "datasets", "plotting", "study", "report", "cli", "demo")
 
-__all__ = ["__version__", "extract", "set_log_level", *_SUBMODULES]
+__all__ = ["__version__", "extract", "set_log_level", "NeurocompareWarning", *_SUBMODULES]
 
 
 def extract(model, stimuli, **kwargs):

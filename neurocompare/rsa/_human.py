@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from .._utils.checks import check_option, check_positive_int, close_matches
-from .._utils.logging import logger
+from .._utils.logging import logger, warn
 from ._format import DIMS, make_rdm
 
 KINDS = ("dissimilarity", "similarity")
@@ -198,7 +198,7 @@ def from_ratings(data, *, subject="subject", stimulus_a="stimulus_a", stimulus_b
     kind : {"dissimilarity", "similarity"}
         What the ratings express. Similarities ``s`` become dissimilarities ``scale[1] - s``.
         With ``"dissimilarity"``, a ``rating`` column whose name sounds like similarities
-        (``sim`` but not ``dissim``, ``same``, ``alike``, ``close``) logs a warning.
+        (``sim`` but not ``dissim``, ``same``, ``alike``, ``close``) issues a :class:`~neurocompare.NeurocompareWarning`.
     scale : tuple of (float, float), optional
         ``(min, max)`` of the rating scale; ratings outside it raise an error. When
         ``kind="similarity"`` and ``scale`` is None, the maximum rating observed over all
@@ -222,10 +222,10 @@ def from_ratings(data, *, subject="subject", stimulus_a="stimulus_a", stimulus_b
     """
     check_option("kind", kind, KINDS)
     if kind == "dissimilarity" and _looks_like_similarity(rating):
-        logger.warning("from_ratings: the rating column %r sounds like similarities, but the ratings are read as "
-                       "dissimilarities (kind='dissimilarity', the default: a high rating means different). If a "
-                       "high rating means similar, say so: kind=\"similarity\" in Python, --kind similarity on the "
-                       "command line, kind = \"similarity\" in a study file.", rating)
+        warn(f"from_ratings: the rating column {rating!r} sounds like similarities, but the ratings are read as "
+             "dissimilarities (kind='dissimilarity', the default: a high rating means different). If a high rating "
+             "means similar, say so: kind=\"similarity\" in Python, --kind similarity on the command line, "
+             "kind = \"similarity\" in a study file.")
     lo_hi = None
     if scale is not None:
         try:

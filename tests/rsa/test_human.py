@@ -1,11 +1,13 @@
 """Behavioural RDMs from ratings, multi-arrangements, triplets and confusions."""
 import logging
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from neurocompare._utils.logging import NeurocompareWarning
 from neurocompare.rsa._human import (from_arrangement_distances, from_arrangements, from_confusions, from_ratings,
                                      from_triplets, group_rdm)
 
@@ -87,23 +89,24 @@ def test_ratings_csv_round_trip(tmp_path):
 @pytest.mark.parametrize("column, warns", [("similarity", True), ("sim_rating", True), ("Similar", True),
                                            ("same_or_not", True), ("alike", True), ("closeness", True),
                                            ("dissimilarity", False), ("DisSim", False), ("rating", False)])
-def test_a_similarity_column_read_as_dissimilarities_warns(ratings, caplog, column, warns):
+def test_a_similarity_column_read_as_dissimilarities_warns(ratings, column, warns):
     data = ratings.rename(columns={"rating": column})
-    with caplog.at_level(logging.WARNING, logger="neurocompare"):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         rdms = from_ratings(data, rating=column)
     assert rdms.attrs["kind"] == "dissimilarity"
-    warned = [r for r in caplog.records if r.levelno == logging.WARNING]
+    warned = [w for w in caught if issubclass(w.category, NeurocompareWarning)]
     assert len(warned) == int(warns)
     if warns:
-        msg = warned[0].getMessage()
+        msg = str(warned[0].message)
         assert f"rating column {column!r} sounds like similarities" in msg and "read as dissimilarities" in msg
         for how in ('kind="similarity" in Python', "--kind similarity on the command line",
                     'kind = "similarity" in a study file'):
             assert how in msg
-    caplog.clear()
-    with caplog.at_level(logging.WARNING, logger="neurocompare"):
+        assert warned[0].filename == __file__          # points at the caller's line
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", NeurocompareWarning)
         from_ratings(data, rating=column, kind="similarity", scale=(1, 7))
-    assert not caplog.records
 
 
 def test_ratings_in_the_labs_own_columns_with_missed_trials(face_ratings):
