@@ -128,13 +128,18 @@ class _MomentEngine:
         with np.errstate(invalid="ignore", divide="ignore"):  # samples without pairs give NaN, set aside later
             if self.method == "corr":
                 sx, sv = w @ self.x.T, w @ self.v.T
+                raw_x, raw_v = qx, np.diagonal(cvv, axis1=1, axis2=2).copy()
                 qx = qx - sx * sx / n[:, None]
                 cxv = cxv - sx[:, :, None] * sv[:, None, :] / n[:, None, None]
                 cvv = cvv - sv[:, :, None] * sv[:, None, :] / n[:, None, None]
+                # a sample in which an RDM is constant (e.g. one distinct pair) has zero variance: the
+                # subtraction leaves rounding noise, which must read as zero (undefined), not as a tiny variance
+                qx = np.where(qx <= 1e-10 * raw_x, 0.0, qx)
+                idx = np.arange(cvv.shape[1])
+                cvv[:, idx, idx] = np.where(cvv[:, idx, idx] <= 1e-10 * raw_v, 0.0, cvv[:, idx, idx])
             vv = np.diagonal(cvv, axis1=1, axis2=2)
             sim = cxv / np.sqrt(qx)[:, :, None] / np.sqrt(vv)[:, None, :]
-            if self.method == "cosine":
-                sim[~((qx > 0)[:, :, None] & (vv > 0)[:, None, :])] = 0.0
+            sim[~((qx > 0)[:, :, None] & (vv > 0)[:, None, :])] = 0.0 if self.method == "cosine" else np.nan
             evals = np.einsum("bks,bs->bk", sim, m) / m.sum(1)[:, None]
             if not ceiling:
                 return evals, None, None

@@ -135,7 +135,7 @@ def evaluate(rdms, reference, *, method: str = "corr", bootstrap: str | None = "
     if bootstrap is not None:
         res = run_bootstrap(x, v, method, scheme=bootstrap, n_boot=n_bootstrap, rng=rng, ceiling=False,
                             sigma_k=sigma_k)
-        ev = res["evaluations"]
+        ev = np.where(np.isfinite(res["evaluations"]), res["evaluations"], np.nan)
         alpha = (1 - ci) / 2
         lo_ci = np.nanquantile(ev, alpha, axis=0)
         hi_ci = np.nanquantile(ev, 1 - alpha, axis=0)

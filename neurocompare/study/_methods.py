@@ -154,7 +154,8 @@ def methods_text(state) -> tuple[str, list[str]]:
                      f"{', '.join(refs)} by the {_COMPARISONS[r.method]} of their upper triangles, averaged over "
                      f"subjects where there are several; {boot}; {perm}. Where several subjects' RDMs were "
                      "available, the noise ceiling (lower: leave-one-subject-out; upper: all subjects) was computed "
-                     "as in Nili et al. (2014). Inference follows rsatoolbox (Schütt et al., 2023).\n")
+                     "as in Nili et al. (2014). Inference follows rsatoolbox (Schütt et al., 2023)."
+                     f"{_missing_pairs(state)}\n")
     if a.cam is not None:
         cites += ["selvaraju2017", "zhang2018"]
         parts.append("## Class-activation maps\n\nClass-activation maps (" + ", ".join(a.cam.methods) + ") were "
@@ -168,6 +169,22 @@ def methods_text(state) -> tuple[str, list[str]]:
                  f"{cfg.study.random_state}. The full configuration, and the SHA-256 of every input file and of every "
                  "model's weights, are in `provenance.json`.\n")
     return "\n".join(parts), list(dict.fromkeys(cites))
+
+
+def _missing_pairs(state) -> str:
+    """A sentence on pairwise deletion when some subject did not define every pair (missed trials)."""
+    res = getattr(state, "results", {}).get("rsa")
+    if res is None or "n_pairs_min" not in res:
+        return ""
+    total = res["n_stimuli"] * (res["n_stimuli"] - 1) // 2
+    short = res[res["n_pairs_min"] < total]
+    if short.empty:
+        return ""
+    lo, hi, n = int(short["n_pairs_min"].min()), int(short["n_pairs_max"].max()), int(total[short.index[0]])
+    return (" Pairs missing from a subject's data (e.g. missed trials) were left out of that subject's comparisons "
+            f"(pairwise deletion): each comparison used the pairs both RDMs define, {lo} to {hi} of the {n} pairs "
+            "(per subject in `tables/rsa_pairs.csv`); the bootstrap, the permutation test and the noise ceiling "
+            "(whose pooled RDM averages each pair over the subjects who rated it) did the same.")
 
 
 def bibtex(keys) -> str:

@@ -401,7 +401,7 @@ def _stage_rsa(state: _State, stage: Stage) -> None:
     if not fresh:
         st = state.sets[stage.what]
         rdms = rsa.compute_rdm(_tree(state, stage.what, names), a.rdm_method)
-        frames = []
+        frames, pairs = [], []
         for ref in a.references:
             reference = _human_rdms(state, ref) if ref in cfg.human else _hypothesis_rdm(st, ref)
             boot = None if a.bootstrap == "none" else a.bootstrap
@@ -410,8 +410,12 @@ def _stage_rsa(state: _State, stage: Stage) -> None:
             frames.append(rsa.evaluate(rdms, reference, method=a.method, bootstrap=boot, n_bootstrap=a.n_bootstrap,
                                        permutations=a.permutations, ci=a.ci, ceiling=reference.ndim >= 3,
                                        random_state=cfg.study.random_state, target=ref))
+            if ref in cfg.human:   # the pairs each subject contributed (fewer where trials were missed)
+                pairs.append(rsa.pair_counts(rdms, reference).assign(target=ref))
         res = pd.concat(frames, ignore_index=True)
         _write_table(res, table)
+        if pairs:
+            _write_table(pd.concat(pairs, ignore_index=True), state.out / "tables" / "rsa_pairs.csv")
         _figures_rsa(state, res)
         if a.compare_models:
             similarity = np.asarray(rsa.compare(rdms, rdms, method=a.method))

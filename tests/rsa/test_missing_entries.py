@@ -166,3 +166,20 @@ def test_negative_correlations_with_every_model_suggest_similarities(sets):
         warnings.simplefilter("error", NeurocompareWarning)
         evaluate(rdms, sim, bootstrap=None, permutations=0)
         evaluate(rdms, make_rdm(subjects, leading={"subject": range(5)}), bootstrap=None, permutations=0)
+
+
+@pytest.mark.parametrize("missing", [False, True])
+def test_degenerate_small_samples_are_undefined_not_infinite(missing):
+    """With 6 stimuli many resamples leave an RDM constant on its pairs: those are NaN (set aside), never a
+    huge or infinite correlation from rounding noise."""
+    rng = np.random.default_rng(0)
+    subjects = rng.integers(1, 8, (3, 15)).astype(float)
+    if missing:
+        subjects[[0, 1, 2], [3, 5, 11]] = np.nan
+    models = rng.random((2, 15))
+    res = boot.bootstrap(models, subjects, "corr", scheme="stimuli", n_boot=300, rng=np.random.default_rng(1),
+                         ceiling=False)
+    ev = res["evaluations"]
+    assert not np.isinf(ev).any()
+    assert (np.abs(ev[np.isfinite(ev)]) <= 1 + 1e-9).all()
+    assert np.isnan(ev).any() and np.isfinite(ev).mean() > 0.5

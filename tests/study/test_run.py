@@ -218,3 +218,40 @@ def test_ratings_of_file_names_work_against_a_folder_set(face_ratings, write_stu
     model = nc.rsa.compute_rdm(nc.extraction.load(store), "correlation")
     expected = nc.rsa.evaluate(model, matched, method="corr", bootstrap=None, permutations=0)
     np.testing.assert_allclose(table["value"], expected["value"], rtol=1e-12)
+
+
+def test_missed_trials_run_with_pairwise_deletion(face_ratings, write_study, tmp_path):
+    """A rating log with empty cells: the study runs, reports the pairs each subject contributed, and the methods
+    text says how missing pairs were handled."""
+    study = write_study(face_ratings.root, """
+        [stimuli.faces]
+        path = "images"
+
+        [models.random]
+        model = "smallcnn"
+        layers = ["fc"]
+        options = { image_size = 32, n_classes = 2 }
+
+        [human.judgments]
+        ratings = "ratings_missed.csv"
+        stimuli = "faces"
+        stimulus_a = "stim_a"
+        stimulus_b = "stim_b"
+        kind = "similarity"
+        scale = [1, 7]
+
+        [analyses.rsa]
+        references = ["judgments"]
+        n_bootstrap = 20
+        permutations = 10
+        """, "missed.toml")
+    out = tmp_path / "missed-results"
+    run_study(study, out=out, progress=False)
+    table = pd.read_csv(out / "tables" / "rsa.csv")
+    assert table[["value", "ci_low", "p", "noise_ceiling_lower"]].notna().all().all()
+    assert table["n_pairs_min"].tolist() == [14] and table["n_pairs_max"].tolist() == [14]
+    pairs = pd.read_csv(out / "tables" / "rsa_pairs.csv")
+    assert sorted(pairs["subject"]) == ["p1", "p2", "p3"] and pairs["n_pairs"].tolist() == [14, 14, 14]
+    assert pairs["n_possible"].eq(15).all()
+    methods = (out / "methods.md").read_text()
+    assert "pairwise deletion" in methods and "14 to 14 of the 15 pairs" in methods
