@@ -101,6 +101,12 @@ def rsa(activations: Path = typer.Argument(..., help="A saved extraction (.zarr 
     nc_lo, nc_hi = res["noise_ceiling_lower"].iloc[0], res["noise_ceiling_upper"].iloc[0]
     if nc_lo == nc_lo:
         typer.echo(f"Noise ceiling: {nc_lo:.3f} - {nc_hi:.3f}")
+    n = len(ids)
+    if int(res["n_pairs_min"].min()) < n * (n - 1) // 2:
+        _rsa.pair_counts(rdms, ref).to_csv(out / "tables" / "rsa_pairs.csv", index=False)
+        typer.echo(f"Missing pairs (pairwise deletion): each comparison used {int(res['n_pairs_min'].min())} to "
+                   f"{int(res['n_pairs_max'].max())} of the {n * (n - 1) // 2} pairs; per subject in "
+                   f"{out / 'tables' / 'rsa_pairs.csv'}")
     typer.echo(f"Wrote {out / 'tables' / 'rsa.csv'} and {out / 'figures' / 'layer_profile.png'}")
 
 

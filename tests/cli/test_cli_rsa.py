@@ -77,6 +77,28 @@ def test_ratings_with_own_columns_give_the_python_numbers(face_ratings, face_act
     np.testing.assert_array_equal(nc.rsa.match_stimuli(same, ids).values, human.values)
 
 
+def test_missed_trials_give_the_python_numbers_and_the_pairs_used(face_ratings, face_acts, tmp_path):
+    """The rating log with empty cells, through the CLI and Python: identical tables (pairwise deletion), and the
+    pairs each subject contributed are reported."""
+    import neurocompare as nc
+
+    out = tmp_path / "rsa-missed"
+    res = _rsa(face_acts, face_ratings.missed, *RATINGS_FLAGS, out=out)
+    assert res.exit_code == 0, res.output
+    assert "pairwise deletion" in res.output and "14 to 14 of the 15 pairs" in res.output
+    table = pd.read_csv(out / "tables" / "rsa.csv")
+    model = nc.rsa.compute_rdm(nc.extraction.load(face_acts), "correlation")
+    human = nc.rsa.match_stimuli(nc.rsa.from_ratings(face_ratings.missed, stimulus_a="stim_a", stimulus_b="stim_b",
+                                                     kind="similarity", scale=(1, 7)),
+                                 list(map(str, model.stimulus_a.values)))
+    expected = nc.rsa.evaluate(model, human, n_bootstrap=30, permutations=30, target="ratings_missed")
+    expected.to_csv(tmp_path / "python.csv", index=False)
+    pd.testing.assert_frame_equal(table, pd.read_csv(tmp_path / "python.csv"), check_exact=True)
+    assert table[["value", "ci_low", "p", "noise_ceiling_lower"]].notna().all().all()
+    pairs = pd.read_csv(out / "tables" / "rsa_pairs.csv")
+    assert len(pairs) == 6 and pairs["n_pairs"].eq(14).all()
+
+
 def test_old_kind_ratings_says_use_format(face_ratings, face_acts):
     res = _rsa(face_acts, face_ratings.ratings, "--kind", "ratings")
     assert res.exit_code == 1 and "Traceback" not in res.output
