@@ -161,7 +161,7 @@ def _copies(model, order, sequence, random_state):
 
 def randomization_test(model, stimuli, *, method="gradcam", layer: str | None = None, target="predicted",
                        order: str = "cascade", blocks=None, batch_size: int = 32, device="auto",
-                       random_state=0):
+                       random_state=0, progress: bool = False):
     """Model-parameter randomisation test: how much do the maps change when weights are re-initialised?
 
     A map that explains the model should change when the model does. Starting
@@ -192,6 +192,8 @@ def randomization_test(model, stimuli, *, method="gradcam", layer: str | None = 
     device : str
     random_state : int
         Seeds the re-initialisation (step ``k`` uses ``random_state + k``).
+    progress : bool
+        Show progress over the maps computed (one set per method and step).
 
     Returns
     -------
@@ -222,18 +224,25 @@ def randomization_test(model, stimuli, *, method="gradcam", layer: str | None = 
                          f"a {model.family} model.")
     check_option("order", order, ORDERS)
     sequence = _sequence(model, blocks)
+    from .._utils.progress import progress_bar
+
     rows, originals = [], []
-    for m in methods:
-        orig = compute(model, stimuli, method=m, layer=layer, target=target, batch_size=batch_size, device=device)
-        fixed = orig["target_class"].values.astype(int) if isinstance(target, str) and target == "predicted" \
-            else target
-        originals.append((m, orig, fixed))
-        _add(rows, orig, m, orig.attrs["layer"], order, 0, "none", orig.values, orig.values)
-    for k, (label, net) in enumerate(_copies(model, order, sequence, random_state), start=1):
-        for m, orig, fixed in originals:
-            new = compute(net, stimuli, method=m, layer=orig.attrs["layer"], target=fixed, batch_size=batch_size,
-                          device=device).values
-            _add(rows, orig, m, orig.attrs["layer"], order, k, label, orig.values, new)
+    with progress_bar(len(methods) * (1 + len(sequence)), f"{model.name}: randomisation test ({order})",
+                      enable=progress) as advance:
+        for m in methods:
+            orig = compute(model, stimuli, method=m, layer=layer, target=target, batch_size=batch_size,
+                           device=device)
+            fixed = orig["target_class"].values.astype(int) if isinstance(target, str) and target == "predicted" \
+                else target
+            originals.append((m, orig, fixed))
+            _add(rows, orig, m, orig.attrs["layer"], order, 0, "none", orig.values, orig.values)
+            advance()
+        for k, (label, net) in enumerate(_copies(model, order, sequence, random_state), start=1):
+            for m, orig, fixed in originals:
+                new = compute(net, stimuli, method=m, layer=orig.attrs["layer"], target=fixed,
+                              batch_size=batch_size, device=device).values
+                _add(rows, orig, m, orig.attrs["layer"], order, k, label, orig.values, new)
+                advance()
     logger.info("cam.randomization_test: %s, %d steps", ", ".join(methods), len(sequence))
     df = pd.DataFrame(rows)
     return df.sort_values(["method", "step", "metric"], kind="stable").reset_index(drop=True)

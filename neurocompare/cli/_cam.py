@@ -1,7 +1,6 @@
 """`neurocompare cam`."""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Optional
 
@@ -111,11 +110,17 @@ def cam(model: str = typer.Argument(..., help="Model name (see `neurocompare mod
     all_maps, frames, fix_frames, sanity_frames = [], [], [], []
     for lay in layers if sanity is not None else []:
         sanity_frames.append(randomization_test(m, st, method=methods, layer=lay, target=tgt, order=sanity,
-                                                batch_size=batch_size, device=device, random_state=seed))
+                                                batch_size=batch_size, device=device, random_state=seed,
+                                                progress=True))
+    slow = [m for m in methods if m in ("scorecam", "ablationcam")]
+    if slow:
+        typer.echo(f"{', '.join(slow)}: one forward pass per channel of the layer for every image "
+                   f"({len(st)} images); on a CPU this can take many minutes. Progress and the time left are "
+                   "shown as it runs (a line every 30 s when the output is not a terminal).", err=True)
     for meth in methods:
         for lay in layers:
             maps = compute(m, st, method=meth, layer=lay, target=tgt, normalize=not raw, batch_size=batch_size,
-                           device=device, progress=sys.stderr.isatty())
+                           device=device, progress=True)
             all_maps.append(maps)
             if st.has_masks:
                 frames.append(localization(maps, st))

@@ -17,5 +17,5 @@ def demo(out: Path = typer.Option(Path("neurocompare-demo"), help="Results folde
 
     from ..demo import run_demo
 
-    summary = run_demo(out, quick=quick, overwrite=overwrite, progress=sys.stderr.isatty())
+    summary = run_demo(out, quick=quick, overwrite=overwrite, progress=True)
     typer.echo(summary)

@@ -1,7 +1,6 @@
 """`neurocompare extract`."""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Optional
 
@@ -32,6 +31,6 @@ def extract(model: str = typer.Argument(..., help="Model name (see `neurocompare
     m = models.load(model, weights=w, random_state=seed, train_if_missing=True, **_parse_options(option))
     names = layers if layers in ("all", "what", "where", "shared") else _split(layers)
     tree = _extract(m, st, layers=names, batch_size=batch_size, reduce=reduce, device=device, out=out,
-                    overwrite=overwrite, random_state=seed, progress=sys.stderr.isatty())
+                    overwrite=overwrite, random_state=seed, progress=True)
     typer.echo(to_frame(tree).to_string(index=False))
     typer.echo(f"Wrote {out}")

@@ -1,7 +1,6 @@
 """`neurocompare probe`."""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Optional
 
@@ -34,7 +33,7 @@ def probe(activations: Path = typer.Argument(..., help="A saved extraction (.zar
     tree = load(activations)
     st = stimuli.load(stimuli_path)
     res = probes.what_where(tree, st, what=_split(what), where=_split(where), cv=cv, split=split,
-                            permutations=permutations, random_state=seed, progress=sys.stderr.isatty())
+                            permutations=permutations, random_state=seed, progress=True)
     cross = probes.cross_readout(res)
     (out / "tables").mkdir(parents=True, exist_ok=True)
     res.to_csv(out / "tables" / "probes.csv", index=False)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Optional
 
@@ -28,7 +27,7 @@ def run(study: Path = typer.Argument(..., metavar="STUDY", help="A study file (T
         for stage in plan_study(parsed):
             typer.echo(f"{stage.name:9s} {stage.what:30s} {stage.size}")
         return
-    folder = run_study(parsed, out=out, overwrite=overwrite, progress=sys.stderr.isatty())
+    folder = run_study(parsed, out=out, overwrite=overwrite, progress=True)
     typer.echo(f"Wrote {folder}")
     typer.echo(f"Report: {folder / 'report.html'}")
 

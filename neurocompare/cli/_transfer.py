@@ -1,7 +1,6 @@
 """`neurocompare transfer`."""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Optional
 
@@ -63,7 +62,7 @@ def transfer(source: str = typer.Argument(..., metavar="SOURCE",
         st = stimuli.load(stimuli_path)
     kwargs = dict(target=target, train_sizes=_ints(train_sizes, "train-sizes"), random_state=_ints(seeds, "seeds"),
                   epochs=epochs, lr=lr, batch_size=batch_size, head=head, task=task, patience=patience,
-                  amp=amp, device=device, out=out, progress=sys.stderr.isatty())
+                  amp=amp, device=device, out=out, progress=True)
     if sweep:
         res = tr.sweep_freezing(source, st, layers=_split(freeze_until), **kwargs)
     else:
