@@ -11,7 +11,7 @@ The foundation of every later analysis, run end to end on the embedded default d
 4. extract every default layer of the TwoStreamNet into a zarr store and show each
    stream's geometry (first two principal components, coloured by category and by x).
 
-Writes figures (PNG + PDF) and CSV tables to ``analyses/output/01_whatwhere/``.
+Writes figures (PNG + PDF) and CSV tables to ``--out`` (default ./neurocompare-analyses/01_whatwhere/).
 Run:  python analyses/01_whatwhere_models_and_activations.py   (about a minute the first time)
 """
 from pathlib import Path
@@ -24,10 +24,10 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 import neurocompare as nc  # noqa: E402
+from _analysis_cli import parse_args  # noqa: E402
 
-OUT = Path(__file__).resolve().parent / "output" / "01_whatwhere"
-(OUT / "figures").mkdir(parents=True, exist_ok=True)
-(OUT / "tables").mkdir(parents=True, exist_ok=True)
+args = parse_args(__doc__, "01_whatwhere")
+OUT = args.out
 
 # 1. stimuli ---------------------------------------------------------------------------
 train_set = nc.stimuli.make_from_spec("whatwhere-default")  # generated once, then cached

@@ -15,7 +15,7 @@ with those judgments and with human IT (fMRI), the way RSA papers do:
 4. pairwise layer tests (FDR), and a non-circular choice of the best layer (chosen on 15
    subjects, scored on the 16th).
 
-Writes figures (PNG + PDF) and CSV tables to ``analyses/output/02_rsa/``.
+Writes figures (PNG + PDF) and CSV tables to ``--out`` (default ./neurocompare-analyses/02_rsa/).
 Run: NEUROCOMPARE_DATA_DIR=../shared/data python analyses/02_rsa_vs_human_judgments.py  (~2 min)
 """
 from pathlib import Path
@@ -27,12 +27,12 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 import neurocompare as nc  # noqa: E402
+from _analysis_cli import parse_args  # noqa: E402
 
 WEIGHTS = None  # "DEFAULT" for ImageNet weights (downloads once)
 N_BOOT, N_PERM = 1000, 1000
-OUT = Path(__file__).resolve().parent / "output" / "02_rsa"
-(OUT / "figures").mkdir(parents=True, exist_ok=True)
-(OUT / "tables").mkdir(parents=True, exist_ok=True)
+args = parse_args(__doc__, "02_rsa")
+OUT = args.out
 
 # 1. data ---------------------------------------------------------------------------------
 k92 = nc.datasets.fetch_kriegeskorte92()

@@ -15,7 +15,7 @@ The two-pathway questions on the embedded what/where stimuli:
 6. one stream against two (Han & Sereno 2022, 2023): parameter-matched one- and two-pathway nets,
    5 seeds, identity accuracy, location R², epochs to criterion and cross-readout.
 
-Writes figures (PNG + PDF) and CSV tables to analyses/output/03_probes/.
+Writes figures (PNG + PDF) and CSV tables to --out (default ./neurocompare-analyses/03_probes/).
 Run: python analyses/03_what_where_probes.py   (about 3 minutes on 2 CPU cores the first time)
 """
 from pathlib import Path
@@ -27,11 +27,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 import neurocompare as nc  # noqa: E402
+from _analysis_cli import parse_args  # noqa: E402
 
 SEEDS = (0, 1, 2, 3, 4)
-OUT = Path(__file__).resolve().parent / "output" / "03_probes"
-(OUT / "figures").mkdir(parents=True, exist_ok=True)
-(OUT / "tables").mkdir(parents=True, exist_ok=True)
+args = parse_args(__doc__, "03_probes")
+OUT = args.out
 
 train_set = nc.stimuli.make_from_spec("whatwhere-default")
 test_set = nc.stimuli.make_whatwhere(OUT / "stimuli-test", n_per_category=40, random_state=1, overwrite=True)

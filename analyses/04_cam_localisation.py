@@ -12,7 +12,7 @@
 5. faithfulness: deletion and insertion AUCs (Petsiuk et al. 2018) of every method at the last layer;
 6. figures: overlay grids, pointing-game / energy bars by method and layer, deletion/insertion bars.
 
-Writes figures (PNG + PDF) and CSV tables to analyses/output/04_cam_localisation/.
+Writes figures (PNG + PDF) and CSV tables to --out (default ./neurocompare-analyses/04_cam_localisation/).
 Run: python analyses/04_cam_localisation.py   (about 10 minutes on 2 CPU cores the first time)
 """
 from pathlib import Path
@@ -24,10 +24,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 import neurocompare as nc  # noqa: E402
+from _analysis_cli import parse_args  # noqa: E402
 
-OUT = Path(__file__).resolve().parent / "output" / "04_cam_localisation"
-(OUT / "figures").mkdir(parents=True, exist_ok=True)
-(OUT / "tables").mkdir(parents=True, exist_ok=True)
+args = parse_args(__doc__, "04_cam_localisation")
+OUT = args.out
 METHODS = ["cam", "gradcam", "gradcam++", "hirescam", "xgradcam", "layercam", "scorecam", "ablationcam", "eigencam"]
 LAYERS = {"smallcnn": ["block3", "block4"], "twostreamnet": ["ventral.block3", "ventral.block4"]}
 

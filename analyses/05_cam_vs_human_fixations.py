@@ -16,10 +16,9 @@ By default the ResNet-18 has random weights (weights=None, seeded): a control sh
 network's CAM scores. Pretrained weights are what a user would use: pass --weights DEFAULT (downloads the
 torchvision ImageNet weights) or --weights path/to/resnet18.pth.
 
-Writes figures (PNG + PDF) and CSV tables to analyses/output/05_cam_vs_human_fixations/.
+Writes figures (PNG + PDF) and CSV tables to --out (default ./neurocompare-analyses/05_cam_vs_human_fixations/).
 Run: python analyses/05_cam_vs_human_fixations.py [--weights DEFAULT]   (about 30 s on 2 CPU cores)
 """
-import argparse
 from pathlib import Path
 
 import matplotlib
@@ -31,15 +30,14 @@ import pandas as pd  # noqa: E402
 import xarray as xr  # noqa: E402
 
 import neurocompare as nc  # noqa: E402
+from _analysis_cli import parse_args, parser_for  # noqa: E402
 
-parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+parser = parser_for(__doc__)
 parser.add_argument("--weights", default=None,
                     help="ResNet-18 weights: omit for random init (control), DEFAULT for ImageNet, or a .pth file")
-args = parser.parse_args()
+args = parse_args(__doc__, "05_cam_vs_human_fixations", parser=parser)
 
-OUT = Path(__file__).resolve().parent / "output" / "05_cam_vs_human_fixations"
-(OUT / "figures").mkdir(parents=True, exist_ok=True)
-(OUT / "tables").mkdir(parents=True, exist_ok=True)
+OUT = args.out
 
 sal = nc.datasets.fetch_salicon_examples()
 mit = nc.datasets.fetch_mit1003_i210()

@@ -19,7 +19,7 @@ filled silhouettes (16-alternative forced choice), and 1280 shape-texture cue-co
    slope with bootstrap CIs. The silhouettes are the net's training images (noise-free), and the
    dataset has no human noise trials, so this part shows the model side of the method only.
 
-Writes figures (PNG + PDF) and CSV tables to analyses/output/06_behavior_vs_humans/.
+Writes figures (PNG + PDF) and CSV tables to --out (default ./neurocompare-analyses/06_behavior_vs_humans/).
 Run: python analyses/06_behavior_vs_humans.py   (about 5 minutes on 2 CPU cores the first time)
 Needs the data: NEUROCOMPARE_DATA_DIR=/path/with/geirhos2019 or an internet connection once.
 """
@@ -34,11 +34,11 @@ import pandas as pd  # noqa: E402
 from PIL import Image, ImageFilter  # noqa: E402
 
 import neurocompare as nc  # noqa: E402
+from _analysis_cli import parse_args  # noqa: E402
 
 B, P = nc.behavior, nc.plotting
-OUT = Path(__file__).resolve().parent / "output" / "06_behavior_vs_humans"
-(OUT / "figures").mkdir(parents=True, exist_ok=True)
-(OUT / "tables").mkdir(parents=True, exist_ok=True)
+args = parse_args(__doc__, "06_behavior_vs_humans")
+OUT = args.out
 N_BOOT = 1000
 
 g = nc.datasets.fetch_geirhos2019()

@@ -13,7 +13,7 @@ at five training-set sizes and three seeds; the freezing sweep of Yosinski et al
 up to layer k, train the rest); and the representational change of every layer between the
 start and the end of training (linear CKA and RDM correlation on the held-out test stimuli).
 
-Writes figures (PNG + PDF) and CSV tables to analyses/output/07_transfer/.
+Writes figures (PNG + PDF) and CSV tables to --out (default ./neurocompare-analyses/07_transfer/).
 Run: python analyses/07_transfer_learning.py   (a few minutes on 2 CPU cores; interrupted runs resume)
 """
 from pathlib import Path
@@ -27,15 +27,15 @@ import pandas as pd  # noqa: E402
 import torch  # noqa: E402
 
 import neurocompare as nc  # noqa: E402
+from _analysis_cli import parse_args  # noqa: E402
 
 # Small nets on a shared 2-core machine: one thread is several times faster than two competing ones.
 torch.set_num_threads(1)
 
 SEEDS = (0, 1, 2)
 EPOCHS, PATIENCE = 15, 4
-OUT = Path(__file__).resolve().parent / "output" / "07_transfer"
-(OUT / "figures").mkdir(parents=True, exist_ok=True)
-(OUT / "tables").mkdir(parents=True, exist_ok=True)
+args = parse_args(__doc__, "07_transfer")
+OUT = args.out
 
 # source: a SmallCNN that names the shape (8 categories, 32 px) -------------------------------------------------
 shapes = nc.stimuli.make_whatwhere(OUT / "stimuli-shapes", n_per_category=40, image_size=32, random_state=0,

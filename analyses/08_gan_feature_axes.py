@@ -12,7 +12,7 @@ On the embedded what/where stimuli (32 px, four shapes):
 5. traverse the x axis (-3 to +3 sd): a new StimulusSet of 8 chains x 9 steps with decoded factors;
    report how monotonically decoded x changes and how much y, size and the object's area change.
 
-Writes figures (PNG + PDF) and CSV tables to analyses/output/08_gan/.
+Writes figures (PNG + PDF) and CSV tables to --out (default ./neurocompare-analyses/08_gan/).
 Run: python analyses/08_gan_feature_axes.py   (about 2 minutes on 2 CPU cores the first time; on a
 busy machine OMP_NUM_THREADS=1 is much faster)
 """
@@ -26,12 +26,12 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 import neurocompare as nc  # noqa: E402
+from _analysis_cli import parse_args  # noqa: E402
 from neurocompare import generation as gen  # noqa: E402
 
-OUT = Path(__file__).resolve().parent / "output" / "08_gan"
+args = parse_args(__doc__, "08_gan")
+OUT = args.out
 FIG, TAB = OUT / "figures", OUT / "tables"
-FIG.mkdir(parents=True, exist_ok=True)
-TAB.mkdir(parents=True, exist_ok=True)
 SIZE, SHAPES = 32, ["circle", "square", "triangle", "star"]
 
 # 1. stimuli and the GAN ------------------------------------------------------------------------

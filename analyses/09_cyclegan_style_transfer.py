@@ -11,7 +11,7 @@
    and a domain classifier on image statistics reads the background style (changed?);
 6. the category read-out after the round trip A->B->A: is shape lost in the translation, or hidden?
 
-Writes figures (PNG + PDF) and CSV tables to analyses/output/09_cyclegan/.
+Writes figures (PNG + PDF) and CSV tables to --out (default ./neurocompare-analyses/09_cyclegan/).
 Run: python analyses/09_cyclegan_style_transfer.py   (about 10 minutes on 2 CPU cores the first time)
 """
 import shutil
@@ -25,13 +25,15 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 import neurocompare as nc  # noqa: E402
+from _analysis_cli import parse_args, parser_for  # noqa: E402
 from neurocompare.stimuli import StimulusSet  # noqa: E402
 
 EPOCHS = 30
-OUT = Path(__file__).resolve().parent / "output" / "09_cyclegan"
-DOCS = Path(__file__).resolve().parents[1] / "docs" / "images"
-(OUT / "figures").mkdir(parents=True, exist_ok=True)
-(OUT / "tables").mkdir(parents=True, exist_ok=True)
+parser = parser_for(__doc__)
+parser.add_argument("--docs-images", type=Path, default=None, metavar="DIR",
+                    help="Also copy the three figures there as 09_*.png (the docs use docs/images).")
+args = parse_args(__doc__, "09_cyclegan", parser=parser)
+OUT = args.out
 nc.set_log_level("INFO")
 
 
@@ -112,6 +114,8 @@ axes[1].set_ylabel("")
 fig.tight_layout()
 nc.plotting.save_figure(fig, OUT / "figures" / "dissociation")
 
-for name in ("history", "translations", "dissociation"):
-    shutil.copy(OUT / "figures" / f"{name}.png", DOCS / f"09_{name}.png")
+if args.docs_images is not None:
+    args.docs_images.mkdir(parents=True, exist_ok=True)
+    for name in ("history", "translations", "dissociation"):
+        shutil.copy(OUT / "figures" / f"{name}.png", args.docs_images / f"09_{name}.png")
 print(f"Wrote figures and tables to {OUT}")

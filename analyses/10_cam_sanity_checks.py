@@ -10,7 +10,7 @@
 4. figures: similarity curves (cascade: rank correlation and SSIM; independent: rank correlation) and
    a grid of one stimulus' maps along the cascade.
 
-Writes figures (PNG + PDF) and CSV tables to analyses/output/10_cam_sanity_checks/.
+Writes figures (PNG + PDF) and CSV tables to --out (default ./neurocompare-analyses/10_cam_sanity_checks/).
 Run: python analyses/10_cam_sanity_checks.py   (about 3 minutes on 2 CPU cores the first time)
 """
 from pathlib import Path
@@ -22,10 +22,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 import neurocompare as nc  # noqa: E402
+from _analysis_cli import parse_args  # noqa: E402
 
-OUT = Path(__file__).resolve().parent / "output" / "10_cam_sanity_checks"
-(OUT / "figures").mkdir(parents=True, exist_ok=True)
-(OUT / "tables").mkdir(parents=True, exist_ok=True)
+args = parse_args(__doc__, "10_cam_sanity_checks")
+OUT = args.out
 METHODS = ["gradcam", "gradcam++", "layercam", "scorecam", "eigencam"]
 LAYER = "block4"
 

@@ -10,9 +10,12 @@
    difference on resamples recomputed by rsatoolbox.
 3. A correlation RDM of 1,000 stimuli x 50,000 units (float64): ``neurocompare.rsa.compute_rdm``, one bare
    ``X @ X.T`` on the same data, and ``rsatoolbox.rdm.calc_rdm``.
+4. Missing pairs (pairwise deletion): 8 model RDMs x 16 subjects x 92 stimuli with 3% of each subject's pairs
+   missing (different pairs per subject), 1,000 bootstrap samples (scheme "both") and 1,000 permutations, as
+   ``evaluate`` runs them, against the same data complete in the same run (``--missing`` for item 4 alone).
 
-Run: ``python benchmarks/rsa.py`` (about 10 minutes on 2 cores), or ``python benchmarks/rsa.py --whitened``
-for item 2 alone (the rest of the RSA section of RESULTS.md is kept). Writes the RSA section of RESULTS.md and
+Run: ``python benchmarks/rsa.py`` (about 15 minutes on 2 cores), or ``python benchmarks/rsa.py --whitened``
+(``--missing``) for item 2 (item 4) alone (the rest of the RSA section of RESULTS.md is kept). Writes the RSA section of RESULTS.md and
 ``benchmarks/output/rsa.json``.
 """
 from __future__ import annotations
@@ -172,6 +175,57 @@ def bench_correlation_rdm(n: int = 1000, d: int = 50_000) -> dict:
             "max_relative_difference_to_rsatoolbox": err}
 
 
+def bench_missing(method: str, *, fraction: float = 0.03, n_boot: int = 1000, n_perm: int = 1000) -> dict:
+    """Pairwise deletion against complete data: the same RDMs, then with ``fraction`` of each subject's pairs
+    set to NaN (different pairs per subject)."""
+    from neurocompare.rsa._bootstrap import bootstrap, permutation_null
+
+    rng = np.random.default_rng(0)
+    models, subjects = _rdms(rng, n_subjects=16, n_models=8)
+    missing = subjects.copy()
+    for row in missing:
+        row[rng.choice(row.size, int(round(fraction * row.size)), replace=False)] = np.nan
+    seconds = {}
+    for label, data in (("complete", subjects), ("missing", missing)):
+        t = time.perf_counter()
+        bootstrap(models, data, method, scheme="both", n_boot=n_boot, rng=np.random.default_rng(1), ceiling=False)
+        t_boot = time.perf_counter() - t
+        t = time.perf_counter()
+        permutation_null(models, data, method, n_perm=n_perm, rng=np.random.default_rng(2))
+        seconds[label] = {"bootstrap": t_boot, "permutations": time.perf_counter() - t}
+    return {"method": method, "fraction_missing": fraction, "n_boot": n_boot, "n_perm": n_perm, "seconds": seconds,
+            "ratio": {k: seconds["missing"][k] / seconds["complete"][k] for k in ("bootstrap", "permutations")}}
+
+
+MISSING_HEAD = "### Missing pairs (pairwise deletion)"
+
+
+def write_missing(rows: list[dict], load: tuple[float, float]) -> str:
+    lines = [f"{MISSING_HEAD}: 8 models x 16 subjects x 92 stimuli, 3% of each subject's pairs missing", "",
+             f"Measured {time.strftime('%Y-%m-%d')} (`python benchmarks/rsa.py --missing`): 1,000 bootstrap samples "
+             "(scheme \"both\") and 1,000 permutations, as `evaluate` runs them, on the RDMs with missing "
+             "pairs and on the same RDMs complete, in the same run (1-minute load average "
+             f"{load[0]:.1f} before, {load[1]:.1f} after, on 2 cores). The ratio is the cost of pairwise deletion: "
+             "with complete data every subject shares one set of pairs and the model side is ranked or whitened "
+             "once per sample; with missing pairs it is done once per subject, on that subject's pairs.", "",
+             "| comparison | bootstrap, complete (s) | bootstrap, missing (s) | ratio | permutations, complete (s) | "
+             "permutations, missing (s) | ratio |", "|---|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        c, m = r["seconds"]["complete"], r["seconds"]["missing"]
+        lines.append(f"| {r['method']} | {c['bootstrap']:.2f} | {m['bootstrap']:.2f} | {r['ratio']['bootstrap']:.1f}x "
+                     f"| {c['permutations']:.2f} | {m['permutations']:.2f} | {r['ratio']['permutations']:.1f}x |")
+    return "\n".join(lines) + "\n"
+
+
+def run_missing() -> str:
+    before = _load()
+    rows = []
+    for method in ("corr", "spearman", "corr_cov"):
+        rows.append(bench_missing(method))
+        print(rows[-1], flush=True)
+    return write_missing(rows, (before, _load()))
+
+
 def write(boot: list[dict], corr: dict) -> str:
     from importlib.metadata import version
 
@@ -218,28 +272,19 @@ def run_whitened() -> str:
 WHITENED_HEAD = "### Bootstrap evaluation, whitened comparisons"
 
 
+USAGE = "usage: python benchmarks/rsa.py [--whitened | --missing | --render]"
+
+
 def main():
+    if len(sys.argv) > 2 or (len(sys.argv) == 2 and sys.argv[1] not in ("--render", "--whitened", "--missing")):
+        sys.exit(f"{USAGE}\n\n{__doc__}" if sys.argv[1] in ("-h", "--help") else
+                 f"{USAGE}\nrsa.py: unknown arguments {sys.argv[1:]}")
     if len(sys.argv) > 1 and sys.argv[1] == "--render":  # re-render RESULTS.md from a saved output/rsa.json
         saved = json.loads((HERE / "output" / "rsa.json").read_text())
-        return _finish(saved["bootstrap"], saved["correlation_rdm"], saved.get("whitened", ""))
-    if len(sys.argv) > 1 and sys.argv[1] == "--whitened":  # only the whitened rows; the rest of the section is kept
-        sys.path.insert(0, str(HERE))
-        from _results import RESULTS, write_section
-
-        text = RESULTS.read_text()
-        head = "## RSA (`benchmarks/rsa.py`)"
-        start = text.index(head) + len(head)
-        end = text.find("\n## ", start)
-        body = text[start:end if end >= 0 else None]
-        if WHITENED_HEAD in body:
-            a = body.index(WHITENED_HEAD)
-            b = body.find("\n### ", a + 1)
-            body = body[:a] + (body[b + 1:] if b >= 0 else "")
-        whitened = run_whitened()
-        a = body.find("### Correlation RDM")
-        body = body[:a] + whitened + "\n" + body[a:] if a >= 0 else body.rstrip() + "\n\n" + whitened
-        write_section(head[3:], body)
-        return print(whitened)
+        return _finish(saved["bootstrap"], saved["correlation_rdm"], saved.get("whitened", ""),
+                       saved.get("missing", ""))
+    if len(sys.argv) > 1 and sys.argv[1] in ("--whitened", "--missing"):  # one subsection; the rest is kept
+        return _replace_subsection(sys.argv[1])
     boot = []
     for method in ("corr", "rho-a"):
         boot.append(bench_bootstrap(method))
@@ -247,17 +292,42 @@ def main():
     whitened = run_whitened()
     corr = bench_correlation_rdm()
     print(corr, flush=True)
-    _finish(boot, corr, whitened)
+    _finish(boot, corr, whitened, run_missing())
 
 
-def _finish(boot, corr, whitened=""):
+def _replace_subsection(flag: str):
+    sys.path.insert(0, str(HERE))
+    from _results import RESULTS, write_section
+
+    text = RESULTS.read_text()
+    head = "## RSA (`benchmarks/rsa.py`)"
+    start = text.index(head) + len(head)
+    end = text.find("\n## ", start)
+    body = text[start:end if end >= 0 else None]
+    sub_head, run, before = ((WHITENED_HEAD, run_whitened, "### Correlation RDM") if flag == "--whitened" else
+                             (MISSING_HEAD, run_missing, None))
+    if sub_head in body:
+        a = body.index(sub_head)
+        b = body.find("\n### ", a + 1)
+        body = body[:a] + (body[b + 1:] if b >= 0 else "")
+    new = run()
+    a = body.find(before) if before else -1
+    body = body[:a] + new + "\n" + body[a:] if a >= 0 else body.rstrip() + "\n\n" + new
+    write_section(head[3:], body)
+    print(new)
+
+
+def _finish(boot, corr, whitened="", missing=""):
     body = write(boot, corr)
     if whitened:
         a = body.index("### Correlation RDM")
         body = body[:a] + whitened + "\n" + body[a:]
+    if missing:
+        body = body.rstrip() + "\n\n" + missing
     (HERE / "output").mkdir(exist_ok=True)
     (HERE / "output" / "rsa.json").write_text(json.dumps({"bootstrap": boot, "correlation_rdm": corr,
-                                                          "whitened": whitened}, indent=1, default=float))
+                                                          "whitened": whitened, "missing": missing},
+                                                         indent=1, default=float))
     sys.path.insert(0, str(HERE))
     from _results import write_section
 
