@@ -286,7 +286,7 @@ def train_cyclegan(domain_a, domain_b, *, image_size=None, epochs: int = 20, dec
     from .._utils.device import resolve_device
     from .._utils.hashing import config_hash
     from .._utils.progress import progress_bar
-    from .._utils.random import seed_int, torch_seed
+    from .._utils.random import reproducible_training, seed_int, torch_seed, train_threads
     from ..stimuli import StimulusSet
 
     for name, dom in (("domain_a", domain_a), ("domain_b", domain_b)):
@@ -321,7 +321,8 @@ def train_cyclegan(domain_a, domain_b, *, image_size=None, epochs: int = 20, dec
                   lambda_cycle=lambda_cycle, lambda_identity=lambda_identity, pool_size=pool_size,
                   gan_loss="lsgan", init="normal(0, 0.02)", random_state=seed, domain_a=domain_a.name,
                   domain_b=domain_b.name, n_a=len(domain_a), n_b=len(domain_b), version=_VERSION)
-    settings = {**config, "data_a": domain_a.fingerprint(), "data_b": domain_b.fingerprint()}
+    settings = {**config, "data_a": domain_a.fingerprint(), "data_b": domain_b.fingerprint(),
+                "threads": train_threads()}
     key = config_hash(settings)
 
     with torch_seed(seed):
@@ -346,7 +347,8 @@ def train_cyclegan(domain_a, domain_b, *, image_size=None, epochs: int = 20, dec
                                   "another folder or pass overwrite=True to start afresh there.")
 
     n_steps = math.ceil(max(len(xa), len(xb)) / batch_size)
-    with progress_bar((epochs - state.epoch) * n_steps, "CycleGAN: training", enable=progress) as advance:
+    with reproducible_training(), \
+            progress_bar((epochs - state.epoch) * n_steps, "CycleGAN: training", enable=progress) as advance:
         while state.epoch < epochs:
             rows = _run_epoch(state, xa, xb, advance)
             state.history.extend(rows)

@@ -70,7 +70,7 @@ def train_gan(stimuli, *, image_size: int | None = None, latent_dim: int = 32, w
 
     from .._utils.device import resolve_device
     from .._utils.hashing import config_hash
-    from .._utils.random import seed_int, torch_seed
+    from .._utils.random import reproducible_training, seed_int, torch_seed, train_threads
     from ..models.building import build_module, make_wrapper
     from ..models.specs import check_options
     from ..stimuli import StimulusSet
@@ -91,7 +91,7 @@ def train_gan(stimuli, *, image_size: int | None = None, latent_dim: int = 32, w
     cfg = check_options("dcgan", {"latent_dim": latent_dim, "image_size": image_size, "width": width})
     seed = seed_int(random_state)
     settings = dict(config=cfg, stimuli=stimuli.fingerprint(), batch_size=batch_size, lr=float(lr),
-                    n_samples=n_samples, random_state=seed, version=_VERSION)
+                    n_samples=n_samples, random_state=seed, version=_VERSION, threads=train_threads())
     key = config_hash(settings)
     dev = resolve_device(device)
 
@@ -129,8 +129,9 @@ def train_gan(stimuli, *, image_size: int | None = None, latent_dim: int = 32, w
 
     transform = _transform(cfg)
     x = torch.stack([transform(stimuli.load_image(i)) for i in range(len(stimuli))])
-    history = _fit_gan(module, x, epochs=epochs, lr=float(lr), batch_size=batch_size, device=dev, progress=progress,
-                       random_state=seed, resume=resume, on_epoch=on_epoch)
+    with reproducible_training():
+        history = _fit_gan(module, x, epochs=epochs, lr=float(lr), batch_size=batch_size, device=dev,
+                           progress=progress, random_state=seed, resume=resume, on_epoch=on_epoch)
     module.to("cpu").eval()
     gan = make_wrapper("dcgan", module, cfg, extra={"trained_on": stimuli.name, "random_state": seed},
                        weights=f"trained on {stimuli.name} ({epochs} epochs, seed {seed})")

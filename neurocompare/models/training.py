@@ -14,6 +14,7 @@ from .._utils.hashing import config_hash
 from .._utils.logging import logger
 from .._utils.paths import cache_dir
 from .._utils.progress import progress_bar
+from .._utils.random import train_threads
 from ._wrapper import ModelWrapper
 from .building import build_module, make_wrapper
 from .checkpoints import load_checkpoint, save
@@ -27,7 +28,7 @@ _DEFAULT_EPOCHS = {"smallcnn": 20, "twostreamnet": 20, "onestreamnet": 20, "unet
 _DEFAULT_BATCH = {"smallcnn": 32, "twostreamnet": 32, "onestreamnet": 32, "unet": 32}
 _DEFAULT_LR = {"smallcnn": 2e-3, "twostreamnet": 2e-3, "onestreamnet": 2e-3, "unet": 2e-3}
 _VAL_FRACTION, _WEIGHT_DECAY = 0.2, 1e-4
-_TRAIN_VERSION = 1  # bump when training code changes, to invalidate cached weights
+_TRAIN_VERSION = 2  # bump when training code changes, to invalidate cached weights
 
 
 def train(model, stimuli, *, epochs: int | None = None, lr: float | None = None, batch_size: int | None = None,
@@ -83,7 +84,7 @@ def train(model, stimuli, *, epochs: int | None = None, lr: float | None = None,
         attribute: a long DataFrame ``model, epoch, split, metric, value``.
     """
     from .._utils.device import resolve_device
-    from .._utils.random import torch_seed
+    from .._utils.random import reproducible_training, torch_seed
 
     plan = _plan(model, stimuli, epochs=epochs, lr=lr, batch_size=batch_size, val_fraction=val_fraction,
                  weight_decay=weight_decay, random_state=random_state, options=options)
@@ -94,7 +95,7 @@ def train(model, stimuli, *, epochs: int | None = None, lr: float | None = None,
         return load_checkpoint(key, path)
 
     dev = resolve_device(device)
-    with torch_seed(random_state):
+    with reproducible_training(), torch_seed(random_state):
         module = build_module(key, cfg) if start is None else copy_module(start.module)
         wrapper = make_wrapper(key, module, cfg, weights="training")
         data = _prepare(key, stimuli, wrapper.transform, classes)
@@ -158,7 +159,8 @@ def _plan(model, stimuli, *, epochs, lr, batch_size, val_fraction, weight_decay,
         init_hash = state_hash(start.module)
     settings = dict(model=key, config=cfg, stimuli=stimuli.fingerprint(), epochs=epochs, lr=lr,
                     batch_size=batch_size, val_fraction=val_fraction, weight_decay=weight_decay,
-                    random_state=random_state, init=init_hash, version=_TRAIN_VERSION, classes=classes)
+                    random_state=random_state, init=init_hash, version=_TRAIN_VERSION, classes=classes,
+                    threads=train_threads())
     path = _cache_path(key, settings)
     return dict(key=key, start=start, cfg=cfg, classes=classes, epochs=epochs, lr=lr, batch_size=batch_size,
                 path=path)

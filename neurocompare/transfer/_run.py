@@ -11,6 +11,7 @@ import numpy as np
 from .._utils.checks import check_option, check_positive_int
 from .._utils.hashing import config_hash
 from .._utils.logging import logger
+from .._utils.random import reproducible_training, train_threads
 
 MODES = ("frozen", "finetune", "scratch")
 TASKS = ("auto", "classification", "regression")
@@ -270,7 +271,7 @@ def run(source, target_stimuli, *, target: str = "category", modes=MODES, train_
     n_out = len(classes) if task == "classification" else 1
     y = torch.as_tensor(np.array(labels), dtype=torch.long if task == "classification" else torch.float32)
     base = dict(source=wrapper.name, target=target, task=task)
-    settings = dict(version=_VERSION, source_state=state_hash(wrapper.module), source=wrapper.name,
+    settings = dict(version=_VERSION, threads=train_threads(), source_state=state_hash(wrapper.module), source=wrapper.name,
                     stimuli=target_stimuli.fingerprint(), target=target, task=task, head=spec.head, epochs=epochs,
                     lr=float(lr), batch_size=batch_size, weight_decay=float(weight_decay), layers=layers,
                     reduce=reduce, val_fraction=float(val_fraction), test_fraction=float(test_fraction),
@@ -303,11 +304,12 @@ def run(source, target_stimuli, *, target: str = "category", modes=MODES, train_
                                                                                        classes, layers)
             else:
                 split = _split(labels, task, n_val, n_test, seed)
-                rec = _one_run(wrapper, spec, x, y, split, n_train, mode=mode, freeze_until=fu, seed=seed,
-                               n_out=n_out, task=task, epochs=epochs, lr=lr, batch_size=batch_size,
-                               weight_decay=weight_decay, patience=patience, amp=amp, device=dev, layers=layers,
-                               reduce=reduce, start_acts=start_acts,
-                               partial=out / "partial" / f"{key}.pt" if out is not None else None)
+                with reproducible_training():
+                    rec = _one_run(wrapper, spec, x, y, split, n_train, mode=mode, freeze_until=fu, seed=seed,
+                                   n_out=n_out, task=task, epochs=epochs, lr=lr, batch_size=batch_size,
+                                   weight_decay=weight_decay, patience=patience, amp=amp, device=dev, layers=layers,
+                                   reduce=reduce, start_acts=start_acts,
+                                   partial=out / "partial" / f"{key}.pt" if out is not None else None)
                 module = rec.pop("module")
                 if keep_models:
                     models[(mode, label["freeze_until"], n_train, seed)] = _as_wrapper(module, wrapper, spec, label,
