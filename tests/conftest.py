@@ -259,3 +259,15 @@ def write_study():
         return path
 
     return write
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """The system Chromium (Debian's package) for the ``browser`` tests; they skip, saying why, without it."""
+    import shutil
+
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        pytest.skip("Chromium is not installed (Debian: apt-get install chromium); browser check skipped")
+    pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
+    return browser

@@ -1,7 +1,6 @@
 """report.html: self-contained, captions that state the result, tables linked to their CSV; in a real browser."""
 import base64
 import re
-import shutil
 
 import pytest
 
@@ -31,11 +30,10 @@ def test_not_a_results_folder(tmp_path):
 
 
 @pytest.mark.browser
-def test_report_in_headless_chromium(folder, tmp_path):
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    if browser is None:
-        pytest.skip("Chromium is not installed (Debian: apt-get install chromium); browser check skipped")
-    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
+def test_report_in_headless_chromium(folder, tmp_path, chromium):
+    from playwright.sync_api import sync_playwright
+
+    browser = chromium
     path = build_report(folder)
     errors = []
     with sync_playwright() as p:
