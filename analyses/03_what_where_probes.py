@@ -17,6 +17,7 @@ The two-pathway questions on the embedded what/where stimuli:
 
 Writes figures (PNG + PDF) and CSV tables to --out (default ./neurocompare-analyses/03_probes/).
 Run: python analyses/03_what_where_probes.py   (about 3 minutes on 2 CPU cores the first time)
+``--docs docs/images`` also refreshes the figures, the table and the numbers of docs/analyses/03_probes.md.
 """
 from pathlib import Path
 
@@ -25,9 +26,10 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
+import torch  # noqa: E402
 
 import neurocompare as nc  # noqa: E402
-from _analysis_cli import parse_args  # noqa: E402
+from _analysis_cli import parse_args, publish  # noqa: E402
 
 SEEDS = (0, 1, 2, 3, 4)
 args = parse_args(__doc__, "03_probes")
@@ -88,4 +90,33 @@ summary.to_csv(OUT / "tables" / "stream_experiment_summary.csv", index=False)
 print(summary.round(3).to_string(index=False))
 ax = nc.plotting.plot_stream_experiment(exp)
 nc.plotting.save_figure(ax.figure, OUT / "figures" / "stream_experiment")
+
+
+# the docs' table and the numbers their sentences quote -----------------------------------------
+def p_text(p):
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}" if p < 0.01 else f"p = {p:.2f}"
+
+
+cell = summary.set_index(["metric", "architecture"])
+rows = []
+for metric, label in (("what_accuracy", "identity accuracy"), ("where_r2", "location R\u00b2 (x, y, size)"),
+                      ("cross_what_from_where", "what read out of the where layers"),
+                      ("cross_where_from_what", "where read out of the what layers")):
+    one, two, diff = (cell.loc[(metric, a)] for a in ("one-stream", "two-stream", "two-stream - one-stream"))
+    rows.append({"metric": label, "one-stream": f"{one['mean']:.3f} \u00b1 {one.sd:.3f}",
+                 "two-stream": f"{two['mean']:.3f} \u00b1 {two.sd:.3f}",
+                 "difference (paired t-test over seeds)": f"{diff['mean']:+.3f} ({p_text(diff.p)})"})
+reached = cell.xs("reached_criterion", level="metric")
+n_seeds = len(SEEDS)
+rows.insert(2, {"metric": "reached 80% validation accuracy in 20 epochs",
+                "one-stream": f"{round(reached.loc['one-stream', 'mean'] * n_seeds)} of {n_seeds} seeds",
+                "two-stream": f"{round(reached.loc['two-stream', 'mean'] * n_seeds)} of {n_seeds} seeds",
+                "difference (paired t-test over seeds)": ""})
+identity_p = cell.loc[("what_accuracy", "two-stream - one-stream"), "p"]
+numbers = {"seeds": n_seeds, "identity_difference": f"{cell.loc[('what_accuracy', 'two-stream - one-stream'), 'mean']:+.3f}",
+           "identity_p": p_text(identity_p),
+           "identity_verdict": "significant at the 5% level" if identity_p < 0.05 else "not significant at the 5% level",
+           "torch": torch.__version__}
+publish(args, "03", figures=("profile_cross_units", "generalisation", "stream_experiment"),
+        tables={"stream_experiment": pd.DataFrame(rows)}, numbers=numbers)
 print(f"Wrote figures and tables to {OUT}")

@@ -14,9 +14,7 @@
 Writes figures (PNG + PDF) and CSV tables to --out (default ./neurocompare-analyses/09_cyclegan/).
 Run: python analyses/09_cyclegan_style_transfer.py   (about 10 minutes on 2 CPU cores the first time)
 """
-import shutil
 import time
-from pathlib import Path
 
 import matplotlib
 
@@ -25,14 +23,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 import neurocompare as nc  # noqa: E402
-from _analysis_cli import parse_args, parser_for  # noqa: E402
+from _analysis_cli import parse_args, publish  # noqa: E402
 from neurocompare.stimuli import StimulusSet  # noqa: E402
 
 EPOCHS = 30
-parser = parser_for(__doc__)
-parser.add_argument("--docs-images", type=Path, default=None, metavar="DIR",
-                    help="Also copy the three figures there as 09_*.png (the docs use docs/images).")
-args = parse_args(__doc__, "09_cyclegan", parser=parser)
+args = parse_args(__doc__, "09_cyclegan")
 OUT = args.out
 nc.set_log_level("INFO")
 
@@ -114,8 +109,5 @@ axes[1].set_ylabel("")
 fig.tight_layout()
 nc.plotting.save_figure(fig, OUT / "figures" / "dissociation")
 
-if args.docs_images is not None:
-    args.docs_images.mkdir(parents=True, exist_ok=True)
-    for name in ("history", "translations", "dissociation"):
-        shutil.copy(OUT / "figures" / f"{name}.png", args.docs_images / f"09_{name}.png")
+publish(args, "09", figures=("history", "translations", "dissociation"))
 print(f"Wrote figures and tables to {OUT}")
