@@ -66,8 +66,7 @@ def save_figure(fig, path, *, formats=("png", "pdf")) -> list[Path]:
     return out
 
 
-def add_panel_letters(axes_or_fig, *, letters: str = "abcdefghijklmnopqrstuvwxyz", loc=(-0.12, 1.04),
-                      fontsize: float = 11):
+def add_panel_letters(axes_or_fig, *, letters: str = "abcdefghijklmnopqrstuvwxyz", loc=(-0.12, 1.04)):
     """Label the panels of a figure a, b, c, ... in bold, top-left outside each Axes (Nature / eLife style).
 
     Parameters
@@ -78,9 +77,7 @@ def add_panel_letters(axes_or_fig, *, letters: str = "abcdefghijklmnopqrstuvwxyz
         One label per panel, in order.
     loc : tuple of float
         Position of the letter in Axes coordinates (x, y); the default is just above and
-        left of the Axes' top-left corner.
-    fontsize : float
-        Font size of the letters (points).
+        left of the Axes' top-left corner. The letters are 11 pt bold.
 
     Returns
     -------
@@ -105,7 +102,7 @@ def add_panel_letters(axes_or_fig, *, letters: str = "abcdefghijklmnopqrstuvwxyz
                          f"{len(letters)}.")
     x, y = loc
     for a, letter in zip(axes, letters):
-        a.text(x, y, str(letter), transform=a.transAxes, fontsize=fontsize, fontweight="bold", ha="right",
+        a.text(x, y, str(letter), transform=a.transAxes, fontsize=11, fontweight="bold", ha="right",
                va="bottom", gid="panel_letter")
     return axes
 
