@@ -103,8 +103,10 @@ numbers = {"torch": torch.__version__, "n_test": len(test_set), "seeds": len(SEE
 
 fig, axes = plt.subplots(2, 4, figsize=(8, 4.6))
 for col, pos in enumerate([0, 21, 42, 63]):
-    nc.plotting.plot_predictions(p_ts, test_set, pos, ax=axes[0, col])
-    nc.plotting.plot_predictions(p_un, test_set, pos, ax=axes[1, col])
+    # the legend (solid: predicted region, dashed: true box) once per row
+    nc.plotting.plot_predictions(p_ts, test_set, pos, ax=axes[0, col], legend=col == 3)
+    nc.plotting.plot_predictions(p_un, test_set, pos, ax=axes[1, col], legend=col == 3)
+nc.plotting.add_panel_letters(axes[:, 0])
 fig.tight_layout()
 nc.plotting.save_figure(fig, OUT / "figures" / "predictions")
 

@@ -43,6 +43,7 @@ fig, axes = plt.subplots(1, 2, figsize=(8, 3.8))
 nc.plotting.plot_rdm(nc.rsa.group_rdm(judgments), by="category", percentile=True,
                      title="similarity judgments (16 subjects)", ax=axes[0])
 nc.plotting.plot_mds(nc.rsa.group_rdm(judgments), by="category", ax=axes[1])
+nc.plotting.add_panel_letters(axes)
 fig.tight_layout()
 nc.plotting.save_figure(fig, OUT / "figures" / "judgments_rdm_mds")
 
@@ -62,12 +63,13 @@ res_it.to_csv(OUT / "tables" / "rsa_human_it.csv", index=False)
 print(res_j[["model", "layer", "stream", "value", "ci_low", "ci_high", "p"]].to_string(index=False))
 print(f"noise ceiling (judgments): {res_j.noise_ceiling_lower[0]:.3f} - {res_j.noise_ceiling_upper[0]:.3f}")
 
-fig, axes = plt.subplots(2, 2, figsize=(10, 6.2), gridspec_kw={"width_ratios": [7, 9]})
+fig, axes = plt.subplots(2, 2, figsize=(12, 6.6), gridspec_kw={"width_ratios": [7, 9]})
 for row, res in enumerate((res_j, res_it)):
     for col, model in enumerate(("resnet18", "twostreamnet")):
+        # titles come from the table ("resnet18 vs similarity judgments"); one legend per row, at the right
         nc.plotting.plot_layer_profile(res[res.model == model], ax=axes[row, col],
-                                       colour_by_stream=model == "twostreamnet")
-        axes[row, col].set_title(f"{model} vs {res.target[0]}")
+                                       colour_by_stream=model == "twostreamnet", legend="right" if col else None)
+nc.plotting.add_panel_letters(axes)
 fig.tight_layout()
 nc.plotting.save_figure(fig, OUT / "figures" / "layer_profiles")
 

@@ -62,10 +62,15 @@ three = nc.extract(net, test_set, layers=["block2", "ventral.block4", "dorsal.bl
 curve = nc.probes.units_curve(three, test_set, target="category", n_repeats=10)
 curve.to_csv(OUT / "tables" / "units_curve.csv", index=False)
 
-fig, axes = plt.subplots(1, 3, figsize=(12.5, 3.4), gridspec_kw={"width_ratios": [4.2, 2.6, 3.4]})
-nc.plotting.plot_probe_profile(profile, ax=axes[0])
-nc.plotting.plot_cross_readout(cross, ax=axes[1])
-nc.plotting.plot_units_curve(curve, ax=axes[2])
+fig = plt.figure(figsize=(13.5, 4.6))
+grid = fig.add_gridspec(2, 3, width_ratios=[4.6, 2.6, 3.4])
+profile_axes = [fig.add_subplot(grid[0, 0])]
+profile_axes.append(fig.add_subplot(grid[1, 0], sharex=profile_axes[0]))
+nc.plotting.plot_probe_profile(profile, ax=profile_axes)   # balanced accuracy above, R² below
+cross_ax, units_ax = fig.add_subplot(grid[:, 1]), fig.add_subplot(grid[:, 2])
+nc.plotting.plot_cross_readout(cross, ax=cross_ax)
+nc.plotting.plot_units_curve(curve, ax=units_ax)
+nc.plotting.add_panel_letters([profile_axes[0], cross_ax, units_ax])
 fig.tight_layout()
 nc.plotting.save_figure(fig, OUT / "figures" / "profile_cross_units")
 

@@ -88,6 +88,7 @@ for i, name in enumerate(["smallcnn", "twostreamnet"]):
 for ax in axes.ravel():
     if ax is not axes[1, 1]:
         ax.get_legend().remove()
+nc.plotting.add_panel_letters(axes)
 fig.tight_layout()
 nc.plotting.save_figure(fig, OUT / "figures" / "localization_bars")
 plt.close(fig)
@@ -101,6 +102,7 @@ axes[1].set_title("insertion AUC (higher = more faithful)")
 for ax in axes:
     ax.set_xlabel("model (last layer)")
 axes[0].get_legend().remove()
+nc.plotting.add_panel_letters(axes)
 fig.tight_layout()
 nc.plotting.save_figure(fig, OUT / "figures" / "faithfulness_bars")
 plt.close(fig)

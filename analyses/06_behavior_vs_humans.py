@@ -66,12 +66,14 @@ with P.paper_style():
     P.plot_accuracy_by_condition(acc[acc.group == "model"], acc[acc.group == "human"], ax=axes[0])
     axes[0].legend_.remove()
     P.plot_consistency(summary, ax=axes[1])
+    P.add_panel_letters(axes)
     fig.tight_layout()
 P.save_figure(fig, OUT / "figures" / "accuracy_and_consistency")
 with P.paper_style():
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.6))
     for ax, cond in zip(axes, ["edge", "silhouette"]):
         P.plot_error_consistency_matrix(table, condition=cond, vmax=0.7, ax=ax)
+    P.add_panel_letters(axes)
     fig.tight_layout()
 P.save_figure(fig, OUT / "figures" / "error_consistency_matrix")
 
@@ -87,6 +89,7 @@ with P.paper_style():
     fig, axes = plt.subplots(1, 2, figsize=(8.6, 4.2))
     P.plot_shape_bias(sb, ax=axes[0])
     P.plot_shape_bias(sb, kind="categories", ax=axes[1])
+    P.add_panel_letters(axes)
     fig.tight_layout()
 P.save_figure(fig, OUT / "figures" / "shape_bias")
 
@@ -123,6 +126,7 @@ with P.paper_style():
     fig, axes = plt.subplots(1, 2, figsize=(12, 5.4), gridspec_kw={"width_ratios": [1.5, 1]})
     P.plot_error_consistency_matrix(mine_table, vmax=0.7, ax=axes[0])
     P.plot_consistency(mine_summary, ax=axes[1], title="Edge images: consistency with humans")
+    P.add_panel_letters(axes)
     fig.tight_layout()
 P.save_figure(fig, OUT / "figures" / "smallcnn_edges")
 

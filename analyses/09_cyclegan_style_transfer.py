@@ -106,6 +106,7 @@ for ax, d in zip(axes, ("a2b", "b2a")):
 axes[0].set_title("blank \u2192 texture (A\u2192B)")
 axes[1].set_title("texture \u2192 blank (B\u2192A)")
 axes[1].set_ylabel("")
+nc.plotting.add_panel_letters(axes)
 fig.tight_layout()
 nc.plotting.save_figure(fig, OUT / "figures" / "dissociation")
 

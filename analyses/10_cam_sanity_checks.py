@@ -57,6 +57,7 @@ axes[1].set_title("cascade: SSIM")
 axes[2].set_title("one block at a time: rank correlation")
 for ax in axes[:2]:
     ax.get_legend().remove()
+nc.plotting.add_panel_letters(axes)
 fig.tight_layout()
 nc.plotting.save_figure(fig, OUT / "figures" / "randomization_curves")
 plt.close(fig)

@@ -102,8 +102,9 @@ def compute(model, stimuli, *, method: str = "gradcam", layer: str | None = None
     xarray.DataArray
         Dims ``(stimulus, y, x)`` at the resolution of the tensor the model sees,
         float32. Every stimulus factor is a coordinate on ``stimulus``, plus
-        ``target_class`` (-1 for a callable) and ``target_score`` (the explained
-        score on the intact image). ``attrs``: ``method, layer, target,
+        ``target_class`` (-1 for a callable), ``target_label`` (that class's name in
+        ``model.classes``; ``""`` where the model has no names) and ``target_score`` (the
+        explained score on the intact image). ``attrs``: ``method, layer, target,
         normalize, model, weights, family, geometry`` (how image pixels map to
         the map grid, used by :func:`localization`) and the package version.
     """
@@ -165,6 +166,9 @@ def compute(model, stimuli, *, method: str = "gradcam", layer: str | None = None
     coords = dict(source.coords)
     coords["target_class"] = ("stimulus", np.concatenate(classes).astype(int))
     coords["target_score"] = ("stimulus", np.concatenate(scores).astype(np.float64))
+    names = list(model.classes or [])
+    coords["target_label"] = ("stimulus", np.array([str(names[k]) if 0 <= k < len(names) else ""
+                                                    for k in coords["target_class"][1]], dtype=str))
     coords["y"] = np.arange(data.shape[1])
     coords["x"] = np.arange(data.shape[2])
     steps = transform_steps(model.transform) if is_set else []

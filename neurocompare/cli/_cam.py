@@ -132,7 +132,7 @@ def cam(model: str = typer.Argument(..., help="Model name (see `neurocompare mod
         for maps in all_maps:
             stem = f"{maps.attrs['method']}_{maps.attrs['layer']}".replace("+", "p")
             maps.to_netcdf(tmp / "maps" / f"{stem}.nc", engine="h5netcdf")
-            fig = plot_cam_overlay(maps, st, outline="mask" if st.has_masks else None, fixations=fix)
+            fig = plot_cam_overlay(maps, st, fixations=fix)  # outline="auto": the mask, else the box, else none
             save_figure(fig, tmp / "figures" / f"overlay_{stem}")
             plt.close(fig)
         lines = [f"Wrote {len(all_maps)} map set(s) to {out / 'maps'}"]

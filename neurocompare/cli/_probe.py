@@ -39,8 +39,8 @@ def probe(activations: Path = typer.Argument(..., help="A saved extraction (.zar
     res.to_csv(out / "tables" / "probes.csv", index=False)
     cross.to_csv(out / "tables" / "cross_readout.csv", index=False)
     for model in res.model.unique():
-        ax = plotting.plot_probe_profile(res[res.model == model])
-        plotting.save_figure(ax.figure, out / "figures" / f"profile_{model}")
+        axes = plotting.plot_probe_profile(res[res.model == model])
+        plotting.save_figure(axes[0].figure, out / "figures" / f"profile_{model}")
         ax = plotting.plot_cross_readout(cross, model=model)
         plotting.save_figure(ax.figure, out / "figures" / f"cross_readout_{model}")
         plt.close("all")

@@ -10,9 +10,36 @@ METHOD_COLOURS = dict(zip(("gradcam", "gradcam++", "hirescam", "xgradcam", "laye
                            "eigencam", "cam"), [*PALETTE[:6], "#F0E442", "#000000", "#999999"]))
 
 
-def plot_cam_overlay(maps, stimuli, *, fixations=None, outline: str | None = "mask", n: int = 6, cmap: str = "inferno",
-                     alpha: float = 0.55, axes=None):
-    """A grid of stimuli (top row) and their maps over them (bottom row).
+def _explained(da, i, class_names):
+    """The name of the class map ``i`` explains: ``class_names``, else ``target_label``, else its index."""
+    k = int(da["target_class"].values[i]) if "target_class" in da.coords else None
+    if k is None or k < 0:
+        target = str(da.attrs.get("target", ""))
+        return target.removeprefix("callable ") if target.startswith("callable") else None
+    if class_names is not None:
+        from collections.abc import Mapping
+
+        if isinstance(class_names, Mapping):
+            return str(class_names.get(k, class_names.get(str(k), f"class {k}")))
+        return str(class_names[k]) if 0 <= k < len(class_names) else f"class {k}"
+    label = str(da["target_label"].values[i]) if "target_label" in da.coords else ""
+    return label or f"class {k}"
+
+
+def _outline(outline, stimuli):
+    """``"auto"``: the mask outline where the stimuli have masks, the box where they have ``bbox_*``, else none."""
+    if outline != "auto":
+        return outline
+    if getattr(stimuli, "has_masks", False):
+        return "mask"
+    if {"bbox_x0", "bbox_y0", "bbox_x1", "bbox_y1"} <= set(stimuli.metadata.columns):
+        return "box"
+    return None
+
+
+def plot_cam_overlay(maps, stimuli, *, fixations=None, outline: str | None = "auto", n: int = 6,
+                     cmap: str = "inferno", alpha: float = 0.55, class_names=None, axes=None):
+    """A grid of stimuli (top row) and their maps over them (bottom row), each map naming the class it explains.
 
     Parameters
     ----------
@@ -24,14 +51,19 @@ def plot_cam_overlay(maps, stimuli, *, fixations=None, outline: str | None = "ma
         Human fixations with columns ``stimulus, subject, x, y, width, height``
         (0-based pixel column ``x`` and row ``y`` in an image of ``width`` x
         ``height``), drawn as white dots moved onto the map grid.
-    outline : {"mask", "box", None}
-        Draw the object's mask outline (cyan contour) or its ``bbox_*`` box.
+    outline : {"auto", "mask", "box", None}
+        Draw the object's mask outline (cyan contour) or its ``bbox_*`` box; ``"auto"``: the
+        mask where the stimuli have masks, else the box where they have ``bbox_*``
+        columns, else no outline.
     n : int
         Number of stimuli shown, spread evenly over the set (first, ..., last).
     cmap : str
         Colour map of the heat map (perceptually uniform by default).
     alpha : float
         Opacity of the heat map.
+    class_names : sequence or dict of str, optional
+        Names of the model's classes, to say which class each map explains (default: the
+        maps' ``target_label``, from ``model.classes``; ``"class k"`` without names).
     axes : array of Axes, optional
         A (2, n) array of Axes to draw in.
 
@@ -48,7 +80,11 @@ def plot_cam_overlay(maps, stimuli, *, fixations=None, outline: str | None = "ma
     (da,) = as_map_list(maps)
     n = min(check_positive_int("n", n), da.sizes["stimulus"])
     if outline is not None:
-        check_option("outline", outline, ("mask", "box"))
+        check_option("outline", outline, ("auto", "mask", "box"))
+    outline = _outline(outline, stimuli)
+    if outline == "mask" and not getattr(stimuli, "has_masks", False):
+        raise ValueError("Invalid value for 'outline': 'mask' needs object masks, and these stimuli have none; use "
+                         "outline='auto' (a box where there are bbox_* columns), 'box' or None.")
     if fixations is not None:
         need = {"stimulus", "x", "y", "width", "height"}
         if not need <= set(fixations.columns):
@@ -84,14 +120,19 @@ def plot_cam_overlay(maps, stimuli, *, fixations=None, outline: str | None = "ma
                                        c="white", edgecolors="black", linewidths=0.3)
             title = str(da["category"].values[i]) if "category" in da.coords else sid
             axes[0, i].set_title(title, fontsize=8)
+            explained = _explained(da, i, class_names)
+            if explained:
+                axes[1, i].set_title(f"explains: {explained}", fontsize=7)
             for ax in axes[:, i]:
                 ax.set_axis_off()
                 ax.set_xticks([])
                 ax.set_yticks([])
                 ax.set_xlim(-0.5, shape[1] - 0.5)
                 ax.set_ylim(shape[0] - 0.5, -0.5)
-        axes[1, 0].text(-0.08, 0.5, f"{da.attrs.get('method', '')}\n{da.attrs.get('layer', '')}", fontsize=7,
-                        rotation=90, ha="right", va="center", transform=axes[1, 0].transAxes)
+        target = str(da.attrs.get("target", ""))
+        target = {"predicted": "predicted class", "true": "true class"}.get(target, target)
+        axes[1, 0].text(-0.08, 0.5, f"{da.attrs.get('method', '')} {da.attrs.get('layer', '')}\n{target}".strip(),
+                        fontsize=7, rotation=90, ha="right", va="center", transform=axes[1, 0].transAxes)
         if im is not None:
             cb = fig.colorbar(im, ax=list(axes[1, :n]), fraction=0.03, pad=0.02)
             cb.set_label("map (normalised)" if da.attrs.get("normalize", 1) else "map", fontsize=7)

@@ -3,13 +3,36 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._style import PALETTE, STREAM_COLOURS, new_axes, paper_style
+from ._style import PALETTE, STREAM_COLOURS, legend_outside, new_axes, paper_style, set_category_ticks
 
 PRIMARY = {"what": "balanced_accuracy", "where": "r2"}
 
 
-def plot_probe_profile(results, *, aggregate: bool = True, ax=None):
-    """What and where read-out across depth, with fold-wise CIs and chance levels.
+def _profile_axes(ax):
+    """The two Axes of the profile: a new two-panel figure, a twin of one Axes, or the two given."""
+    from matplotlib.axes import Axes
+
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        with paper_style():
+            _, axes = plt.subplots(2, 1, figsize=(4.4, 4.2), sharex=True)
+        return list(axes)
+    if isinstance(ax, Axes):
+        with paper_style():
+            twin = ax.twinx()
+        twin.spines["right"].set_visible(True)
+        twin.spines["top"].set_visible(False)
+        return [ax, twin]
+    axes = list(np.asarray(ax, dtype=object).ravel())
+    if len(axes) != 2 or not all(isinstance(a, Axes) for a in axes):
+        raise ValueError(f"Invalid value for 'ax': expected None, one Axes (R² then goes on a twin y-axis) or two "
+                         f"Axes (what, where); got {type(ax).__name__} of {len(axes)} item(s).")
+    return axes
+
+
+def plot_probe_profile(results, *, aggregate: bool = True, layer_names=None, ax=None):
+    """What and where read-out across depth, on two axes: balanced accuracy and R².
 
     Parameters
     ----------
@@ -19,12 +42,21 @@ def plot_probe_profile(results, *, aggregate: bool = True, ax=None):
         Two curves, "what" (balanced accuracy, averaged over the what targets) and "where"
         (R², averaged over the where targets); the CI bars are the averaged fold-wise CIs.
         ``False``: one curve per target.
-    ax : matplotlib Axes, optional
+    layer_names : dict or sequence of str, optional
+        Display names of the layers: ``{name: display}`` or one per layer, in order.
+    ax : matplotlib Axes or a pair of Axes, optional
+        ``None``: a new figure with two panels, what (top) and where (bottom). One Axes:
+        balanced accuracy on its y-axis, R² on a twin y-axis at the right. Two Axes: what
+        in the first, where in the second.
 
     Returns
     -------
-    matplotlib.axes.Axes
+    numpy.ndarray of matplotlib.axes.Axes
+        The two Axes, ``[what, where]``: balanced accuracy (0 to 1, with chance dashed) and
+        R² (at most 1; 0 is the mean's score, dashed).
     """
+    from ._rsa import _display
+
     missing = {"layer", "target", "target_stream", "metric", "value"} - set(results.columns)
     if missing:
         raise ValueError(f"Invalid value for 'results': missing column(s) {sorted(missing)}; expected the output of "
@@ -32,46 +64,72 @@ def plot_probe_profile(results, *, aggregate: bool = True, ax=None):
     d = results[[PRIMARY.get(ts) == m for ts, m in zip(results.target_stream, results.metric)]]
     if d.empty:
         raise ValueError("Invalid value for 'results': no balanced_accuracy (what) or r2 (where) rows.")
-    layers = list(dict.fromkeys(d.layer))
+    if "ci_low" not in d.columns:
+        d = d.assign(ci_low=np.nan, ci_high=np.nan)
+    if "chance" not in d.columns:
+        d = d.assign(chance=[0.0 if ts == "where" else np.nan for ts in d.target_stream])
+    layers = list(dict.fromkeys(d.layer.astype(str)))
+    shown = _display(layers, layer_names)
     pos = {lay: i for i, lay in enumerate(layers)}
-    ax = new_axes(ax, figsize=(4.4, 2.9))
+    twin = ax is not None and not isinstance(ax, (list, tuple, np.ndarray))
+    axes = _profile_axes(ax)
+    axis_of = {"what": axes[0], "where": axes[1]}
     colours = {"what": STREAM_COLOURS["what"], "where": STREAM_COLOURS["where"]}
+    stream_of = dict(zip(d.layer.astype(str), d.stream)) if "stream" in d.columns else {}
     with paper_style():
         if aggregate:
-            groups = [(ts, g.groupby("layer", sort=False).agg(value=("value", "mean"), lo=("ci_low", "mean"),
-                                                               hi=("ci_high", "mean"), chance=("chance", "mean")))
-                      for ts, g in d.groupby("target_stream", sort=False)]
             labels = {"what": "what (balanced accuracy)", "where": "where (R²)"}
-            stream_of = dict(zip(d.layer, d.stream)) if "stream" in d.columns else {}
-            for ts, g in groups:
+            for ts, g in d.groupby("target_stream", sort=False):
+                g = g.assign(layer=g.layer.astype(str)).groupby("layer", sort=False).agg(
+                    value=("value", "mean"), lo=("ci_low", "mean"), hi=("ci_high", "mean"), chance=("chance", "mean"))
+                a = axis_of[ts]
                 xs = np.array([pos[lay] for lay in g.index])
                 # lines join consecutive layers of one stream only: branches are not a sequence
                 for k, seg in enumerate(_runs([stream_of.get(lay, "") for lay in g.index])):
-                    ax.plot(xs[seg], g["value"].to_numpy()[seg], "-", color=colours[ts],
-                            label=labels[ts] if k == 0 else None)
-                ax.plot(xs, g["value"], "o", ms=3.5, color=colours[ts])
-                ax.vlines(xs, g["lo"], g["hi"], color=colours[ts], lw=0.9)
-                ax.axhline(g["chance"].iloc[0], color=colours[ts], ls="--", lw=0.8)
+                    a.plot(xs[seg], g["value"].to_numpy()[seg], "-", color=colours[ts],
+                           label=labels[ts] if k == 0 else None)
+                a.plot(xs, g["value"], "o", ms=3.5, color=colours[ts])
+                a.vlines(xs, g["lo"], g["hi"], color=colours[ts], lw=0.9)
+                if np.isfinite(g["chance"].iloc[0]):
+                    a.axhline(g["chance"].iloc[0], color=colours[ts], ls="--", lw=0.8)
         else:
             for i, (t, g) in enumerate(d.groupby("target", sort=False)):
-                xs = [pos[lay] for lay in g.layer]
-                ax.plot(xs, g["value"], "-o", ms=3, color=PALETTE[i % len(PALETTE)],
-                        label=f"{t} ({g.target_stream.iloc[0]})")
-                ax.vlines(xs, g["ci_low"], g["ci_high"], color=PALETTE[i % len(PALETTE)], lw=0.8)
+                ts = g.target_stream.iloc[0]
+                xs = [pos[str(lay)] for lay in g.layer]
+                axis_of[ts].plot(xs, g["value"], "-o", ms=3, color=PALETTE[i % len(PALETTE)], label=f"{t} ({ts})")
+                axis_of[ts].vlines(xs, g["ci_low"], g["ci_high"], color=PALETTE[i % len(PALETTE)], lw=0.8)
             for ts, g in d.groupby("target_stream"):
-                ax.axhline(g["chance"].mean(), color=colours[ts], ls="--", lw=0.8)
-        ax.set_xticks(range(len(layers)))
-        ax.set_xticklabels(layers, rotation=45, ha="right")
-        if "stream" in d.columns:
-            stream_of = dict(zip(d.layer, d.stream))
-            for tick, lay in zip(ax.get_xticklabels(), layers):
+                if np.isfinite(g["chance"].mean()):
+                    axis_of[ts].axhline(g["chance"].mean(), color=colours[ts], ls="--", lw=0.8)
+        what, where = axes
+        what.set_ylabel("what: balanced accuracy", color=colours["what"] if twin else "black")
+        where.set_ylabel("where: R²", color=colours["where"] if twin else "black")
+        what.set_ylim(0, 1.02)
+        r2 = d[d.target_stream == "where"]
+        low = float(np.nanmin(np.r_[r2["ci_low"].to_numpy(float), r2["value"].to_numpy(float)])) if len(r2) else 0.0
+        where.set_ylim(max(-1.0, min(-0.05, low - 0.05)) if np.isfinite(low) else -0.05, 1.02)
+        bottom = axes[0] if twin else axes[1]
+        for a in ([axes[0]] if twin else axes):
+            set_category_ticks(a, shown)
+            a.tick_params(axis="x", labelbottom=a is bottom)
+        if stream_of:
+            for tick, lay in zip(bottom.get_xticklabels(), layers):
                 tick.set_color(STREAM_COLOURS.get(stream_of.get(lay), "black"))
-        ax.set_ylabel("cross-validated read-out")
-        ax.set_ylim(min(-0.05, float(np.nanmin(d["ci_low"])) - 0.05), 1.02)
-        ax.legend(frameon=False, fontsize=7)
+        bottom.set_xlabel("layer (tick colour: stream)" if stream_of else "layer")
+        handles, labs = [], []
+        for a in axes:
+            h, lab = a.get_legend_handles_labels()
+            handles += h
+            labs += lab
+        from matplotlib.lines import Line2D
+
+        handles += [Line2D([], [], color="grey", ls="--", lw=0.8), Line2D([], [], color="grey", marker="|", ls="",
+                                                                         ms=8)]
+        labs += ["chance (R²: 0)", "fold-wise 95% CI"]
+        legend_outside(axes[0], handles, labs, where="right", bbox_to_anchor=(1.15 if twin else 1.02, 1.0))
         if "model" in d.columns and d.model.nunique() == 1:
-            ax.set_title(str(d.model.iloc[0]))
-    return ax
+            axes[0].set_title(str(d.model.iloc[0]))
+    return np.array(axes, dtype=object)
 
 
 def _runs(labels):
@@ -130,7 +188,8 @@ def plot_cross_readout(cross, *, model: str | None = None, ax=None, cmap="viridi
         ax.set_yticks(range(len(rows)))
         ax.set_yticklabels([f"{r} layers" for r in rows])
         ax.set_xlabel("read-out target")
-        ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
+        cb = ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
+        cb.set_label("best layer's read-out\n(what: balanced accuracy, where: R²)", fontsize=7)
         ax.set_title("best layer per stream" + (f": {model}" if model else ""), fontsize=9)
     return ax
 

@@ -81,8 +81,12 @@ def _box(ax, x0, y0, x1, y1, colour, lw=1.5):
 
 
 def plot_predictions(predictions, stimuli, stimulus_id, *, ax=None, alpha: float = 0.45, show_truth: bool = True,
-                     max_instances: int = 10):
+                     max_instances: int = 10, legend: bool = True):
     """Overlay a model's instances on one stimulus: mask, box and "label score" (the detectron2-demo view).
+
+    The title gives the image-level prediction (the top class of ``predictions.what``)
+    and the true category; each box gives its region's own label and score (from
+    ``predictions.where``). The two come from different read-outs and can disagree.
 
     Parameters
     ----------
@@ -98,6 +102,9 @@ def plot_predictions(predictions, stimuli, stimulus_id, *, ax=None, alpha: float
         Also draw the ground-truth box (dashed) where the stimuli have ``bbox_*``.
     max_instances : int
         Draw at most this many instances (highest scores first).
+    legend : bool
+        A legend below the image telling the solid (predicted region) and dashed (true
+        box) boxes apart.
 
     Returns
     -------
@@ -118,16 +125,23 @@ def plot_predictions(predictions, stimuli, stimulus_id, *, ax=None, alpha: float
     ax.imshow(over, interpolation="nearest")
     h, w = img.shape[:2]
     fs = 7
+    from matplotlib.lines import Line2D
+
+    handles = {}
     with paper_style():
         for k, row in enumerate(rows.itertuples()):
             colour = PALETTE[k % len(PALETTE)]
             if not np.isnan(row.bbox_x0):
                 _box(ax, row.bbox_x0 + 0.5, row.bbox_y0 + 0.5, row.bbox_x1 + 0.5, row.bbox_y1 + 0.5, colour)
+                handles.setdefault("predicted region (region label, score)",
+                                   Line2D([], [], color=PALETTE[0], lw=1.5, ls="-"))
                 tx, ty = row.bbox_x0, row.bbox_y0
             else:
                 tx, ty = 0, 0
             if not np.isnan(row.x) and np.isnan(row.bbox_x0):
                 ax.plot(row.x * w, row.y * h, "+", color=colour, ms=10, mew=2)
+                handles.setdefault("predicted location (region label, score)",
+                                   Line2D([], [], color=PALETTE[0], marker="+", ls="", ms=7, mew=1.5))
             ax.text(max(tx, 0), max(ty, 0), f"{row.label} {row.score:.2f}", color="white", fontsize=fs, va="bottom",
                     bbox={"facecolor": colour, "alpha": 0.85, "pad": 1, "edgecolor": "none"})
             kp = predictions.keypoints.get(sid)
@@ -145,10 +159,15 @@ def plot_predictions(predictions, stimuli, stimulus_id, *, ax=None, alpha: float
 
             ax.add_patch(Rectangle((t.bbox_x0 - 0.5, t.bbox_y0 - 0.5), t.bbox_x1 - t.bbox_x0, t.bbox_y1 - t.bbox_y0,
                                    fill=False, edgecolor="white", linestyle="--", linewidth=1))
-        truth = f" (true: {stimuli.metadata.loc[sid, 'category']})" if "category" in stimuli.metadata.columns else ""
+            # drawn white on the image; black in the legend, whose background is white
+            handles["true box"] = Line2D([], [], color="black", lw=1, ls="--")
+        truth = f", true: {stimuli.metadata.loc[sid, 'category']}" if "category" in stimuli.metadata.columns else ""
         top = predictions.what[(predictions.what.stimulus_id == sid) & (predictions.what["rank"] == 1)]
         pred = f"{top.label.iloc[0]} {top.score.iloc[0]:.2f}" if len(top) else "none"
-        ax.set_title(f"{predictions.model}\n{pred}{truth}", fontsize=8)
+        ax.set_title(f"{predictions.model}\nimage: {pred}{truth}", fontsize=8)
+        if legend and handles:
+            ax.legend(list(handles.values()), list(handles), loc="upper center", bbox_to_anchor=(0.5, -0.02),
+                      frameon=False, fontsize=6, ncol=1, handlelength=2.2)
     ax.set_xlim(-0.5, w - 0.5)
     ax.set_ylim(h - 0.5, -0.5)
     ax.set_axis_off()

@@ -4,6 +4,8 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
+import numpy as np
+
 #: Okabe & Ito (2008) colour-blind-safe palette.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 STREAM_COLOURS = {"shared": "#7f7f7f", "what": "#0072B2", "where": "#D55E00"}
@@ -62,3 +64,70 @@ def save_figure(fig, path, *, formats=("png", "pdf")) -> list[Path]:
             fig.savefig(target)
             out.append(target)
     return out
+
+
+def add_panel_letters(axes_or_fig, *, letters: str = "abcdefghijklmnopqrstuvwxyz", loc=(-0.12, 1.04)):
+    """Label the panels of a figure a, b, c, ... in bold, top-left outside each Axes (Nature / eLife style).
+
+    Parameters
+    ----------
+    axes_or_fig : matplotlib Figure, Axes or array of Axes
+        The panels, in reading order (a Figure: its Axes that are not colour bars).
+    letters : str or sequence of str
+        One label per panel, in order.
+    loc : tuple of float
+        Position of the letter in Axes coordinates (x, y); the default is just above and
+        left of the Axes' top-left corner. The letters are 11 pt bold.
+
+    Returns
+    -------
+    list of matplotlib.axes.Axes
+        The lettered Axes, in order.
+    """
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    if isinstance(axes_or_fig, Figure):
+        axes = [a for a in axes_or_fig.axes if a.get_label() != "<colorbar>" and a.get_visible()]
+    elif isinstance(axes_or_fig, Axes):
+        axes = [axes_or_fig]
+    else:
+        axes = list(np.asarray(axes_or_fig, dtype=object).ravel())
+        bad = [type(a).__name__ for a in axes if not isinstance(a, Axes)]
+        if bad:
+            raise TypeError(f"Invalid value for 'axes_or_fig': expected a Figure, an Axes or an array of Axes; got "
+                            f"an array holding {bad[0]}.")
+    if len(letters) < len(axes):
+        raise ValueError(f"Invalid value for 'letters': expected at least {len(axes)} labels (one per panel); got "
+                         f"{len(letters)}.")
+    x, y = loc
+    for a, letter in zip(axes, letters):
+        a.text(x, y, str(letter), transform=a.transAxes, fontsize=11, fontweight="bold", ha="right",
+               va="bottom", gid="panel_letter")
+    return axes
+
+
+def legend_outside(ax, handles=None, labels=None, *, where: str = "right", **kwargs):
+    """A frameless legend outside the Axes (right of it or below), so it never covers the data."""
+    if handles is None:
+        handles, labels = ax.get_legend_handles_labels()
+    if not handles:
+        return None
+    if where == "right":
+        place = {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0), "borderaxespad": 0.0}
+    else:
+        place = {"loc": "upper center", "bbox_to_anchor": (0.5, -0.28), "ncol": min(3, len(handles))}
+    return ax.legend(handles, labels, frameon=False, **{"fontsize": 7, **place, **kwargs})
+
+
+def set_category_ticks(ax, labels, *, axis: str = "x", long: int = 4):
+    """Tick labels at 0, 1, ...; rotated 45° and right-aligned when any is longer than ``long`` characters."""
+    labels = [str(s) for s in labels]
+    rotate = axis == "x" and any(len(s) > long for s in labels)
+    if axis == "x":
+        ax.set_xticks(range(len(labels)))
+        ax.set_xticklabels(labels, rotation=45 if rotate else 0, ha="right" if rotate else "center",
+                           rotation_mode="anchor" if rotate else "default")
+    else:
+        ax.set_yticks(range(len(labels)))
+        ax.set_yticklabels(labels)

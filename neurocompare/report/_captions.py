@@ -11,9 +11,18 @@ def _fmt(v, digits: int = 2) -> str:
 def rsa_caption(table, target: str) -> str:
     """Caption of the RSA layer profile against ``target``."""
     sub = table[table["target"] == target]
+    scheme = sub["bootstrap"].iloc[0] if "bootstrap" in sub else "stimuli"
+    level = sub["ci_level"].iloc[0] if "ci_level" in sub else float("nan")
+    over = {"stimuli": "stimuli", "subjects": "subjects", "both": "stimuli and subjects"}.get(scheme)
+    pct = f"{100 * level:g}% " if level == level else ""
+    bars = f"with its {pct}bootstrap confidence interval over {over}" if over else "without an interval"
     text = (f"Each point is one layer's similarity to <b>{target}</b>: the {sub['metric'].iloc[0]} between the "
-            "layer's representational dissimilarity matrix (RDM) and the reference RDM, with its bootstrap confidence "
-            "interval. Higher means the layer orders the stimuli more like the reference does; 0 is no relation.")
+            f"layer's representational dissimilarity matrix (RDM) and the reference RDM, {bars}. Higher means the "
+            "layer orders the stimuli more like the reference does; 0 is no relation.")
+    if "p" in sub and sub["p"].notna().any():
+        text += (" Stars mark the one-sided stimulus-label permutation test (* p < .05, ** p < .01, *** p < .001): "
+                 "evidence of any relation in these stimuli. The interval instead says how much the score would "
+                 "vary with other stimuli or subjects, so a star can sit on an interval that includes 0.")
     lo = sub["noise_ceiling_lower"].iloc[0] if "noise_ceiling_lower" in sub else float("nan")
     hi = sub["noise_ceiling_upper"].iloc[0] if "noise_ceiling_upper" in sub else float("nan")
     if lo == lo:
@@ -35,7 +44,8 @@ def probes_caption(table, model: str) -> str:
     sub = table[(table["model"] == model) & table["metric"].isin(["balanced_accuracy", "r2"])]
     text = ("Cross-validated linear read-out of each factor from every layer, from input (left) to output (right). "
             "Categorical (\"what\") factors are scored by balanced accuracy (chance = 1 / number of classes), "
-            "continuous (\"where\") factors by R² (0 = no better than the mean).")
+            "continuous (\"where\") factors by R² (0 = no better than the mean), each on its own axis (top and "
+            "bottom); the bars are fold-wise 95% intervals and the dashed lines chance.")
     if sub.empty:
         return text
     means = sub.groupby(["target", "layer"], sort=False)["value"].mean().reset_index()

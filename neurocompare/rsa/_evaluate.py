@@ -97,7 +97,10 @@ def evaluate(rdms, reference, *, method: str = "corr", bootstrap: str | None = "
         One row per candidate RDM: its labels (``model``, ``layer``, ``stream``, ...),
         ``analysis, target, metric, value, ci_low, ci_high, se, p, n, n_stimuli,
         n_pairs_min, n_pairs_max, noise_ceiling_lower, noise_ceiling_upper, bootstrap,
-        n_bootstrap``. ``n`` is the number of reference RDMs; ``n_pairs_min``/``n_pairs_max``
+        n_bootstrap, ci_level, n_permutations``: ``ci_low``/``ci_high`` are the percentile
+        interval at ``ci_level`` of the ``bootstrap`` resamples, ``p`` the one-sided
+        permutation p-value from ``n_permutations`` stimulus-label permutations (NaN when
+        either was skipped). ``n`` is the number of reference RDMs; ``n_pairs_min``/``n_pairs_max``
         the fewest and most stimulus pairs one comparison used (fewer than
         ``n_stimuli * (n_stimuli - 1) / 2`` when references have missing entries; see Notes). With a
         bootstrap, ``table.attrs["bootstrap"]`` is a :class:`BootstrapSamples`: what was
@@ -156,7 +159,8 @@ def evaluate(rdms, reference, *, method: str = "corr", bootstrap: str | None = "
                      "n": len(v), "n_stimuli": a.sizes["stimulus_a"], "n_pairs_min": int(counts[i].min()),
                      "n_pairs_max": int(counts[i].max()), "noise_ceiling_lower": nc_lo,
                      "noise_ceiling_upper": nc_hi, "bootstrap": bootstrap or "none",
-                     "n_bootstrap": n_bootstrap if bootstrap else 0})
+                     "n_bootstrap": n_bootstrap if bootstrap else 0, "ci_level": ci if bootstrap else np.nan,
+                     "n_permutations": permutations})
     table = pd.DataFrame(rows)
     if bootstrap is not None:  # the resamples, to see and replay (one row of evaluations per sample)
         table.attrs["bootstrap"] = BootstrapSamples(ev, res["stimulus_counts"], res["subject_counts"],

@@ -326,8 +326,8 @@ def _figures_probes(state, res) -> None:
     from .. import plotting
 
     for model in res.model.unique():
-        ax = plotting.plot_probe_profile(res[res.model == model])
-        _save_figure(state, ax.figure, f"probes_{model}")
+        axes = plotting.plot_probe_profile(res[res.model == model])
+        _save_figure(state, axes[0].figure, f"probes_{model}")
 
 
 def _hypothesis_rdm(st, factor: str):
@@ -506,8 +506,8 @@ def _figures_rsa(state, res) -> None:
     for target in res.target.unique():
         sub = res[res.target == target]
         ax = plotting.plot_layer_profile(sub, colour_by_stream="stream" in sub and sub["stream"].nunique() > 1,
-                                         ceiling=bool(sub["noise_ceiling_lower"].notna().any()))
-        ax.set_title(f"RSA against {target}")
+                                         ceiling=bool(sub["noise_ceiling_lower"].notna().any()),
+                                         title=f"RSA against {target}")
         _save_figure(state, ax.figure, f"rsa_{target}")
 
 

@@ -135,6 +135,8 @@ def test_stimulus_set_coords_and_true_target(trained_smallcnn, test_set):
     classes = trained_smallcnn.classes
     np.testing.assert_array_equal(maps["target_class"].values,
                                   [classes.index(c) for c in test_set.metadata["category"]])
+    # target="true": the name of the class each map explains is the stimulus' own category
+    assert list(maps["target_label"].values) == list(test_set.metadata["category"].astype(str))
     assert maps.attrs["method"] == "gradcam" and maps.attrs["layer"] == "block3"
     assert maps.attrs["target"] == "true" and maps.attrs["model"] == "smallcnn"
     # a per-stimulus list of classes gives the same maps

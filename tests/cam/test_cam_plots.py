@@ -43,6 +43,37 @@ def test_plot_cam_overlay(maps, small_set, tmp_path):
         nc.plotting.plot_cam_overlay(maps, small_set, fixations=fix.drop(columns="width"))
 
 
+def test_plot_cam_overlay_without_masks_names_the_class(maps, small_set):
+    no_masks = small_set.subset(range(len(small_set)))
+    no_masks.metadata = no_masks.metadata.drop(columns=["mask_file", "bbox_x0", "bbox_y0", "bbox_x1", "bbox_y1"])
+    fig = nc.plotting.plot_cam_overlay(maps, no_masks, n=3)  # outline="auto": nothing to outline, no error
+    map_axes = fig.axes[3:6]
+    assert not any(ax.collections for ax in map_axes)  # no contour drawn
+    # each map says which class it explains: this untrained net has no class names, so its index
+    assert set(maps["target_label"].values) == {""}
+    classes = maps["target_class"].values
+    picked = np.unique(np.linspace(0, maps.sizes["stimulus"] - 1, 3).round().astype(int))
+    assert [ax.get_title() for ax in map_axes] == [f"explains: class {classes[i]}" for i in picked]
+    assert "predicted class" in map_axes[0].texts[0].get_text()
+    plt.close(fig)
+    names = {int(k): f"name{k}" for k in maps["target_class"].values}
+    fig = nc.plotting.plot_cam_overlay(maps, no_masks, n=3, outline=None, class_names=names)
+    assert fig.axes[3].get_title() == f"explains: name{classes[picked[0]]}"
+    plt.close(fig)
+    named = maps.assign_coords(target_label=("stimulus", [f"shape{k}" for k in classes]))
+    fig = nc.plotting.plot_cam_overlay(named, no_masks, n=3)  # the names cam.compute records from model.classes
+    assert fig.axes[3].get_title() == f"explains: shape{classes[picked[0]]}"
+    plt.close(fig)
+    # with boxes but no masks, "auto" outlines the box
+    boxes = small_set.subset(range(len(small_set)))
+    boxes.metadata = boxes.metadata.drop(columns="mask_file")
+    fig = nc.plotting.plot_cam_overlay(maps, boxes, n=2)
+    assert fig.axes[2].collections
+    plt.close(fig)
+    with pytest.raises(ValueError, match="'outline'"):
+        nc.plotting.plot_cam_overlay(maps, no_masks, outline="mask")
+
+
 def test_plot_cam_scores():
     df = pd.DataFrame({"method": ["gradcam", "gradcam", "scorecam", "scorecam"], "layer": ["b3", "b4", "b3", "b4"],
                        "metric": "pointing_game", "value": [0.5, 0.6, 0.4, 0.7], "ci_low": [0.4, 0.5, 0.3, 0.6],

@@ -27,6 +27,17 @@ def test_plot_predictions_overlays_instances(trained_unet, trained_twostream, te
     p = nc.models.predict(trained_unet, test_set.subset(range(3)), progress=False)
     assert plotting.plot_predictions(p, test_set, 0, ax=axes[0]) is axes[0]
     assert axes[0].patches and axes[0].texts
+    # the legend tells the solid (predicted region) and dashed (true) boxes apart
+    legend = axes[0].get_legend()
+    entries = dict(zip([t.get_text() for t in legend.get_texts()], legend.legend_handles))
+    assert set(entries) == {"predicted region (region label, score)", "true box"}
+    assert entries["predicted region (region label, score)"].get_linestyle() == "-"
+    assert entries["true box"].get_linestyle() == "--"
+    dashed = [b for b in axes[0].patches if b.get_linestyle() == "--"]
+    assert len(dashed) == 1  # the true box is drawn dashed, as the legend says
+    # the title names the image-level prediction as such, apart from the region labels in the boxes
+    assert "image: " in axes[0].get_title() and ", true: " in axes[0].get_title()
+    assert plotting.plot_predictions(p, test_set, 1, ax=axes[1], legend=False).get_legend() is None
     q = nc.models.predict(trained_twostream, test_set.subset(range(3)), progress=False)
     plotting.plot_predictions(q, test_set, test_set.ids[1], ax=axes[1])
     kp = nc.models.predict(nc.models.load("keypointrcnn_resnet50_fpn", min_size=64, max_size=64),
@@ -72,6 +83,53 @@ def rsa_results():
     return subjects, models, res
 
 
+def _overlap(a, b):
+    """Whether two display boxes share area (touching edges do not count)."""
+    return a.x0 < b.x1 - 0.5 and b.x0 < a.x1 - 0.5 and a.y0 < b.y1 - 0.5 and b.y0 < a.y1 - 0.5
+
+
+def test_add_panel_letters():
+    fig, axes = plt.subplots(2, 2)
+    out = plotting.add_panel_letters(axes)
+    assert out == list(axes.ravel())
+    letters = [[t for t in a.texts if t.get_gid() == "panel_letter"][0] for a in out]
+    assert [t.get_text() for t in letters] == ["a", "b", "c", "d"]
+    assert all(t.get_fontweight() == "bold" for t in letters)
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    for a, t in zip(out, letters):  # top-left, outside the Axes
+        box, frame = t.get_window_extent(r), a.get_window_extent(r)
+        assert box.x1 <= frame.x0 + 1 and box.y0 >= frame.y1 - 1
+    fig2, ax2 = plt.subplots(1, 3)
+    assert len(plotting.add_panel_letters(fig2, letters=["A", "B", "C"])) == 3
+    assert [a.texts[0].get_text() for a in ax2] == ["A", "B", "C"]
+    with pytest.raises(ValueError, match="'letters'"):
+        plotting.add_panel_letters(axes, letters="ab")
+    plt.close("all")
+
+
+def test_plot_rdm_colourbar_names_the_measure(rsa_results):
+    import numpy as np
+
+    subjects, _, _ = rsa_results
+    g = nc.rsa.group_rdm(subjects)
+    corr = g.copy()
+    corr.attrs["method"] = "correlation"
+    ax = plotting.plot_rdm(corr)
+    assert ax.figure.axes[-1].get_ylabel() == "1 − r"
+    ax = plotting.plot_rdm(corr, percentile=True)
+    assert ax.figure.axes[-1].get_ylabel() == "percentile of 1 − r"
+    # an RDM without stimulus factors draws without a 'by' (no bands, no legend)
+    bare = nc.rsa.make_rdm(np.random.default_rng(1).random(15), [f"s{i}" for i in range(6)], method="euclidean")
+    ax = plotting.plot_rdm(bare)
+    assert not ax.patches and ax.get_legend() is None
+    assert ax.figure.axes[-1].get_ylabel() == "squared Euclidean distance / unit"
+    assert len(plotting.plot_mds(bare).collections) == 1
+    # with a category factor, "auto" draws its bands
+    assert len(plotting.plot_rdm(g).patches) == 2 * 12
+    plt.close("all")
+
+
 def test_plot_rdm_and_mds(rsa_results):
     subjects, _, _ = rsa_results
     g = nc.rsa.group_rdm(subjects)
@@ -83,6 +141,71 @@ def test_plot_rdm_and_mds(rsa_results):
         plotting.plot_rdm(subjects)
     with pytest.raises(ValueError, match="'by'"):
         plotting.plot_rdm(g, by="colour")
+    plt.close("all")
+
+
+def test_plot_layer_profile_paper_defaults(rsa_results):
+    _, _, res = rsa_results
+    ax = plotting.plot_layer_profile(res, colour_by_stream=True, layer_names={"l1": "conv 1", "l3": "fully conn."})
+    assert ax.get_xlabel() == "layer"
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["conv 1", "l2", "fully conn."]
+    assert ax.get_xticklabels()[0].get_rotation() == 45 and ax.get_xticklabels()[0].get_ha() == "right"
+    assert ax.get_title() == "net vs reference"
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    # the bars and stars say what they are, from the table's columns
+    assert "95% bootstrap CI\n(over stimuli, 100 resamples)" in texts
+    stars = [t for t in texts if t.startswith("* p < .05")]
+    assert stars == ["* p < .05, ** p < .01, *** p < .001\n(one-sided permutation test,\n"
+                     "100 stimulus-label permutations)"]
+    assert {"noise ceiling", "net", "shared layer", "what layer", "where layer"} <= set(texts)
+    # the legend lies outside the Axes: never over the data or the noise-ceiling band
+    fig = ax.figure
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    legend = ax.get_legend().get_window_extent(r)
+    band = [p for p in ax.patches if p.get_gid() == "ceiling"][0]
+    assert not _overlap(legend, ax.get_window_extent(r)) and not _overlap(legend, band.get_window_extent(r))
+    below = plotting.plot_layer_profile(res, legend="below")
+    below.figure.canvas.draw()
+    r = below.figure.canvas.get_renderer()
+    assert not _overlap(below.get_legend().get_window_extent(r), below.get_window_extent(r))
+    assert plotting.plot_layer_profile(res, legend=None, title="mine").get_legend() is None
+    with pytest.raises(ValueError, match="'layer_names'"):
+        plotting.plot_layer_profile(res, layer_names=["a", "b"])
+    with pytest.raises(KeyError, match="'layer_names'"):
+        plotting.plot_layer_profile(res, layer_names={"l4": "x"})
+    with pytest.raises(ValueError, match="'legend'"):
+        plotting.plot_layer_profile(res, legend="inside")
+    plt.close("all")
+
+
+def test_layer_profile_claims_only_what_the_table_did(rsa_results):
+    _, models, _ = rsa_results
+    subjects = rsa_results[0]
+    res = nc.rsa.evaluate(models, subjects, bootstrap="subjects", n_bootstrap=50, permutations=0, ci=0.9,
+                          target="data/judgments.csv")
+    ax = plotting.plot_layer_profile(res)
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "90% bootstrap CI\n(over subjects, 50 resamples)" in texts
+    assert not any("p <" in t for t in texts) and not any(t.get_text().startswith("*") for t in ax.texts)
+    assert ax.get_title() == "net vs judgments"  # the reference's name, not its file path
+    # a table without the method columns (an older CSV) claims no level or count
+    old = res.drop(columns=["ci_level", "n_permutations", "bootstrap", "n_bootstrap"])
+    texts = [t.get_text() for t in plotting.plot_layer_profile(old).get_legend().get_texts()]
+    assert "CI (ci_low to ci_high)" in texts
+    plt.close("all")
+
+
+def test_plot_model_comparison_keeps_layer_names(rsa_results):
+    _, _, res = rsa_results
+    ax = plotting.plot_model_comparison(res)  # one model's layers: the bars are the layers
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["l1", "l2", "l3"]
+    assert ax.get_xlabel() == "layer" and ax.get_title() == "net vs reference"
+    two = res.assign(model=["a", "a", "b"])
+    ax = plotting.plot_model_comparison(two)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["a\nl1", "a\nl2", "b\nl3"]
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "95% bootstrap CI\n(over stimuli, 100 resamples)" in texts
     plt.close("all")
 
 

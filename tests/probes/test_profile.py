@@ -58,8 +58,8 @@ def test_units_curve_increases(trained_twostream, train_set):
 
 
 def test_figures(profile, trained_twostream, train_set):
-    ax = nc.plotting.plot_probe_profile(profile)
-    assert len(ax.get_xticklabels()) == len(set(profile.layer))
+    what, where = nc.plotting.plot_probe_profile(profile)
+    assert len(where.get_xticklabels()) == len(set(profile.layer)) and what.get_ylim() == (0.0, 1.02)
     nc.plotting.plot_probe_profile(profile, aggregate=False)
     nc.plotting.plot_cross_readout(nc.probes.cross_readout(profile))
     curve = pd.DataFrame({"layer": ["a"] * 3, "target": "category", "n_units": [1, 2, 4], "metric": "balanced_accuracy",
