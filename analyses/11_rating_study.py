@@ -101,14 +101,20 @@ res.to_csv(OUT / "tables" / "rsa.csv", index=False)
 print(res[["model", "layer", "value", "ci_low", "ci_high", "p"]].round(3).to_string(index=False))
 
 # 5. the paper figure -------------------------------------------------------------------------------------------
-fig, axes = plt.subplots(1, 4, figsize=(15, 3.6), gridspec_kw={"width_ratios": [3.2, 4, 4, 4]})
-nc.plotting.plot_rdm(nc.rsa.group_rdm(human), by=None, title="similarity ratings (12 subjects)",
-                     ax=axes[0])
-for ax, name in zip(axes[1:], NETWORKS):
-    nc.plotting.plot_layer_profile(res[res.model == name], ax=ax)
-    ax.set_title(name)
+group = nc.rsa.group_rdm(human)
+group = group.assign_coords(category=("stimulus_a", stimuli.metadata.loc[group.stimulus_a.values, "category"]))
+fig, axes = plt.subplots(1, 4, figsize=(16, 4.2), gridspec_kw={"width_ratios": [3.4, 3.4, 4, 6.4]})
+nc.plotting.plot_rdm(group, title="similarity ratings (12 subjects)", ax=axes[0])
+for i, (ax, name) in enumerate(zip(axes[1:], NETWORKS)):
+    nc.plotting.plot_layer_profile(res[res.model == name], ax=ax, title=name,
+                                   legend="right" if i == len(NETWORKS) - 1 else None)
+low = min(ax.get_ylim()[0] for ax in axes[1:])
+high = max(ax.get_ylim()[1] for ax in axes[1:])
+for ax in axes[1:]:
+    ax.set_ylim(low, high)  # one scale, so the networks can be compared by eye
 for ax in axes[2:]:
     ax.set_ylabel("")
+nc.plotting.add_panel_letters(axes)
 fig.tight_layout()
 nc.plotting.save_figure(fig, OUT / "figures" / "rating_study")
 

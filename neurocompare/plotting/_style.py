@@ -66,7 +66,7 @@ def save_figure(fig, path, *, formats=("png", "pdf")) -> list[Path]:
     return out
 
 
-def add_panel_letters(axes_or_fig, *, letters: str = "abcdefghijklmnopqrstuvwxyz", loc=(-0.12, 1.04)):
+def add_panel_letters(axes_or_fig, *, letters: str = "abcdefghijklmnopqrstuvwxyz", loc=None):
     """Label the panels of a figure a, b, c, ... in bold, top-left outside each Axes (Nature / eLife style).
 
     Parameters
@@ -75,9 +75,11 @@ def add_panel_letters(axes_or_fig, *, letters: str = "abcdefghijklmnopqrstuvwxyz
         The panels, in reading order (a Figure: its Axes that are not colour bars).
     letters : str or sequence of str
         One label per panel, in order.
-    loc : tuple of float
-        Position of the letter in Axes coordinates (x, y); the default is just above and
-        left of the Axes' top-left corner. The letters are 11 pt bold.
+    loc : tuple of float, optional
+        Position of the letter in Axes coordinates (x, y). Default: above the panel's
+        title and aligned with its leftmost decoration (tick labels, y label, colour bands),
+        so that a letter never overlaps them, wherever ``tight_layout`` later moves the panel.
+        The letters are 11 pt bold.
 
     Returns
     -------
@@ -100,10 +102,21 @@ def add_panel_letters(axes_or_fig, *, letters: str = "abcdefghijklmnopqrstuvwxyz
     if len(letters) < len(axes):
         raise ValueError(f"Invalid value for 'letters': expected at least {len(axes)} labels (one per panel); got "
                          f"{len(letters)}.")
-    x, y = loc
     for a, letter in zip(axes, letters):
-        a.text(x, y, str(letter), transform=a.transAxes, fontsize=11, fontweight="bold", ha="right",
-               va="bottom", gid="panel_letter")
+        if loc is not None:
+            a.text(loc[0], loc[1], str(letter), transform=a.transAxes, fontsize=11, fontweight="bold", ha="right",
+                   va="bottom", gid="panel_letter")
+            continue
+        from matplotlib.transforms import offset_copy
+
+        fig = a.figure
+        renderer = fig.canvas.get_renderer()
+        tight, frame = a.get_tightbbox(renderer), a.get_window_extent(renderer)
+        to_points = 72 / fig.dpi  # offsets in points stay right when the layout later rescales the Axes
+        dx = min(tight.x0 - frame.x0, 0) * to_points - 2
+        dy = max(tight.y1 - frame.y1, 0) * to_points + 2
+        a.text(0, 1, str(letter), transform=offset_copy(a.transAxes, fig=fig, x=dx, y=dy, units="points"),
+               fontsize=11, fontweight="bold", ha="left", va="bottom", gid="panel_letter")
     return axes
 
 

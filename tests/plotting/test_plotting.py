@@ -100,6 +100,15 @@ def test_add_panel_letters():
     for a, t in zip(out, letters):  # top-left, outside the Axes
         box, frame = t.get_window_extent(r), a.get_window_extent(r)
         assert box.x1 <= frame.x0 + 1 and box.y0 >= frame.y1 - 1
+    fig3, ax3 = plt.subplots(1, 2)  # a title and a y label: the letter sits above and left of both
+    ax3[0].set_title("a long title over the panel")
+    ax3[0].set_ylabel("score")
+    (letter,) = [t for t in plotting.add_panel_letters(ax3)[0].texts if t.get_gid() == "panel_letter"]
+    fig3.tight_layout()
+    fig3.canvas.draw()
+    r = fig3.canvas.get_renderer()
+    box, title, ylabel = (x.get_window_extent(r) for x in (letter, ax3[0].title, ax3[0].yaxis.label))
+    assert box.y0 >= title.y1 - 1 and box.x0 <= ylabel.x0 + 1
     fig2, ax2 = plt.subplots(1, 3)
     assert len(plotting.add_panel_letters(fig2, letters=["A", "B", "C"])) == 3
     assert [a.texts[0].get_text() for a in ax2] == ["A", "B", "C"]
