@@ -287,9 +287,12 @@ def decode(acts, target, *, task: str = "auto", estimator=None, cv=5, groups=Non
     scores are not independent, so a t interval over folds has no sound variance estimate
     (Bengio & Grandvalet, 2004) and the spread of cross-validated scores is dominated by the
     finite test sample (Varoquaux, 2018). The trained decoders are held fixed, so the
-    interval leaves out the variability due to the training sets. When every test
-    prediction is correct (or every one wrong) the bootstrap has zero width; the CI is then
-    the Wilson score interval of the pooled test predictions, ``[N / (N + 1.96²), 1]``.
+    interval leaves out the variability due to the training sets. When every class of
+    every test fold is all right or all wrong (e.g. a perfect decoder) the bootstrap has
+    zero width; the CI is then the Wilson score interval at the observed balanced accuracy
+    with the effective number of test items ``K² / sum_c(1 / N_c)`` (the pooled test count
+    N when the classes are balanced): ``[N / (N + 1.96²), 1]`` for a perfect decoder.
+    ``ci_method`` says which was used.
 
     Warnings that scikit-learn raises in single folds (e.g. a predicted class absent from a
     test fold, common with permuted labels) are reported once per call, with counts, as a
@@ -302,6 +305,9 @@ def decode(acts, target, *, task: str = "auto", estimator=None, cv=5, groups=Non
 
     Varoquaux, G. (2018). Cross-validation failure: small sample sizes lead to large error
     bars. *NeuroImage, 180*, 68-77.
+
+    Wilson, E. B. (1927). Probable inference, the law of succession, and statistical
+    inference. *Journal of the American Statistical Association, 22*, 209-212.
     """
     with summarised_fold_warnings() as sink:
         sink.decodes += 1

@@ -14,22 +14,19 @@ recomputes every fold's metric and averages over folds exactly like ``value``. T
 97.5 percentiles of these means are the interval: a percentile bootstrap of a bounded
 statistic stays in its range (balanced accuracy in [0, 1], Pearson r in [-1, 1], R² <= 1).
 
-When every class of every test fold is all right or all wrong (a perfect decoder, or one that
-predicts a single class), every resample gives the same balanced accuracy and the bootstrap
-interval has zero width, a certainty that N test items cannot give. There the interval comes
-from the posterior of the balanced accuracy (Brodersen et al. 2010): with a uniform prior,
-each class's recall over its pooled test predictions is Beta(hits + 1, misses + 1), and the
-balanced accuracy, their mean, is drawn ``n_boot`` times. The interval is the central 95%
-of the draws, except at the boundary: when every prediction is right it is one-sided,
-[5th percentile, 1] (and [0, 95th percentile] when every one is wrong), as exact binomial
-intervals are at 0 or N successes, so that it holds the observed value. For a perfect
-decoder with balanced classes it is close to the Wilson interval of the pooled accuracy,
-[N / (N + 1.96²), 1], but it weighs the classes as balanced accuracy does: a small class
-widens it, as it should.
+When every class of every test fold is all right or all wrong (a perfect decoder, one that
+predicts a single class, or one test item per class), every resample gives the same balanced
+accuracy and the bootstrap interval has zero width, a certainty that N test items cannot
+give. There the interval is the Wilson score interval (Wilson 1927) of a proportion equal to
+the observed balanced accuracy, with the effective number of test items of balanced accuracy,
+n = K² / sum_c(1 / N_c) over the K classes' pooled test counts N_c (n = N when the classes are
+balanced, where it is exactly the Wilson interval of the pooled accuracy; smaller when a class
+is small). It lies in [0, 1] and holds the observed value; a perfect decoder gets
+[n / (n + 1.96²), 1].
 
 References: Bengio & Grandvalet (2004), JMLR 5:1089-1105; Varoquaux (2018), NeuroImage
-180:68-77; Brodersen, Ong, Stephan & Buhmann (2010), The balanced accuracy and its
-posterior distribution, ICPR, 3121-3124.
+180:68-77; Wilson (1927), Probable inference, the law of succession, and statistical
+inference, JASA 22:209-212.
 """
 from __future__ import annotations
 
@@ -113,42 +110,42 @@ def class_hits(y, folds, preds) -> list[list[tuple[int, int]]]:
     return out
 
 
-def posterior_draws(y, folds, preds, *, n_draws: int, rng) -> np.ndarray:
-    """Draws of balanced accuracy from its posterior (Brodersen et al. 2010): uniform prior, pooled test predictions.
+def wilson_bounds(p: float, n: float, level: float = LEVEL) -> tuple[float, float]:
+    """Wilson score interval of a proportion ``p`` observed on ``n`` trials (closed forms at 0 and 1)."""
+    from scipy.stats import norm
 
-    Each class's recall is Beta(hits + 1, misses + 1) over all its test predictions; the
-    balanced accuracy is their mean.
-    """
-    hits, totals = {}, {}
-    for f, (_, test) in enumerate(folds):
-        yt = np.asarray(y)[np.asarray(test)]
-        keys = yt.astype(str) if yt.dtype.kind == "O" else yt
-        correct = np.asarray(np.asarray(preds[f]) == yt, dtype=bool)
-        for c in np.unique(keys):
-            hits[c] = hits.get(c, 0) + int(correct[keys == c].sum())
-            totals[c] = totals.get(c, 0) + int((keys == c).sum())
-    recalls = [rng.beta(hits[c] + 1, totals[c] - hits[c] + 1, n_draws) for c in hits]
-    return np.mean(recalls, axis=0)
+    z2 = float(norm.ppf((1 + level) / 2)) ** 2
+    if p >= 1:
+        return n / (n + z2), 1.0
+    if p <= 0:
+        return 0.0, z2 / (n + z2)
+    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = np.sqrt(z2) / (1 + z2 / n) * np.sqrt(p * (1 - p) / n + z2 / (4 * n * n))
+    return max(0.0, centre - half), min(1.0, centre + half)   # in [0, 1] analytically; max/min only round
 
 
 def fold_cis(y, folds, preds, task, metrics, *, n_boot: int, rng) -> dict[str, tuple[float, float, str]]:
     """``(ci_low, ci_high, ci_method)`` of every metric (see the module docstring)."""
     if n_boot == 0:
         return {m: (np.nan, np.nan, "none (n_boot=0)") for m in metrics}
-    cells = [c for fold in class_hits(y, folds, preds) for c in fold] if task == "classification" else []
+    hits = class_hits(y, folds, preds) if task == "classification" else []
+    cells = [c for fold in hits for c in fold]
     if cells and all(h in (0, n) for h, n in cells):
-        draws = posterior_draws(y, folds, preds, n_draws=n_boot, rng=rng)
-        total = sum(len(te) for _, te in folds)
-        if all(h == 0 for h, _ in cells):
-            bounds, side = (0.0, float(np.percentile(draws, LEVEL * 100))), "one-sided, all wrong"
-        elif all(h == n for h, n in cells):
-            bounds, side = (float(np.percentile(draws, (1 - LEVEL) * 100)), 1.0), "one-sided, all right"
-        else:
-            bounds, side = percentile_ci(draws, LEVEL), "every class of every test fold all right or all wrong"
-        how = (f"posterior of balanced accuracy (Brodersen et al. 2010; uniform prior, {total} pooled test "
-               f"predictions, {n_boot} draws; {side}): the bootstrap over test items would have zero width")
-        return {m: (*bounds, how) for m in metrics}
+        counts = _pooled_class_counts(y, folds)
+        n_eff = len(counts) ** 2 / sum(1 / n for n in counts)
+        value = float(np.mean([np.mean([h / n for h, n in fold]) for fold in hits]))
+        how = (f"Wilson score interval at the observed balanced accuracy, effective n = {n_eff:.3g} test items "
+               "(every class of every test fold was all right or all wrong, so the bootstrap over test items "
+               "would have zero width)")
+        return {m: (*wilson_bounds(value, n_eff), how) for m in metrics}
     means = bootstrap_means(y, folds, preds, task, metrics, n_boot=n_boot, rng=rng)
     how = (f"percentile bootstrap over test items ({n_boot} resamples within folds"
            + (", stratified by class)" if task == "classification" else ")"))
     return {m: (*percentile_ci(means[m], LEVEL), how) for m in metrics}
+
+
+def _pooled_class_counts(y, folds) -> list[int]:
+    """How many test predictions each class has, over all folds."""
+    yt = np.concatenate([np.asarray(y)[np.asarray(te)] for _, te in folds])
+    keys = yt.astype(str) if yt.dtype.kind == "O" else yt
+    return list(np.unique(keys, return_counts=True)[1])

@@ -9,7 +9,7 @@ PRIMARY = {"what": "balanced_accuracy", "where": "r2"}
 
 
 def plot_probe_profile(results, *, aggregate: bool = True, ax=None):
-    """What and where read-out across depth, with fold-wise CIs and chance levels.
+    """What and where read-out across depth, with 95% CIs and chance levels.
 
     Parameters
     ----------
@@ -17,7 +17,8 @@ def plot_probe_profile(results, *, aggregate: bool = True, ax=None):
         From :func:`neurocompare.probes.what_where` (layers in extraction order).
     aggregate : bool
         Two curves, "what" (balanced accuracy, averaged over the what targets) and "where"
-        (R², averaged over the where targets); the CI bars are the averaged fold-wise CIs.
+        (R², averaged over the where targets); the CI bars are the averaged CIs (bootstrap
+        over test items, see :func:`neurocompare.decoding.decode`).
         ``False``: one curve per target.
     ax : matplotlib Axes, optional
 

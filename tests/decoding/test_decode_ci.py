@@ -12,7 +12,7 @@ from sklearn.model_selection import cross_validate
 import neurocompare as nc
 from neurocompare.decoding import decode, default_estimator, make_cv, pearson_r
 from neurocompare.decoding._decode import _scorers, _sklearn_scores
-from neurocompare.decoding._intervals import regression_scores
+from neurocompare.decoding._intervals import regression_scores, wilson_bounds
 from neurocompare.decoding._warnings import FoldWarnings
 
 Z2 = 1.959963984540054 ** 2
@@ -119,27 +119,29 @@ def test_ci_in_range_near_perfect_and_at_chance(data):
     assert exact.loc["r2", "ci_low"] > 0.999
 
 
-def test_degenerate_bootstrap_falls_back_to_the_posterior_of_balanced_accuracy():
+def test_degenerate_bootstrap_falls_back_to_a_wilson_interval():
     rng = np.random.default_rng(3)
     y = np.repeat(list("ab"), 25)
     x = rng.normal(size=(50, 5))
     x[:, 0] += np.where(y == "a", 10.0, -10.0)
     row = decode(_layer(x, label=y), "label", cv=5, random_state=0).iloc[0]
     assert row.value == 1.0 and row.ci_high == 1.0
-    # one-sided at the boundary: the 5th percentile of the mean of two Beta(26, 1) recalls, near Wilson's N / (N + z²)
-    draws = np.random.default_rng(0).beta(26, 1, (2, 200_000)).mean(0)
-    assert row.ci_low == pytest.approx(np.percentile(draws, 5), abs=0.01)
-    assert abs(row.ci_low - 50 / (50 + Z2)) < 0.03 and row.ci_low < 0.97
-    assert row.ci_method.startswith("posterior of balanced accuracy (Brodersen et al. 2010; uniform prior, 50 pooled")
-    assert "one-sided, all right" in row.ci_method
+    assert row.ci_low == pytest.approx(50 / (50 + Z2)) and row.ci_low < 0.93    # Wilson at 50 of 50
+    assert row.ci_method.startswith("Wilson score interval at the observed balanced accuracy, effective n = 50 ")
     small = np.r_[np.repeat("a", 45), np.repeat("b", 5)]    # a small class: less evidence, a wider interval
     xs = rng.normal(size=(50, 5))
     xs[:, 0] += np.where(small == "a", 10.0, -10.0)
     unbalanced = decode(_layer(xs, label=small), "label", cv=5, random_state=0).iloc[0]
-    assert unbalanced.value == 1.0 and unbalanced.ci_low < row.ci_low - 0.03
+    n_eff = 4 / (1 / 45 + 1 / 5)
+    assert unbalanced.value == 1.0 and unbalanced.ci_low == pytest.approx(n_eff / (n_eff + Z2))
     # a decoder that predicts one class: balanced accuracy exactly 1/2 in every fold, the interval still has width
     ones = decode(_layer(x, label=y), "label", estimator=FirstClass(), cv=5).iloc[0]
-    assert ones.value == 0.5 and ones.ci_low < 0.5 < ones.ci_high and ones.ci_high - ones.ci_low > 0.02
+    assert ones.value == 0.5 and (ones.ci_low, ones.ci_high) == pytest.approx(wilson_bounds(0.5, 50))
+    assert wilson_bounds(0.8, 10) == pytest.approx((0.4902, 0.9433), abs=1e-4)   # the textbook value for 8 / 10
+    # one test item per class and fold, chance level: the interval holds the (low) observed value
+    y8 = np.repeat(np.arange(8), 2)
+    few = decode(_layer(rng.normal(size=(16, 6)), label=y8), "label", task="classification", cv=2).iloc[0]
+    assert few.ci_method.startswith("Wilson") and 0 <= few.ci_low <= few.value <= few.ci_high <= 1
 
 
 def test_ci_has_width_with_five_folds_and_is_seeded(data):
