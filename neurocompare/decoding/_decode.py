@@ -11,7 +11,7 @@ from .._utils.device import resolve_device
 from .._utils.progress import progress_bar
 from .._utils.random import seed_int
 from ._intervals import fold_cis
-from ._warnings import recorded, summarised_fold_warnings
+from .._utils.fold_warnings import recorded, summarised_fold_warnings
 
 TASKS = ("auto", "classification", "regression")
 BACKENDS = ("sklearn", "torch")
@@ -217,7 +217,7 @@ def check_folds(folds, y, task) -> None:
 
 
 def decode(acts, target, *, task: str = "auto", estimator=None, cv=5, groups=None, pca: int | None = None,
-           permutations: int = 0, n_boot: int = 1000, ridge_alpha: float = 1.0, backend: str = "sklearn",
+           permutations: int = 0, n_bootstrap: int = 1000, ridge_alpha: float = 1.0, backend: str = "sklearn",
            device: str = "auto", random_state=0, n_jobs=None, progress: bool = True):
     """Cross-validated linear decoding of one target from activations.
 
@@ -250,7 +250,7 @@ def decode(acts, target, *, task: str = "auto", estimator=None, cv=5, groups=Non
     permutations : int
         Label permutations for a p-value (one-sided, score at least as high as observed),
         each re-running the whole cross-validation on the same folds.
-    n_boot : int
+    n_bootstrap : int
         Bootstrap resamples of the test items for the 95% CI (0: no CI, NaN). See Notes.
     ridge_alpha : float
         Ridge penalty for ``estimator="ridge"`` (>= 0).
@@ -312,11 +312,11 @@ def decode(acts, target, *, task: str = "auto", estimator=None, cv=5, groups=Non
     with summarised_fold_warnings() as sink:
         sink.decodes += 1
         return _decode(acts, target, task=task, estimator=estimator, cv=cv, groups=groups, pca=pca,
-                       permutations=permutations, n_boot=n_boot, ridge_alpha=ridge_alpha, backend=backend,
+                       permutations=permutations, n_bootstrap=n_bootstrap, ridge_alpha=ridge_alpha, backend=backend,
                        device=device, random_state=random_state, n_jobs=n_jobs, progress=progress, sink=sink)
 
 
-def _decode(acts, target, *, task, estimator, cv, groups, pca, permutations, n_boot, ridge_alpha, backend, device,
+def _decode(acts, target, *, task, estimator, cv, groups, pca, permutations, n_bootstrap, ridge_alpha, backend, device,
             random_state, n_jobs, progress, sink):
     import pandas as pd
 
@@ -331,7 +331,7 @@ def _decode(acts, target, *, task, estimator, cv, groups, pca, permutations, n_b
     if pca is not None:
         pca = check_positive_int("pca", pca)
     permutations = check_positive_int("permutations", permutations, minimum=0)
-    n_boot = check_positive_int("n_boot", n_boot, minimum=0)
+    n_bootstrap = check_positive_int("n_bootstrap", n_bootstrap, minimum=0)
     x, ids = _matrix(acts)
     name, y = _target_values(acts, target, ids)
     check_complete(y, ids, factor=name, param="target")
@@ -373,7 +373,7 @@ def _decode(acts, target, *, task, estimator, cv, groups, pca, permutations, n_b
                     for m in s:
                         null[m].append(np.mean(s[m]))
                     advance()
-    cis = fold_cis(y, folds, preds, task, list(fold_scores), n_boot=n_boot,
+    cis = fold_cis(y, folds, preds, task, list(fold_scores), n_bootstrap=n_bootstrap,
                    rng=np.random.default_rng([seed_int(random_state), 2]))
     rows = []
     chance = 1.0 / len(np.unique(y)) if task == "classification" else 0.0

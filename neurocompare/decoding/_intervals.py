@@ -38,8 +38,8 @@ LEVEL = 0.95
 _CHUNK = 4_000_000  # resampled items held in memory at once (regression)
 
 
-def bootstrap_means(y, folds, preds, task, metrics, *, n_boot: int, rng) -> dict[str, np.ndarray]:
-    """``(n_boot,)`` means over folds of each metric, test items resampled within each fold.
+def bootstrap_means(y, folds, preds, task, metrics, *, n_bootstrap: int, rng) -> dict[str, np.ndarray]:
+    """``(n_bootstrap,)`` means over folds of each metric, test items resampled within each fold.
 
     Parameters
     ----------
@@ -51,7 +51,7 @@ def bootstrap_means(y, folds, preds, task, metrics, *, n_boot: int, rng) -> dict
     task : {"classification", "regression"}
     metrics : list of str
         ``balanced_accuracy`` or ``r2`` / ``pearson_r``.
-    n_boot : int
+    n_bootstrap : int
     rng : numpy.random.Generator
 
     Returns
@@ -59,20 +59,20 @@ def bootstrap_means(y, folds, preds, task, metrics, *, n_boot: int, rng) -> dict
     dict of numpy.ndarray
         NaN where a resample leaves a metric undefined (a constant target in a test fold).
     """
-    per_fold = {m: np.empty((n_boot, len(folds))) for m in metrics}
+    per_fold = {m: np.empty((n_bootstrap, len(folds))) for m in metrics}
     hits = class_hits(y, folds, preds) if task == "classification" else None
     for f, (_, test) in enumerate(folds):
         if task == "classification":
             # a resample of the n items of a class holds Binomial(n, hits / n) correct ones: drawing the count
-            # is the same distribution as drawing n indices, without the (n_boot, n) index matrix
-            recalls = [rng.binomial(n, h / n, n_boot) / n for h, n in hits[f]]
+            # is the same distribution as drawing n indices, without the (n_bootstrap, n) index matrix
+            recalls = [rng.binomial(n, h / n, n_bootstrap) / n for h, n in hits[f]]
             per_fold["balanced_accuracy"][:, f] = np.mean(recalls, axis=0)
         else:
             yt, pred = np.asarray(y, dtype=float)[np.asarray(test)], np.asarray(preds[f], dtype=float)
             m = yt.size
             step = max(1, _CHUNK // max(m, 1))
-            for start in range(0, n_boot, step):
-                stop = min(n_boot, start + step)
+            for start in range(0, n_bootstrap, step):
+                stop = min(n_bootstrap, start + step)
                 idx = rng.integers(0, m, (stop - start, m))
                 scores = regression_scores(yt[idx], pred[idx])
                 for name in metrics:
@@ -124,10 +124,10 @@ def wilson_bounds(p: float, n: float, level: float = LEVEL) -> tuple[float, floa
     return max(0.0, centre - half), min(1.0, centre + half)   # in [0, 1] analytically; max/min only round
 
 
-def fold_cis(y, folds, preds, task, metrics, *, n_boot: int, rng) -> dict[str, tuple[float, float, str]]:
+def fold_cis(y, folds, preds, task, metrics, *, n_bootstrap: int, rng) -> dict[str, tuple[float, float, str]]:
     """``(ci_low, ci_high, ci_method)`` of every metric (see the module docstring)."""
-    if n_boot == 0:
-        return {m: (np.nan, np.nan, "none (n_boot=0)") for m in metrics}
+    if n_bootstrap == 0:
+        return {m: (np.nan, np.nan, "none (n_bootstrap=0)") for m in metrics}
     hits = class_hits(y, folds, preds) if task == "classification" else []
     cells = [c for fold in hits for c in fold]
     if cells and all(h in (0, n) for h, n in cells):
@@ -138,8 +138,8 @@ def fold_cis(y, folds, preds, task, metrics, *, n_boot: int, rng) -> dict[str, t
                "(every class of every test fold was all right or all wrong, so the bootstrap over test items "
                "would have zero width)")
         return {m: (*wilson_bounds(value, n_eff), how) for m in metrics}
-    means = bootstrap_means(y, folds, preds, task, metrics, n_boot=n_boot, rng=rng)
-    how = (f"percentile bootstrap over test items ({n_boot} resamples within folds"
+    means = bootstrap_means(y, folds, preds, task, metrics, n_bootstrap=n_bootstrap, rng=rng)
+    how = (f"percentile bootstrap over test items ({n_bootstrap} resamples within folds"
            + (", stratified by class)" if task == "classification" else ")"))
     return {m: (*percentile_ci(means[m], LEVEL), how) for m in metrics}
 

@@ -6,7 +6,7 @@ import numpy as np
 from .._utils.checks import check_complete, check_positive_int
 from .._utils.progress import progress_bar
 from ..decoding import decode, factor_split
-from ..decoding._warnings import summarised_fold_warnings
+from .._utils.fold_warnings import summarised_fold_warnings
 
 DEFAULT_WHERE = ("x", "y", "size")
 
@@ -62,7 +62,7 @@ def _targets(da, stimuli, what, where):
 
 def what_where(acts, stimuli=None, *, what=None, where=None, cv=5, groups=None, split: str | None = None,
                estimator=None,
-               pca: int | None = None, permutations: int = 0, n_boot: int = 1000, ridge_alpha: float = 1.0,
+               pca: int | None = None, permutations: int = 0, n_bootstrap: int = 1000, ridge_alpha: float = 1.0,
                backend: str = "sklearn", device: str = "auto", random_state=0, progress: bool = True, n_jobs=None):
     """Read what (identity) and where (position, size) out of every layer: the two-pathway profile.
 
@@ -91,7 +91,7 @@ def what_where(acts, stimuli=None, *, what=None, where=None, cv=5, groups=None, 
     estimator, pca, ridge_alpha, backend, device : see :func:`neurocompare.decoding.decode`
     permutations : int
         Label permutations per layer and target for a p-value.
-    n_boot : int
+    n_bootstrap : int
         Bootstrap resamples of the test items for each 95% CI (0: none); see
         :func:`neurocompare.decoding.decode`.
     random_state : int
@@ -128,7 +128,7 @@ def what_where(acts, stimuli=None, *, what=None, where=None, cv=5, groups=None, 
                                                     ("where", where, "regression")):
                 for t in targets:
                     res = decode(da, t, task=task, estimator=estimator, cv=folds, groups=groups if split is None else None,
-                                 pca=pca, permutations=permutations, n_boot=n_boot,
+                                 pca=pca, permutations=permutations, n_bootstrap=n_bootstrap,
                                  ridge_alpha=ridge_alpha, backend=backend, device=device, random_state=random_state,
                                  n_jobs=n_jobs, progress=False)
                     res.insert(0, "model", model)
@@ -226,7 +226,7 @@ def units_curve(acts, stimuli=None, *, target: str = "category", n_units=None, n
                 per_metric = {}
                 for _ in range(n_repeats):
                     sub = da.isel(unit=np.sort(rng.choice(da.sizes["unit"], size=k, replace=False)))
-                    res = decode(sub, target, estimator=estimator, cv=cv, ridge_alpha=ridge_alpha, n_boot=0,
+                    res = decode(sub, target, estimator=estimator, cv=cv, ridge_alpha=ridge_alpha, n_bootstrap=0,
                                  random_state=random_state, progress=False)  # only the values are used
                     for r in res.itertuples():
                         per_metric.setdefault(r.metric, []).append(r.value)

@@ -70,12 +70,16 @@ _READOUT = ("standardised inside each training fold; a ridge classifier for cate
             "scikit-learn")
 _DECODING_CI = ("95% confidence intervals are percentile bootstraps over test items (1000 resamples of the "
                 "out-of-fold predictions within each fold, stratified by class, each averaged over folds like the "
-                "score), rather than a t interval over folds, whose scores are not independent (Bengio & Grandvalet, "
-                "2004), since the finite test sample dominates the uncertainty of cross-validated decoding "
-                "(Varoquaux, 2018); they hold the trained decoders fixed. Where every class of every test fold was "
-                "all right or all wrong (so the bootstrap has no spread), it is the Wilson score interval at the "
-                "observed balanced accuracy (Wilson, 1927).")
+                "score), holding the trained decoders fixed: the finite test sample dominates the uncertainty of "
+                "cross-validated decoding (Varoquaux, 2018), and the fold scores are not independent, so a t interval "
+                "over folds has no unbiased variance estimate (Bengio & Grandvalet, 2004). Where every class of every "
+                "test fold was all right or all wrong (so the bootstrap has no spread), the interval is the Wilson "
+                "score interval at the observed balanced accuracy (Wilson, 1927).")
 _DECODING_CITES = ["bengio2004", "varoquaux2018", "wilson1927"]
+
+
+def _and(words) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def describe_transform(transform) -> str:
@@ -163,7 +167,7 @@ def methods_text(state) -> tuple[str, list[str]]:
         grouped = f", keeping the levels of `{d.groups}` on one side of every fold" if d.groups else ""
         perm = (f" Significance: {d.permutations} label permutations per layer and target, each re-running the "
                 "cross-validation on the same folds." if d.permutations else "")
-        parts.append(f"## Decoding\n\n{', '.join(f'`{t}`' for t in d.targets)} {'was' if len(d.targets) == 1 else 'were'} "
+        parts.append(f"## Decoding\n\n{_and([f'`{t}`' for t in d.targets])} {'was' if len(d.targets) == 1 else 'were'} "
                      f"decoded from every layer with linear decoders ({_READOUT}), scored by {d.cv}-fold "
                      f"cross-validation{grouped} (balanced accuracy for categorical targets; R² and Pearson r for "
                      f"continuous ones; the score is the mean over folds).{perm} {_DECODING_CI}\n")

@@ -13,7 +13,7 @@ import neurocompare as nc
 from neurocompare.decoding import decode, default_estimator, make_cv, pearson_r
 from neurocompare.decoding._decode import _scorers, _sklearn_scores
 from neurocompare.decoding._intervals import regression_scores, wilson_bounds
-from neurocompare.decoding._warnings import FoldWarnings
+from neurocompare._utils.fold_warnings import FoldWarnings
 
 Z2 = 1.959963984540054 ** 2
 
@@ -150,11 +150,11 @@ def test_ci_has_width_with_five_folds_and_is_seeded(data):
     row = a.iloc[0]
     assert row.ci_high - row.ci_low > 0.05 and row.n_folds == 5
     assert a.equals(b)
-    off = decode(data, "category", n_boot=0).iloc[0]
-    assert np.isnan(off.ci_low) and np.isnan(off.ci_high) and off.ci_method == "none (n_boot=0)"
+    off = decode(data, "category", n_bootstrap=0).iloc[0]
+    assert np.isnan(off.ci_low) and np.isnan(off.ci_high) and off.ci_method == "none (n_bootstrap=0)"
     assert off.value == decode(data, "category").iloc[0].value
-    with pytest.raises(ValueError, match="'n_boot'"):
-        decode(data, "category", n_boot=-1)
+    with pytest.raises(ValueError, match="'n_bootstrap'"):
+        decode(data, "category", n_bootstrap=-1)
 
 
 @pytest.mark.parametrize("target", ["category", "x"])
@@ -171,7 +171,7 @@ def test_coverage_of_a_known_accuracy():
     rng = np.random.default_rng(5)
     covered = []
     for i in range(200):
-        row = decode(_fixed_decoder_data(40, 0.8, rng), "label", estimator=SignOfFirstUnit(), cv=5, n_boot=400,
+        row = decode(_fixed_decoder_data(40, 0.8, rng), "label", estimator=SignOfFirstUnit(), cv=5, n_bootstrap=400,
                      random_state=i).iloc[0]
         covered.append(row.ci_low <= 0.8 <= row.ci_high)
     assert 0.90 <= np.mean(covered) <= 0.99

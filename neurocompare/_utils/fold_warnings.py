@@ -11,7 +11,7 @@ import contextlib
 import contextvars
 import warnings
 
-from .._utils.logging import NeurocompareWarning
+from .logging import NeurocompareWarning
 
 _ABSENT_CLASS = "y_pred contains classes not in y_true"
 _SINK: contextvars.ContextVar = contextvars.ContextVar("neurocompare_fold_warnings", default=None)
