@@ -6,7 +6,7 @@ The two-pathway questions on the embedded what/where stimuli:
    dorsal branch) and extract every layer for 320 held-out stimuli;
 2. read identity (category, exemplar) and location (x, y, size) out of every layer with
    cross-validated linear decoders (Hong et al. 2016): the what/where profile across depth, with
-   fold-wise CIs and chance, and the raw pixels as a baseline;
+   95% CIs (bootstrap over test items) and chance, and the raw pixels as a baseline;
 3. cross-readout: what decoded from the where stream and where from the what stream;
 4. generalisation: category decoders trained at left positions and tested at right positions
    (and vice versa), likewise for small and large sizes, and decoders trained on one exemplar of

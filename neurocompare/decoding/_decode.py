@@ -10,7 +10,8 @@ from .._utils.checks import (check_complete, check_finite_activations, check_opt
 from .._utils.device import resolve_device
 from .._utils.progress import progress_bar
 from .._utils.random import seed_int
-from .._utils.stats import t_half_width
+from ._intervals import fold_cis
+from .._utils.fold_warnings import recorded, summarised_fold_warnings
 
 TASKS = ("auto", "classification", "regression")
 BACKENDS = ("sklearn", "torch")
@@ -216,8 +217,8 @@ def check_folds(folds, y, task) -> None:
 
 
 def decode(acts, target, *, task: str = "auto", estimator=None, cv=5, groups=None, pca: int | None = None,
-           permutations: int = 0, ridge_alpha: float = 1.0, backend: str = "sklearn", device: str = "auto",
-           random_state=0, n_jobs=None, progress: bool = True):
+           permutations: int = 0, n_bootstrap: int = 1000, ridge_alpha: float = 1.0, backend: str = "sklearn",
+           device: str = "auto", random_state=0, n_jobs=None, progress: bool = True):
     """Cross-validated linear decoding of one target from activations.
 
     Parameters
@@ -249,6 +250,8 @@ def decode(acts, target, *, task: str = "auto", estimator=None, cv=5, groups=Non
     permutations : int
         Label permutations for a p-value (one-sided, score at least as high as observed),
         each re-running the whole cross-validation on the same folds.
+    n_bootstrap : int
+        Bootstrap resamples of the test items for the 95% CI (0: no CI, NaN). See Notes.
     ridge_alpha : float
         Ridge penalty for ``estimator="ridge"`` (>= 0).
     backend : {"sklearn", "torch"}
@@ -259,7 +262,7 @@ def decode(acts, target, *, task: str = "auto", estimator=None, cv=5, groups=Non
         Where the torch backend runs: ``"auto"`` (cuda, then mps, then cpu), ``"cpu"``,
         ``"cuda"``, ``"cuda:N"`` or ``"mps"``. Unused by the scikit-learn backend.
     random_state : int
-        Seeds the folds (``cv`` an int) and the permutations.
+        Seeds the folds (``cv`` an int), the permutations and the bootstrap.
     n_jobs : int, optional
         Folds fitted in parallel by the scikit-learn backend (joblib's meaning).
     progress : bool
@@ -269,10 +272,52 @@ def decode(acts, target, *, task: str = "auto", estimator=None, cv=5, groups=Non
     -------
     pandas.DataFrame
         One row per metric: ``target, task, metric, value, ci_low, ci_high, sd, p, n,
-        n_folds, chance, cv_scheme`` (how the folds were made). Classification: ``balanced_accuracy`` (chance = 1 / number of
-        classes). Regression: ``r2`` and ``pearson_r`` (chance 0). ``value`` is the mean over
-        folds; the CI is the fold-wise t interval (mean ± t(k-1) x SD / sqrt(k)).
+        n_folds, chance, cv_scheme`` (how the folds were made), ``ci_method`` (how the CI
+        was made). Classification: ``balanced_accuracy`` (chance = 1 / number of classes).
+        Regression: ``r2`` and ``pearson_r`` (chance 0). ``value`` is the mean over folds and
+        ``sd`` the SD of the fold scores.
+
+    Notes
+    -----
+    The 95% CI is a percentile bootstrap over test items: every test item keeps its
+    out-of-fold prediction; each resample draws items with replacement within each fold
+    (within each class of the fold for classification, so every fold keeps its class
+    counts), recomputes each fold's metric and averages over folds like ``value``. It stays
+    in the metric's range (balanced accuracy in [0, 1], r in [-1, 1], R² <= 1). The fold
+    scores are not independent, so a t interval over folds has no sound variance estimate
+    (Bengio & Grandvalet, 2004) and the spread of cross-validated scores is dominated by the
+    finite test sample (Varoquaux, 2018). The trained decoders are held fixed, so the
+    interval leaves out the variability due to the training sets. When every class of
+    every test fold is all right or all wrong (e.g. a perfect decoder) the bootstrap has
+    zero width; the CI is then the Wilson score interval at the observed balanced accuracy
+    with the effective number of test items ``K² / sum_c(1 / N_c)`` (the pooled test count
+    N when the classes are balanced): ``[N / (N + 1.96²), 1]`` for a perfect decoder.
+    ``ci_method`` says which was used.
+
+    Warnings that scikit-learn raises in single folds (e.g. a predicted class absent from a
+    test fold, common with permuted labels) are reported once per call, with counts, as a
+    :class:`~neurocompare.NeurocompareWarning`.
+
+    References
+    ----------
+    Bengio, Y., & Grandvalet, Y. (2004). No unbiased estimator of the variance of K-fold
+    cross-validation. *Journal of Machine Learning Research, 5*, 1089-1105.
+
+    Varoquaux, G. (2018). Cross-validation failure: small sample sizes lead to large error
+    bars. *NeuroImage, 180*, 68-77.
+
+    Wilson, E. B. (1927). Probable inference, the law of succession, and statistical
+    inference. *Journal of the American Statistical Association, 22*, 209-212.
     """
+    with summarised_fold_warnings() as sink:
+        sink.decodes += 1
+        return _decode(acts, target, task=task, estimator=estimator, cv=cv, groups=groups, pca=pca,
+                       permutations=permutations, n_bootstrap=n_bootstrap, ridge_alpha=ridge_alpha, backend=backend,
+                       device=device, random_state=random_state, n_jobs=n_jobs, progress=progress, sink=sink)
+
+
+def _decode(acts, target, *, task, estimator, cv, groups, pca, permutations, n_bootstrap, ridge_alpha, backend, device,
+            random_state, n_jobs, progress, sink):
     import pandas as pd
 
     check_option("task", task, TASKS)
@@ -286,6 +331,7 @@ def decode(acts, target, *, task: str = "auto", estimator=None, cv=5, groups=Non
     if pca is not None:
         pca = check_positive_int("pca", pca)
     permutations = check_positive_int("permutations", permutations, minimum=0)
+    n_bootstrap = check_positive_int("n_bootstrap", n_bootstrap, minimum=0)
     x, ids = _matrix(acts)
     name, y = _target_values(acts, target, ids)
     check_complete(y, ids, factor=name, param="target")
@@ -310,34 +356,38 @@ def decode(acts, target, *, task: str = "auto", estimator=None, cv=5, groups=Non
         if estimator != "ridge":
             raise ValueError("Invalid value for 'estimator': the torch backend implements ridge models; pass "
                              "estimator='ridge' (and ridge_alpha=).")
-        fold_scores, null = _torch_scores(x, y, folds, task, ridge_alpha, permutations, device, random_state)
+        fold_scores, preds, null = _torch_scores(x, y, folds, task, ridge_alpha, permutations, device, random_state,
+                                                 sink)
     else:
         est = default_estimator(task, pca=pca, estimator=estimator, ridge_alpha=ridge_alpha) \
             if estimator is None or isinstance(estimator, str) else estimator
-        fold_scores = _sklearn_scores(est, x, y, folds, task, n_jobs)
+        fold_scores, preds = _sklearn_scores(est, x, y, folds, task, n_jobs, sink, observed=True)
         null = None
         if permutations:
             rng = np.random.default_rng(seed_int(random_state) + 1)
             null = {m: [] for m in fold_scores}
             with progress_bar(permutations, "permutations", enable=progress) as advance:
                 for _ in range(permutations):
-                    s = _sklearn_scores(est, x, y[rng.permutation(len(y))], folds, task, n_jobs)
+                    s, _ = _sklearn_scores(est, x, y[rng.permutation(len(y))], folds, task, n_jobs, sink,
+                                           observed=False)
                     for m in s:
                         null[m].append(np.mean(s[m]))
                     advance()
+    cis = fold_cis(y, folds, preds, task, list(fold_scores), n_bootstrap=n_bootstrap,
+                   rng=np.random.default_rng([seed_int(random_state), 2]))
     rows = []
     chance = 1.0 / len(np.unique(y)) if task == "classification" else 0.0
     for metric, scores in fold_scores.items():
         scores = np.asarray(scores, dtype=float)
         mean, sd, k = scores.mean(), scores.std(ddof=1) if len(scores) > 1 else np.nan, len(scores)
-        half = t_half_width(scores)
         p = np.nan
         if null is not None:
             nd = np.asarray(null[metric])
             p = (1 + (nd >= mean - 1e-12).sum()) / (1 + len(nd))
-        rows.append({"target": name, "task": task, "metric": metric, "value": mean, "ci_low": mean - half,
-                     "ci_high": mean + half, "sd": sd, "p": p, "n": len(y), "n_folds": k,
-                     "chance": chance if metric != "pearson_r" else 0.0, "cv_scheme": scheme})
+        low, high, how = cis[metric]
+        rows.append({"target": name, "task": task, "metric": metric, "value": mean, "ci_low": low,
+                     "ci_high": high, "sd": sd, "p": p, "n": len(y), "n_folds": k,
+                     "chance": chance if metric != "pearson_r" else 0.0, "cv_scheme": scheme, "ci_method": how})
     return pd.DataFrame(rows)
 
 
@@ -368,17 +418,33 @@ def _scorers(task):
     return {"r2": r2_score, "pearson_r": pearson_r}
 
 
-def _sklearn_scores(est, x, y, folds, task, n_jobs):
+def _fit_fold(est, x, y, train, test, scorers):
+    """Fit a clone on the training fold, predict the test fold, score it (what ``cross_validate`` does), recording
+    the warnings raised."""
     from sklearn.base import clone
-    from sklearn.metrics import make_scorer
-    from sklearn.model_selection import cross_validate
 
-    scoring = {m: make_scorer(f) for m, f in _scorers(task).items()}
-    res = cross_validate(clone(est), x, y, cv=folds, scoring=scoring, n_jobs=n_jobs, error_score="raise")
-    return {m: list(res[f"test_{m}"]) for m in scoring}
+    caught = []
+    with recorded(caught):
+        model = clone(est)
+        model.fit(x[train], y[train])
+        pred = model.predict(x[test])
+        scores = {m: float(fn(y[test], pred)) for m, fn in scorers.items()}
+    return scores, pred, caught
 
 
-def _torch_scores(x, y, folds, task, alpha, permutations, device, random_state):
+def _sklearn_scores(est, x, y, folds, task, n_jobs, sink, *, observed):
+    """Fold scores ``{metric: [score per fold]}`` and the out-of-fold predictions of each fold."""
+    from joblib import Parallel, delayed
+
+    scorers = _scorers(task)
+    fits = Parallel(n_jobs=n_jobs)(delayed(_fit_fold)(est, x, y, np.asarray(tr), np.asarray(te), scorers)
+                                   for tr, te in folds)
+    for _, _, caught in fits:
+        sink.add(caught, observed=observed)
+    return {m: [f[0][m] for f in fits] for m in scorers}, [f[1] for f in fits]
+
+
+def _torch_scores(x, y, folds, task, alpha, permutations, device, random_state, sink):
     import torch
 
     from . import _ridge_torch as R
@@ -390,6 +456,17 @@ def _torch_scores(x, y, folds, task, alpha, permutations, device, random_state):
     ys = [y[p] for p in perms]
     scorers = _scorers(task)
     per_perm = {m: np.zeros((len(perms), len(folds))) for m in scorers}
+    preds = []
+
+    def score(i, f, truth, pred):
+        caught = []
+        with recorded(caught):
+            for m, fn in scorers.items():
+                per_perm[m][i, f] = fn(truth, pred)
+        sink.add(caught, observed=i == 0)
+        if i == 0:
+            preds.append(pred)
+
     for f, (tr, te) in enumerate(folds):
         if task == "classification":
             classes = np.unique(y)
@@ -404,14 +481,12 @@ def _torch_scores(x, y, folds, task, alpha, permutations, device, random_state):
             for i, yy in enumerate(ys):
                 dec = pred[:, i * width:(i + 1) * width]
                 lab = classes[(dec[:, 0] > 0).astype(int)] if len(classes) == 2 else classes[dec.argmax(1)]
-                for m, fn in scorers.items():
-                    per_perm[m][i, f] = fn(yy[te], lab)
+                score(i, f, yy[te], lab)
         else:
             targets = np.stack([yy[tr] for yy in ys], 1)
             pred = R.fit_predict(x[tr], targets, x[te], alpha=alpha, device=dev, dtype=dtype)
             for i, yy in enumerate(ys):
-                for m, fn in scorers.items():
-                    per_perm[m][i, f] = fn(yy[te], pred[:, i])
+                score(i, f, yy[te], pred[:, i])
     fold_scores = {m: list(v[0]) for m, v in per_perm.items()}
     null = {m: list(v[1:].mean(1)) for m, v in per_perm.items()} if permutations else None
-    return fold_scores, null
+    return fold_scores, preds, null

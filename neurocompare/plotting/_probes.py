@@ -40,7 +40,8 @@ def plot_probe_profile(results, *, aggregate: bool = True, layer_names=None, ax=
         From :func:`neurocompare.probes.what_where` (layers in extraction order).
     aggregate : bool
         Two curves, "what" (balanced accuracy, averaged over the what targets) and "where"
-        (R², averaged over the where targets); the CI bars are the averaged fold-wise CIs.
+        (R², averaged over the where targets); the CI bars are the averaged CIs (bootstrap
+        over test items, see :func:`neurocompare.decoding.decode`).
         ``False``: one curve per target.
     layer_names : dict or sequence of str, optional
         Display names of the layers: ``{name: display}`` or one per layer, in order.
@@ -125,7 +126,9 @@ def plot_probe_profile(results, *, aggregate: bool = True, layer_names=None, ax=
 
         handles += [Line2D([], [], color="grey", ls="--", lw=0.8), Line2D([], [], color="grey", marker="|", ls="",
                                                                          ms=8)]
-        labs += ["chance (R²: 0)", "fold-wise 95% CI"]
+        methods = sorted(set(d["ci_method"].dropna().astype(str))) if "ci_method" in d.columns else []
+        labs += ["chance (R²: 0)", f"95% CI ({methods[0]})" if len(methods) == 1 else
+                 "95% CI (per row: see the table's ci_method)" if methods else "95% CI"]
         legend_outside(axes[0], handles, labs, where="right", bbox_to_anchor=(1.15 if twin else 1.02, 1.0))
         if "model" in d.columns and d.model.nunique() == 1:
             axes[0].set_title(str(d.model.iloc[0]))

@@ -6,6 +6,7 @@ import numpy as np
 from .._utils.checks import check_complete, check_positive_int
 from .._utils.progress import progress_bar
 from ..decoding import decode, factor_split
+from .._utils.fold_warnings import summarised_fold_warnings
 
 DEFAULT_WHERE = ("x", "y", "size")
 
@@ -61,8 +62,8 @@ def _targets(da, stimuli, what, where):
 
 def what_where(acts, stimuli=None, *, what=None, where=None, cv=5, groups=None, split: str | None = None,
                estimator=None,
-               pca: int | None = None, permutations: int = 0, ridge_alpha: float = 1.0, backend: str = "sklearn",
-               device: str = "auto", random_state=0, progress: bool = True, n_jobs=None):
+               pca: int | None = None, permutations: int = 0, n_bootstrap: int = 1000, ridge_alpha: float = 1.0,
+               backend: str = "sklearn", device: str = "auto", random_state=0, progress: bool = True, n_jobs=None):
     """Read what (identity) and where (position, size) out of every layer: the two-pathway profile.
 
     Parameters
@@ -90,6 +91,9 @@ def what_where(acts, stimuli=None, *, what=None, where=None, cv=5, groups=None, 
     estimator, pca, ridge_alpha, backend, device : see :func:`neurocompare.decoding.decode`
     permutations : int
         Label permutations per layer and target for a p-value.
+    n_bootstrap : int
+        Bootstrap resamples of the test items for each 95% CI (0: none); see
+        :func:`neurocompare.decoding.decode`.
     random_state : int
     progress : bool
     n_jobs : int, optional
@@ -100,7 +104,10 @@ def what_where(acts, stimuli=None, *, what=None, where=None, cv=5, groups=None, 
     pandas.DataFrame
         One row per layer, target and metric: ``model, layer, stream, analysis,
         target, target_stream, task, metric, value, ci_low, ci_high, sd, p, n, n_folds,
-        chance, cv_scheme, split``, layers in extraction order.
+        chance, cv_scheme, ci_method, split``, layers in extraction order. The CIs are
+        percentile bootstraps over test items (see :func:`neurocompare.decoding.decode`).
+        Warnings that scikit-learn raises in single folds are reported once for the whole
+        profile, with counts.
     """
     import pandas as pd
 
@@ -109,7 +116,7 @@ def what_where(acts, stimuli=None, *, what=None, where=None, cv=5, groups=None, 
     what, where = _targets(first, stimuli, what, where)
     rows = []
     total = len(layers) * (len(what) + len(where))
-    with progress_bar(total, "probing", enable=progress) as advance:
+    with progress_bar(total, "probing", enable=progress) as advance, summarised_fold_warnings():
         for model, layer, da in layers:
             da = _align(da, stimuli)
             if split is not None and split not in da.coords:
@@ -121,7 +128,7 @@ def what_where(acts, stimuli=None, *, what=None, where=None, cv=5, groups=None, 
                                                     ("where", where, "regression")):
                 for t in targets:
                     res = decode(da, t, task=task, estimator=estimator, cv=folds, groups=groups if split is None else None,
-                                 pca=pca, permutations=permutations,
+                                 pca=pca, permutations=permutations, n_bootstrap=n_bootstrap,
                                  ridge_alpha=ridge_alpha, backend=backend, device=device, random_state=random_state,
                                  n_jobs=n_jobs, progress=False)
                     res.insert(0, "model", model)
@@ -209,7 +216,8 @@ def units_curve(acts, stimuli=None, *, target: str = "category", n_units=None, n
         n_units = [2 ** k for k in range(int(np.log2(min(widths))) + 1)]
     rng = np.random.default_rng(random_state)
     rows = []
-    with progress_bar(len(layers) * len(n_units) * n_repeats, "units curve", enable=progress) as advance:
+    with progress_bar(len(layers) * len(n_units) * n_repeats, "units curve", enable=progress) as advance, \
+            summarised_fold_warnings():
         for model, layer, da in layers:
             da = _align(da, stimuli)
             for k in n_units:
@@ -218,8 +226,8 @@ def units_curve(acts, stimuli=None, *, target: str = "category", n_units=None, n
                 per_metric = {}
                 for _ in range(n_repeats):
                     sub = da.isel(unit=np.sort(rng.choice(da.sizes["unit"], size=k, replace=False)))
-                    res = decode(sub, target, estimator=estimator, cv=cv, ridge_alpha=ridge_alpha,
-                                 random_state=random_state, progress=False)
+                    res = decode(sub, target, estimator=estimator, cv=cv, ridge_alpha=ridge_alpha, n_bootstrap=0,
+                                 random_state=random_state, progress=False)  # only the values are used
                     for r in res.itertuples():
                         per_metric.setdefault(r.metric, []).append(r.value)
                     advance()

@@ -45,7 +45,8 @@ def probes_caption(table, model: str) -> str:
     text = ("Cross-validated linear read-out of each factor from every layer, from input (left) to output (right). "
             "Categorical (\"what\") factors are scored by balanced accuracy (chance = 1 / number of classes), "
             "continuous (\"where\") factors by R² (0 = no better than the mean), each on its own axis (top and "
-            "bottom); the bars are fold-wise 95% intervals and the dashed lines chance.")
+            "bottom); the bars are 95% bootstrap intervals over the test items, resampled within folds, and the "
+            "dashed lines chance.")
     if sub.empty:
         return text
     means = sub.groupby(["target", "layer"], sort=False)["value"].mean().reset_index()
@@ -77,7 +78,7 @@ def decoding_caption(table, target: str) -> str:
         return ""
     metric = sub["metric"].iloc[0]
     text = (f"Cross-validated linear decoding of <b>{target}</b> from each layer ({metric.replace('_', ' ')}; the "
-            "bars are fold-wise 95% intervals; the dashed line is chance).")
+            "bars are 95% bootstrap intervals over the test items, resampled within folds; the dashed line is chance).")
     best = sub.loc[sub["value"].idxmax()]
     return text + (f" <b>Result:</b> {best['model']} {best['layer']} decodes {target} best, "
                    f"{_fmt(best['value'])} [{_fmt(best['ci_low'])}, {_fmt(best['ci_high'])}].")

@@ -33,6 +33,19 @@ REFERENCES = {
                               "title": "Top-down neural attention by excitation backprop",
                               "journal": "International Journal of Computer Vision", "volume": "126",
                               "pages": "1084--1102", "year": "2018", "doi": "10.1007/s11263-017-1059-x"}),
+    "varoquaux2018": ("article", {"author": "Varoquaux, Ga{\\\"e}l",
+                                  "title": "Cross-validation failure: small sample sizes lead to large error bars",
+                                  "journal": "NeuroImage", "volume": "180", "pages": "68--77", "year": "2018",
+                                  "doi": "10.1016/j.neuroimage.2017.06.061"}),
+    "bengio2004": ("article", {"author": "Bengio, Yoshua and Grandvalet, Yves",
+                               "title": "No unbiased estimator of the variance of K-fold cross-validation",
+                               "journal": "Journal of Machine Learning Research", "volume": "5",
+                               "pages": "1089--1105", "year": "2004"}),
+    "wilson1927": ("article", {"author": "Wilson, Edwin B.",
+                               "title": "Probable inference, the law of succession, and statistical inference",
+                               "journal": "Journal of the American Statistical Association", "volume": "22",
+                               "number": "158", "pages": "209--212", "year": "1927",
+                               "doi": "10.1080/01621459.1927.10502953"}),
     "pedregosa2011": ("article", {"author": "Pedregosa, Fabian and others",
                                   "title": "Scikit-learn: Machine learning in Python",
                                   "journal": "Journal of Machine Learning Research", "volume": "12",
@@ -50,6 +63,23 @@ _COMPARISONS = {"corr": "Pearson correlation", "spearman": "Spearman rank correl
 _DISTANCES = {"correlation": "correlation distance (1 - Pearson r)", "euclidean": "squared Euclidean distance "
               "divided by the number of units", "cosine": "cosine distance", "mahalanobis": "Mahalanobis distance",
               "poisson": "Poisson KL divergence"}
+
+
+_READOUT = ("standardised inside each training fold; a ridge classifier for categorical factors and ridge regression "
+            "for continuous ones, the penalty chosen among 10^-3 to 10^5 by leave-one-out inside the training fold; "
+            "scikit-learn")
+_DECODING_CI = ("95% confidence intervals are percentile bootstraps over test items (1000 resamples of the "
+                "out-of-fold predictions within each fold, stratified by class, each averaged over folds like the "
+                "score), holding the trained decoders fixed: the finite test sample dominates the uncertainty of "
+                "cross-validated decoding (Varoquaux, 2018), and the fold scores are not independent, so a t interval "
+                "over folds has no unbiased variance estimate (Bengio & Grandvalet, 2004). Where every class of every "
+                "test fold was all right or all wrong (so the bootstrap has no spread), the interval is the Wilson "
+                "score interval at the observed balanced accuracy (Wilson, 1927).")
+_DECODING_CITES = ["bengio2004", "varoquaux2018", "wilson1927"]
+
+
+def _and(words) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def describe_transform(transform) -> str:
@@ -124,14 +154,23 @@ def methods_text(state) -> tuple[str, list[str]]:
                  f"forward hooks (batch size {cfg.study.batch_size}); {red}.\n")
     a = cfg.analyses
     if a.probes is not None:
-        cites += ["hong2016", "pedregosa2011"]
+        cites += ["hong2016", "pedregosa2011", *_DECODING_CITES]
         split = f"generalisation across `{a.probes.split}`" if a.probes.split else f"{a.probes.cv}-fold cross-validation"
         perm = (f" Significance: {a.probes.permutations} label permutations per layer and target." if
                 a.probes.permutations else "")
         parts.append("## What and where probes\n\nIdentity (\"what\") and position/size (\"where\") information was "
-                     "read out of every layer with linear decoders (regularised logistic regression for categorical "
-                     f"factors, ridge regression for continuous ones; scikit-learn), scored by {split} "
-                     f"(balanced accuracy and R²), following Hong et al. (2016).{perm}\n")
+                     f"read out of every layer with linear decoders ({_READOUT}), scored by {split} (balanced "
+                     f"accuracy and R²), following Hong et al. (2016).{perm} {_DECODING_CI}\n")
+    if a.decoding is not None:
+        cites += ["pedregosa2011", *_DECODING_CITES]
+        d = a.decoding
+        grouped = f", keeping the levels of `{d.groups}` on one side of every fold" if d.groups else ""
+        perm = (f" Significance: {d.permutations} label permutations per layer and target, each re-running the "
+                "cross-validation on the same folds." if d.permutations else "")
+        parts.append(f"## Decoding\n\n{_and([f'`{t}`' for t in d.targets])} {'was' if len(d.targets) == 1 else 'were'} "
+                     f"decoded from every layer with linear decoders ({_READOUT}), scored by {d.cv}-fold "
+                     f"cross-validation{grouped} (balanced accuracy for categorical targets; R² and Pearson r for "
+                     f"continuous ones; the score is the mean over folds).{perm} {_DECODING_CI}\n")
     if a.rsa is not None:
         cites += ["kriegeskorte2008", "nili2014", "schutt2023"]
         r = a.rsa

@@ -487,8 +487,9 @@ def _figures_decoding(state, res) -> None:
         for model in sub.model.unique():
             m = sub[sub.model == model]
             x = range(len(m))
-            ax.errorbar(x, m["value"], yerr=[m["value"] - m["ci_low"], m["ci_high"] - m["value"]], marker="o",
-                        capsize=2, label=model)
+            line = ax.plot(x, m["value"], marker="o", label=model)[0]
+            # the interval as drawn from its bounds: a bootstrap interval need not be symmetric about the value
+            ax.vlines(list(x), m["ci_low"], m["ci_high"], color=line.get_color(), lw=1)
             ax.set_xticks(list(x), list(m["layer"]), rotation=45, ha="right")
         chance = sub["chance"].iloc[0]
         if chance == chance:

@@ -52,6 +52,9 @@ def test_tables_hold_real_numbers(results):
     assert set(dec[dec.target == "identity"].metric) == {"balanced_accuracy"}
     assert set(dec[dec.target == "size"].metric) == {"r2", "pearson_r"}
     assert len(dec[dec.metric == "balanced_accuracy"]) == 6 + 2  # cnn's six layers, random's two
+    acc = dec[dec.metric == "balanced_accuracy"]
+    assert ((0 <= acc.ci_low) & (acc.ci_low <= acc.value) & (acc.value <= acc.ci_high) & (acc.ci_high <= 1)).all()
+    assert dec.ci_method.notna().all() and (dec.ci_high > dec.ci_low).all()
     layers = pd.read_csv(results / "tables" / "rsa_layers.csv")
     assert len(layers) == 8 * 8 and (layers[(layers.model_a == layers.model_b) &
                                             (layers.layer_a == layers.layer_b)]["value"].round(12) == 1).all()
@@ -84,10 +87,12 @@ def test_methods_paragraph_and_references(results):
     text = (results / "methods.md").read_text()
     for phrase in ("16 images", "trained for 2 epochs", "random weights", "correlation distance",
                    "Pearson correlation", "50 bootstrap samples of the stimuli", "20 stimulus-label permutations",
-                   "2-fold cross-validation", "resized to 32 x 32 px", "gradcam", "torch "):
+                   "2-fold cross-validation", "resized to 32 x 32 px", "gradcam", "torch ", "## Decoding",
+                   "percentile bootstraps over test items", "(Varoquaux, 2018)"):
         assert phrase in text, phrase
     bib = (results / "references.bib").read_text()
-    for key in ("kriegeskorte2008", "nili2014", "hong2016", "selvaraju2017"):
+    for key in ("kriegeskorte2008", "nili2014", "hong2016", "selvaraju2017", "bengio2004", "varoquaux2018",
+                "wilson1927"):
         assert f"{{{key}," in bib
 
 
