@@ -20,7 +20,8 @@ def _tool():
 def test_every_page_matches_the_scripts_output():
     tool = _tool()
     stale = [p.relative_to(ROOT) for p in tool.pages()
-             if tool.fill(p.read_text(encoding="utf-8"), ROOT / "docs" / "images") != p.read_text(encoding="utf-8")]
+             if tool.fill(p.read_text(encoding="utf-8"), ROOT / "docs" / "images", page=str(p.relative_to(ROOT)))
+             != p.read_text(encoding="utf-8")]
     assert not stale, f"run `python docs/_tools/fill_numbers.py`: out of date {stale}"
 
 

@@ -72,16 +72,23 @@ def pages(docs: Path = DOCS) -> list[Path]:
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     check = "--check" in argv
-    stale = []
+    stale, errors = [], []
     for path in pages():
         old = path.read_text(encoding="utf-8")
-        new = fill(old, DOCS / "images", page=str(path.relative_to(DOCS)))
+        try:
+            new = fill(old, DOCS / "images", page=f"docs/{path.relative_to(DOCS)}")
+        except (FileNotFoundError, KeyError) as exc:
+            errors.append(str(exc).strip("\"'"))
+            continue
         if new != old:
             stale.append(path.relative_to(DOCS))
             if not check:
                 path.write_text(new, encoding="utf-8")
     verb = "out of date" if check else "rewritten"
     print("\n".join(f"{verb}: docs/{p}" for p in stale) or "every page is up to date")
+    if errors:
+        print("\n".join(errors), file=sys.stderr)
+        return 2
     return 1 if check and stale else 0
 
 
