@@ -30,8 +30,12 @@ def load(name: str, weights, *, random_state: int, options: dict):
                              + (f" Close matches: {', '.join(map(repr, close))}." if close else ""))
         try:
             model, preprocess = _create(open_clip, name, tag, options, prefixed)
-        except DOWNLOAD_ERRORS as err:
-            raise offline_error(f"the OpenCLIP weights {tag!r}", name, err, where=_where(name, tag),
+        except (*DOWNLOAD_ERRORS, RuntimeError) as err:
+            # OpenCLIP re-raises a failed download as a RuntimeError; the network error is its context
+            cause = err if isinstance(err, DOWNLOAD_ERRORS) else err.__cause__ or err.__context__
+            if not isinstance(cause, DOWNLOAD_ERRORS):
+                raise
+            raise offline_error(f"the OpenCLIP weights {tag!r}", name, cause, where=_where(name, tag),
                                 prefixed=prefixed) from err
         wdesc = f"{tag} (OpenCLIP)"
     else:
