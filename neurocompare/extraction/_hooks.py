@@ -109,7 +109,7 @@ class LayerRecorder:
     def _capture(self, out, name=""):
         import torch
 
-        from ..models._tokens import TokenGrid
+        from ..models.tokens import TokenGrid
 
         if isinstance(out, torch.Tensor):
             shape = tuple(out.shape[1:])
@@ -204,7 +204,7 @@ def unit_coords(coords) -> dict[str, np.ndarray]:
     ``token_kind`` (``"cls"``, ``"register"``, ``"distillation"``, ``"patch"``), and their patch tokens the
     ``unit_y``/``unit_x`` of the patch in the grid. Entries that do not apply are -1 (or "").
     """
-    from ..models._tokens import TokenGrid
+    from ..models.tokens import TokenGrid
 
     chans, ys, xs, toks, labels, kinds = [], [], [], [], [], []
     for label, shape, layout in coords:

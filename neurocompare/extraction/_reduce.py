@@ -35,7 +35,7 @@ def describe(kind: str, k: int | None) -> str:
 
 def grid_problem(t, k: int, layout: str) -> str | None:
     """Why ``("grid", k)`` cannot reduce this output (a grid finer than the map would upsample it), or None."""
-    from ..models._tokens import TokenGrid
+    from ..models.tokens import TokenGrid
 
     if isinstance(layout, TokenGrid):
         h, w, what = layout.h, layout.w, "patch grid"
@@ -59,14 +59,14 @@ def spatial(t, kind: str, k: int | None, layout: str):
     """Apply a per-sample spatial reduction to one output tensor (batch first).
 
     ``layout`` is ``"vector"`` (N, C), ``"map"`` (N, C, H, W), ``"tokens"`` (N, T, D),
-    ``"volume"`` (N, C, T, H, W) or ``"other"``, or a :class:`~neurocompare.models._tokens.TokenGrid` for
+    ``"volume"`` (N, C, T, H, W) or ``"other"``, or a :class:`~neurocompare.models.tokens.TokenGrid` for
     the token outputs of a transformer whose layout is known: then ``"avgpool"`` averages the patch tokens
     only, ``"cls"`` keeps the class token and ``("grid", k)`` pools the patch grid like a map. None means
     the reduction is not defined for this output.
     """
     import torch.nn.functional as F
 
-    from ..models._tokens import TokenGrid
+    from ..models.tokens import TokenGrid
 
     if isinstance(layout, TokenGrid):
         if kind == "avgpool":

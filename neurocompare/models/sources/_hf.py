@@ -138,7 +138,7 @@ def _transform(name: str, where: str, config):
 
 
 def _token_layout(module, config):
-    from .._tokens import make_layout
+    from ..tokens import make_layout
 
     emb = getattr(module, "embeddings", None)
     if emb is None or getattr(emb, "cls_token", None) is None or not hasattr(config, "patch_size"):

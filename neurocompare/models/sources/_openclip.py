@@ -88,7 +88,7 @@ def _where(name: str, tag: str) -> str:
 
 
 def _token_layout(visual):
-    from .._tokens import make_layout
+    from ..tokens import make_layout
 
     if type(visual).__name__ != "VisionTransformer" or not hasattr(visual, "grid_size"):
         return None

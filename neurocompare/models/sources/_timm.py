@@ -122,7 +122,7 @@ def _hf_cache() -> str:
 
 
 def _token_layout(module):
-    from .._tokens import make_layout
+    from ..tokens import make_layout
 
     pe = getattr(module, "patch_embed", None)
     if pe is None or not hasattr(module, "num_prefix_tokens") or not hasattr(pe, "grid_size"):
