@@ -143,6 +143,8 @@ SECTIONS: dict[str, dict[str, str]] = {
         "input_size": "Input image size the model expects.",
         "input_kind": "What the model takes as input.",
         "exclude": "Names to leave out.",
+        "tokens": "A transformer's token layout (prefix tokens, patch grid).",
+        "channels_last": "Layers whose maps are (N, H, W, C).",
         "batch": "One batch of inputs.",
         "cache": "Reuse (and write) cached results.",
         "num_workers": "DataLoader worker processes.",

@@ -15,7 +15,7 @@ def extract(model: str = typer.Argument(..., help="Model name (see `neurocompare
             out: Path = typer.Option(..., help="Output: a .zarr folder (streamed, resumable) or a .nc file."),
             weights: Optional[str] = typer.Option(None, help="None (random), DEFAULT, whatwhere, or a .pth file."),
             layers: Optional[str] = typer.Option(None, help="Comma-separated layer names, or all/what/where/shared."),
-            reduce: Optional[str] = typer.Option(None, help="avgpool, grid:K, project:K or pca:K."),
+            reduce: Optional[str] = typer.Option(None, help="avgpool, cls (transformers: class token), grid:K, project:K or pca:K."),
             batch_size: int = typer.Option(32, help="Stimuli per batch."),
             device: str = typer.Option("auto", help="auto, cpu, cuda, mps."),
             seed: int = typer.Option(0, help="random_state (initialisation and projections)."),

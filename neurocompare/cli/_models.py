@@ -15,11 +15,12 @@ def models_list():
     from ..models import list_models
 
     typer.echo(list_models().to_string(index=False))
-    typer.echo("\nAny other torchvision classification, segmentation or detection model also loads by its name.")
+    typer.echo("\nAny other torchvision classification, segmentation or detection model also loads by its name; "
+               "other libraries by 'timm:NAME', 'openclip:NAME' or 'hf:REPO' (see docs/models.md).")
 
 
 @models_app.command("layers")
-def models_layers(name: str = typer.Argument(..., help="Model name."),
+def models_layers(name: str = typer.Argument(..., help="Model name: torchvision, built-in, or timm:NAME / openclip:NAME / hf:REPO."),
                   all_layers: bool = typer.Option(False, "--all", help="Every layer, not just the defaults.")):
     """Show a model's layers and their streams."""
     from ..models import load

@@ -38,9 +38,13 @@ def extract(model, stimuli, *, layers=None, batch_size: int = 32, reduce=None, d
         Layer names (see ``model.layers``), ``"all"``, or a stream: ``"shared"``,
         ``"what"``, ``"where"``. ``None`` takes ``model.default_layers``.
     batch_size : int
-    reduce : None, "avgpool", ("grid", k), ("project", k) or ("pca", k)
+    reduce : None, "avgpool", "cls", ("grid", k), ("project", k) or ("pca", k)
         ``None`` keeps every unit. ``"avgpool"`` averages over space (maps) or
-        tokens (transformers). ``("grid", k)`` average-pools each map to k x k.
+        tokens (transformers; for transformers with a known token layout,
+        ``model.tokens``, the patch tokens only). ``"cls"`` keeps the class
+        token of such a transformer (vector outputs pass unchanged; an error
+        for models without a class token). ``("grid", k)`` average-pools each
+        map, or a transformer's patch grid, to k x k.
         ``("project", k)`` applies a seeded sparse random projection to k dims
         (Li et al. 2006; the matrix of scikit-learn's ``SparseRandomProjection``).
         ``("pca", k)`` fits an incremental PCA over all stimuli (one extra
@@ -71,8 +75,8 @@ def extract(model, stimuli, *, layers=None, batch_size: int = 32, reduce=None, d
     xarray.DataTree
         ``/<model>/<layer>`` nodes, each a Dataset with ``activations`` (dims
         ``stimulus, unit``), every stimulus factor as a coordinate on
-        ``stimulus``, ``channel`` (and ``y, x`` / ``token`` / ``part``) on
-        ``unit``, and provenance in attrs. Detector heads that run per region
+        ``stimulus``, ``channel`` (and ``unit_y, unit_x`` / ``token`` /
+        ``token_kind`` / ``part``) on ``unit``, and provenance in attrs. Detector heads that run per region
         (``roi_heads.*``) are averaged over each image's regions (see attrs
         ``regions``).
 
@@ -92,6 +96,9 @@ def extract(model, stimuli, *, layers=None, batch_size: int = 32, reduce=None, d
     if source.n == 0:
         raise ValueError("Invalid value for 'stimuli': it holds no stimuli (an empty selection?), so there is "
                          "nothing to extract and nothing is written.")
+    if kind == "cls":
+        for m in models:
+            _check_cls(m)
     dev = resolve_device(device)
     runs = [_Run(m, _layers_for(m, layers, source), source, kind=kind, k=k, batch_size=batch_size, device=dev,
                  random_state=random_state, num_workers=num_workers, amp=amp and dev.type == "cuda",
@@ -139,6 +146,15 @@ def _check_models(model) -> list:
         raise ValueError(f"Invalid value for 'model': model names must be unique in one tree; got {names}. "
                          "Set distinct names (wrapper.name = ...).")
     return list(models)
+
+
+def _check_cls(m) -> None:
+    tokens = getattr(m, "tokens", None)
+    if tokens is None or not tokens.has_cls:
+        what = "records no token layout" if tokens is None else f"has no class token (prefix tokens {list(tokens.prefix)})"
+        raise ValueError(f"Invalid value for 'reduce': 'cls' keeps the class token of a vision transformer, but "
+                         f"model {m.name!r} {what}. Use reduce='avgpool' or ('grid', k); the class token is known for "
+                         "transformers loaded with a 'timm:', 'openclip:' or 'hf:' name.")
 
 
 def _layers_for(m, layers, source) -> list[str]:
@@ -207,6 +223,8 @@ class _Run:
             inputs = [t.to(self.device) for t in inputs]
         else:
             inputs = inputs.to(self.device)
+        first = inputs[0] if isinstance(inputs, list) else inputs
+        self.recorder.input_hw = tuple(first.shape[-2:]) if first.dim() >= 3 else None
         ctx = torch.autocast("cuda", dtype=torch.float16) if self.amp else contextlib.nullcontext()
         try:
             with torch.inference_mode(), ctx:

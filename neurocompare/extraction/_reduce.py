@@ -1,22 +1,22 @@
-"""Reductions of layer outputs: none, global average pool, spatial grid, random projection, PCA."""
+"""Reductions of layer outputs: none, global average pool, class token, spatial grid, random projection, PCA."""
 from __future__ import annotations
 
 import numbers
 
-REDUCTIONS = ("none", "avgpool", "grid", "project", "pca")
+REDUCTIONS = ("none", "avgpool", "cls", "grid", "project", "pca")
 
 
 def parse_reduce(reduce) -> tuple[str, int | None]:
     """Normalise ``reduce`` to ``(kind, k)``.
 
-    Accepts ``None``, ``"avgpool"``, ``("grid", k)``, ``("project", k)``,
+    Accepts ``None``, ``"avgpool"``, ``"cls"``, ``("grid", k)``, ``("project", k)``,
     ``("pca", k)``, and the CLI spellings ``"grid:k"``, ``"project:k"``, ``"pca:k"``.
     """
-    expected = "None, 'avgpool', ('grid', k), ('project', k) or ('pca', k) with k a positive int"
+    expected = "None, 'avgpool', 'cls', ('grid', k), ('project', k) or ('pca', k) with k a positive int"
     if reduce is None or reduce == "none":
         return "none", None
-    if reduce == "avgpool":
-        return "avgpool", None
+    if isinstance(reduce, str) and reduce in ("avgpool", "cls"):
+        return reduce, None
     if isinstance(reduce, str) and ":" in reduce:
         kind, _, k = reduce.partition(":")
         try:
@@ -35,23 +35,49 @@ def describe(kind: str, k: int | None) -> str:
 
 def grid_problem(t, k: int, layout: str) -> str | None:
     """Why ``("grid", k)`` cannot reduce this output (a grid finer than the map would upsample it), or None."""
-    if layout != "map":
+    from ..models.tokens import TokenGrid
+
+    if isinstance(layout, TokenGrid):
+        h, w, what = layout.h, layout.w, "patch grid"
+    elif layout == "map":
+        h, w, what = int(t.shape[2]), int(t.shape[3]), "maps"
+    else:
         return None
-    h, w = int(t.shape[2]), int(t.shape[3])
     if k > min(h, w):
-        return (f"('grid', {k}) needs k no larger than the map, but its maps are {h}x{w} (a finer grid would "
-                f"upsample them); the largest valid k is {min(h, w)}")
+        return (f"('grid', {k}) needs k no larger than the map, but its {what} is {h}x{w} (a finer grid would "
+                f"upsample it); the largest valid k is {min(h, w)}")
     return None
+
+
+def patch_map(t, layout):
+    """The patch tokens of a (N, T, C) output as (N, C, h, w) maps (class, register, distillation tokens dropped)."""
+    n = t.shape[0]
+    return t[:, layout.n_prefix:].reshape(n, layout.h, layout.w, t.shape[-1]).permute(0, 3, 1, 2)
 
 
 def spatial(t, kind: str, k: int | None, layout: str):
     """Apply a per-sample spatial reduction to one output tensor (batch first).
 
     ``layout`` is ``"vector"`` (N, C), ``"map"`` (N, C, H, W), ``"tokens"`` (N, T, D),
-    ``"volume"`` (N, C, T, H, W) or ``"other"``.
+    ``"volume"`` (N, C, T, H, W) or ``"other"``, or a :class:`~neurocompare.models.tokens.TokenGrid` for
+    the token outputs of a transformer whose layout is known: then ``"avgpool"`` averages the patch tokens
+    only, ``"cls"`` keeps the class token and ``("grid", k)`` pools the patch grid like a map. None means
+    the reduction is not defined for this output.
     """
     import torch.nn.functional as F
 
+    from ..models.tokens import TokenGrid
+
+    if isinstance(layout, TokenGrid):
+        if kind == "avgpool":
+            return t[:, layout.n_prefix:].mean(dim=1)
+        if kind == "cls":
+            return t[:, layout.prefix.index("cls")] if "cls" in layout.prefix else None
+        if kind == "grid":
+            return F.adaptive_avg_pool2d(patch_map(t, layout), k)
+        return t
+    if kind == "cls":
+        return t if layout == "vector" else None
     if kind == "avgpool":
         if layout == "map":
             return t.mean(dim=(2, 3))

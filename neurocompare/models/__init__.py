@@ -3,7 +3,7 @@
 ``load`` returns a :class:`ModelWrapper` holding the ``nn.Module``, its
 preprocessing, its family, its layer names and its stream map.
 
-The public-named modules ``batches``, ``building``, ``checkpoints``, ``specs``
+The public-named modules ``batches``, ``building``, ``checkpoints``, ``specs``, ``tokens``
 and ``training`` hold the helpers other parts of neurocompare use.
 """
 from ._streams import STREAMS

@@ -36,14 +36,20 @@ class ModelWrapper:
     weights : str
         Where the weights came from: ``"none (seed 0)"``, ``"DEFAULT"``, a file path, ...
     config : dict
-        The options the network was built with.
+        The options the network was built with (for models from timm, OpenCLIP and Hugging Face also
+        ``source`` and the ``preprocessing`` settings).
+    tokens : TokenLayout or None
+        For vision transformers loaded from timm, OpenCLIP or Hugging Face: the prefix tokens (class,
+        distillation, register) and the patch grid, used to label and reduce token outputs. None otherwise.
+    channels_last : set of str
+        Layers whose 4-D outputs are (N, H, W, C) maps (Swin stages); extraction permutes them to (N, C, H, W).
     """
 
     def __init__(self, module, *, name: str, family: str = "classification", transform: Callable | None = None,
                  stream_fn: Callable[[str], str] | None = None, streams: dict[str, str] | None = None,
                  default_layers: Sequence[str] | None = None, classes: Sequence[str] | None = None,
                  weights: str = "unknown", input_kind: str = "tensor", config: dict | None = None,
-                 exclude: Sequence[str] = ()):
+                 exclude: Sequence[str] = (), tokens=None, channels_last: Sequence[str] = ()):
         import torch
 
         if not isinstance(module, torch.nn.Module):
@@ -58,6 +64,8 @@ class ModelWrapper:
         self.weights = weights
         self.input_kind = input_kind
         self.config = dict(config or {})
+        self.tokens = tokens
+        self.channels_last = set(channels_last)
         names = [n for n, _ in module.named_modules() if n]
         excluded = set(exclude)
         self.layers = [n for n in names if n not in excluded]
@@ -132,4 +140,5 @@ class ModelWrapper:
         new.module = copy.deepcopy(self.module)
         new.streams = dict(self.streams)
         new.config = dict(self.config)
+        new.channels_last = set(self.channels_last)
         return new

@@ -64,7 +64,12 @@ def list_models() -> pd.DataFrame:
 
     Every classification, segmentation and detection model of
     ``torchvision.models`` loads by its torchvision name; the table lists the
-    ones the documentation covers, plus the built-in nets.
+    ones the documentation covers, the built-in nets, and examples of the
+    other sources, named ``"<source>:<name>"``: ``timm:`` (any name of
+    ``timm.list_models()``), ``openclip:`` (``open_clip.list_models()``) and
+    ``hf:`` (a Hugging Face repo id, local folder or model type). Each source
+    needs its optional extra (``pip install "neurocompare[timm]"``, ``[clip]``,
+    ``[hf]``).
     """
     rows = [{"name": n, "family": "classification", "source": "torchvision", "description": "ImageNet classifier"}
             for n in CLASSIFIERS]
@@ -83,6 +88,9 @@ def list_models() -> pd.DataFrame:
          "description": "small U-Net segmenter with an image-level category head"},
         {"name": "dcgan", "family": "gan", "source": "builtin", "description": "DCGAN generator/discriminator pair"},
     ]
+    from .sources import source_rows
+
+    rows += source_rows()
     return pd.DataFrame(rows)
 
 
@@ -95,13 +103,20 @@ def load(name: str, weights=None, *, random_state: int = 0, train_if_missing: bo
     name : str
         A torchvision classification, segmentation or detection model name
         (``"resnet18"``, ``"fcn_resnet50"``, ``"maskrcnn_resnet50_fpn"``, ...) or a
-        built-in net (``"smallcnn"``, ``"twostreamnet"``, ``"onestreamnet"``, ``"unet"``, ``"dcgan"``).
-        See :func:`list_models`.
+        built-in net (``"smallcnn"``, ``"twostreamnet"``, ``"onestreamnet"``, ``"unet"``, ``"dcgan"``),
+        or ``"<source>:<name>"`` for another library: ``"timm:convnext_tiny"``,
+        ``"openclip:ViT-B-32"``, ``"hf:facebook/dinov2-small"`` (also a local
+        folder, or a transformers model type such as ``"hf:dinov2"``). See
+        :func:`list_models` and the models page of the documentation.
     weights : None, str or path-like
         ``None``: random initialisation, seeded by ``random_state``.
         ``"DEFAULT"`` (or a torchvision weight name such as ``"IMAGENET1K_V1"``):
         pretrained torchvision weights, downloaded once into the torch hub cache;
-        offline, the error says where to put the file.
+        offline, the error says where to put the file. For ``timm:`` and
+        ``openclip:`` a weight tag of that source (``"laion2b_s34b_b79k"``,
+        timm's ``"lvd142m"``) or ``"DEFAULT"``; for ``hf:`` ``"DEFAULT"`` (the
+        repo's weights); they download into the source's own cache
+        (``TORCH_HOME``, ``HF_HOME``).
         A path to a ``.pth``/``.pt`` file: a state dict, loaded with
         ``torch.load(weights_only=True)``.
         ``"whatwhere"`` (built-in nets but the DCGAN): the net trained on the
@@ -117,7 +132,10 @@ def load(name: str, weights=None, *, random_state: int = 0, train_if_missing: bo
         Passed to the builder. Detectors take ``min_size``/``max_size`` (e.g.
         ``min_size=224`` to run on a CPU). Segmenters take ``resize_size`` for
         their preprocessing (default 520). Built-in nets take ``n_classes``,
-        ``width``, ``image_size`` (and ``n_where``, ``latent_dim``).
+        ``width``, ``image_size`` (and ``n_where``, ``latent_dim``). Models of
+        other sources pass them to ``timm.create_model`` (e.g. ``img_size``),
+        ``open_clip.create_model_and_transforms`` (e.g. ``force_image_size``) or
+        the Hugging Face config (e.g. ``hidden_size``).
 
     Returns
     -------
@@ -126,6 +144,11 @@ def load(name: str, weights=None, *, random_state: int = 0, train_if_missing: bo
     if not isinstance(name, str):
         raise TypeError(f"Invalid value for 'name': expected a model name (str); got {type(name).__name__}. "
                         "To wrap your own nn.Module use neurocompare.models.wrap(module).")
+    from .sources import load_from_source, split_name
+
+    source, rest = split_name(name)
+    if source is not None:
+        return load_from_source(source, rest, weights, random_state=random_state, options=options)
     key = name.lower()
     if key in BUILTINS:
         return _load_builtin(key, weights, random_state=random_state, train_if_missing=train_if_missing,

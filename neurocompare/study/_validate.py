@@ -295,6 +295,15 @@ def _check_model(study, loc, entry) -> list[tuple[str, str]]:
     name = entry.model
     known = list(list_models()["name"])
     path = study.resolve(name)
+    sourced = isinstance(name, str) and ":" in name and not path.is_file()
+    if sourced:  # "timm:...", "openclip:...", "hf:...": the source checks the name when it loads
+        from ..models.sources import split_name
+
+        try:
+            split_name(name)
+        except (KeyError, ValueError) as err:
+            return [(f"{loc}.model", str(err))]
+        known = known + [name]
     if name not in known and not path.is_file():
         try:
             import torchvision
@@ -310,8 +319,8 @@ def _check_model(study, loc, entry) -> list[tuple[str, str]]:
             from ..models import load
 
             layers = load(name, **entry.options).layers
-        except (ValueError, TypeError, KeyError, RuntimeError) as err:
-            return [(f"{loc}.options", str(err))]
+        except (ValueError, TypeError, KeyError, RuntimeError, ImportError, OSError) as err:
+            return [(f"{loc}.model" if sourced else f"{loc}.options", str(err))]
         return [(f"{loc}.layers", f"unknown layer {layer!r} of {name!r}.{_close(layer, layers)} See "
                                   f"`neurocompare models layers {name} --all`.")
                 for layer in entry.layers if layer not in layers]

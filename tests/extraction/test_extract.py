@@ -125,6 +125,7 @@ def test_vit_tokens(small_set):
                       progress=False)
     da = get_layer(tree, "encoder.layers.encoder_layer_3")
     assert da.sizes["unit"] == 197 * 768 and da.token.values[768] == 1 and da.channel.values[768] == 0
+    assert m.tokens is None and "token_kind" not in da.coords  # torchvision's ViT: tokens stay unlabelled
     pooled = nc.extract(m, small_set.subset(range(2)), layers=["encoder.layers.encoder_layer_3"],
                         reduce="avgpool", progress=False)
     np.testing.assert_allclose(get_layer(pooled, "encoder.layers.encoder_layer_3").values,

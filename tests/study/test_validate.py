@@ -183,3 +183,26 @@ def test_the_docs_reference_is_the_schema():
     page = Path(__file__).resolve().parents[2] / "docs" / "study.md"
     text = page.read_text()
     assert render_into(text) == text, "docs/study.md is out of date: run neurocompare.study._docs.render_into"
+
+
+def test_source_prefixed_model_names(study_dir, write_study):
+    pytest.importorskip("timm")
+    text = """
+[stimuli.shapes]
+path = "shapes"
+
+[models.conv]
+model = "timm:resnet10t"
+layers = ["layer1", "layer9"]
+
+[models.bad]
+model = "tim:resnet10t"
+"""
+    problems, _ = _problems(write_study(study_dir, text, "sources.toml"))
+    by = {}
+    for loc, msg in problems:
+        by.setdefault(loc, []).append(msg)
+    assert "unknown layer 'layer9' of 'timm:resnet10t'" in by["models.conv.layers"][0]
+    assert "'layer4'" in by["models.conv.layers"][0] and len(by["models.conv.layers"]) == 1
+    assert "models.conv.model" not in by
+    assert "Unknown model source 'tim:'" in by["models.bad.model"][0] and "'timm:resnet10t'" in by["models.bad.model"][0]
