@@ -88,10 +88,7 @@ def extract(model, stimuli, *, layers=None, batch_size: int = 32, reduce=None, d
     batch_size = check_positive_int("batch_size", batch_size)
     num_workers = check_positive_int("num_workers", num_workers, minimum=0)
     overwrite = check_bool("overwrite", overwrite)
-    source = StimulusSource(stimuli)
-    if source.n == 0:
-        raise ValueError("Invalid value for 'stimuli': it holds no stimuli (an empty selection?), so there is "
-                         "nothing to extract and nothing is written.")
+    source = StimulusSource(stimuli)  # refuses an empty selection before anything is written
     dev = resolve_device(device)
     runs = [_Run(m, _layers_for(m, layers, source), source, kind=kind, k=k, batch_size=batch_size, device=dev,
                  random_state=random_state, num_workers=num_workers, amp=amp and dev.type == "cuda",

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._utils.checks import check_columns
 from ._style import PALETTE, STREAM_COLOURS, new_axes, paper_style
 
 NC_COLOUR = "#bdbdbd"
@@ -21,6 +22,8 @@ def _rdm2d(rdm):
 def _levels(da, by):
     if by is None:
         return None
+    if by == "category" and "category" not in da.coords:  # the default, on an RDM without categories
+        return None
     if by not in da.coords or da[by].dims != ("stimulus_a",):
         coords = [c for c in da.coords if da[c].dims == ("stimulus_a",) and c != "stimulus_a"]
         raise ValueError(f"Invalid value for 'by': expected a stimulus factor of the RDM ({coords}); got {by!r}.")
@@ -35,7 +38,8 @@ def plot_rdm(rdm, *, by: str | None = "category", sort: bool = False, percentile
     ----------
     rdm : RDM DataArray (2-D)
     by : str or None
-        Stimulus factor for the bands (e.g. ``"category"``).
+        Stimulus factor for the bands (e.g. ``"category"``; the default is ignored when the RDM has no
+        ``category`` coordinate).
     sort : bool
         Group the stimuli by ``by`` (stable, in order of first appearance). The stored
         order is used otherwise.
@@ -110,7 +114,7 @@ def plot_mds(rdm, *, by: str | None = "category", random_state: int = 0, ax=None
     rdm : RDM DataArray (2-D)
         A complete RDM (no NaN).
     by : str or None
-        Stimulus factor colouring the points.
+        Stimulus factor colouring the points (the default ``"category"`` is ignored when the RDM has none).
     random_state : int
         Seeds the MDS.
     ax : matplotlib.axes.Axes, optional
@@ -188,10 +192,7 @@ def plot_layer_profile(results, *, x: str = "layer", hue: str = "model", ax=None
     matplotlib.axes.Axes
     """
     need = {x, "value"}
-    missing = need - set(results.columns)
-    if missing:
-        raise ValueError(f"Invalid value for 'results': missing column(s) {sorted(missing)}; expected the output of "
-                         "neurocompare.rsa.evaluate.")
+    check_columns("results", results, need, expected="the output of neurocompare.rsa.evaluate")
     ax = new_axes(ax, figsize=(4.2, 2.8))
     groups = list(results.groupby(hue, sort=False)) if hue in results.columns else [("", results)]
     order = list(dict.fromkeys(results[x].astype(str)))
