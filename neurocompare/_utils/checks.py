@@ -58,13 +58,20 @@ class _MessageKeyError(KeyError):
         return str(self.args[0]) if self.args else ""
 
 
-def check_positive_int(name: str, value: Any, *, minimum: int = 1) -> int:
-    """Return ``value`` as int if it is an integer >= ``minimum``."""
+def check_positive_int(name: str, value: Any, *, minimum: int = 1, maximum: int | None = None,
+                       why: str = "") -> int:
+    """Return ``value`` as int if it is an integer >= ``minimum`` (and <= ``maximum`` when given).
+
+    ``why`` explains the upper bound in the message (e.g. ``"larger images do not fit in memory"``).
+    """
     import numbers
 
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"Invalid value for {name!r}: expected an integer >= {minimum}; got {value!r}.")
-    return int(value)
+    ok = not isinstance(value, bool) and isinstance(value, numbers.Integral) and value >= minimum
+    if ok and (maximum is None or value <= maximum):
+        return int(value)
+    expected = f"an integer >= {minimum}" if maximum is None else f"an integer in [{minimum}, {maximum}]"
+    reason = f" ({why})" if why and ok else ""
+    raise ValueError(f"Invalid value for {name!r}: expected {expected}; got {value!r}{reason}.")
 
 
 def check_range(name: str, value: Any, *, low: float, high: float) -> tuple[float, float]:
@@ -183,3 +190,18 @@ def numeric_values(values, ids, *, factor: str, param: str):
                          f"{len(bad)} stimuli {[ids[i] for i in bad[:5]]}{' ...' if len(bad) > 5 else ''} (e.g. "
                          f"{values[bad[0]]!r}); a regression target must be numeric. Fix or drop those stimuli.")
     return num
+
+
+def check_columns(name: str, table: Any, columns: Iterable[str], *, expected: str):
+    """Return ``table`` if it is a DataFrame with ``columns``; otherwise say what was expected (``expected``)."""
+    import pandas as pd
+
+    if not isinstance(table, pd.DataFrame):
+        hint = " (read a saved table with pandas.read_csv first)" if isinstance(table, (str, bytes)) or \
+            hasattr(table, "__fspath__") else ""
+        raise TypeError(f"Invalid value for {name!r}: expected a pandas DataFrame, {expected}; got "
+                        f"{type(table).__name__}{hint}.")
+    missing = sorted(set(columns) - set(table.columns))
+    if missing:
+        raise ValueError(f"Invalid value for {name!r}: missing column(s) {missing}; expected {expected}.")
+    return table

@@ -84,6 +84,33 @@ def _hdf5_attrs(path: Path) -> dict:
         return {}
 
 
+def check_parent(path: str | os.PathLike, *, param: str = "out") -> Path:
+    """``path`` if no file stands where one of its folders should be (nothing is created)."""
+    path = Path(path)
+    for parent in (path.parent, *path.parent.parents):
+        if parent.exists() or parent.is_symlink():
+            if not parent.is_dir():
+                raise NotADirectoryError(f"Invalid value for {param!r}: {str(path)!r} cannot be written because "
+                                         f"{str(parent)!r} is a file, not a folder. Choose another path.")
+            break
+    return path
+
+
+def make_parent(path: str | os.PathLike, *, param: str = "out") -> Path:
+    """Create the folder that will hold ``path``; a file in the way is named, not a raw errno."""
+    path = check_parent(path, param=param)
+    parent = path.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except PermissionError:
+        raise PermissionError(f"Invalid value for {param!r}: no permission to create the folder {str(parent)!r} "
+                              f"for {str(path)!r}. Choose a path you can write to.") from None
+    if not os.access(parent, os.W_OK):
+        raise PermissionError(f"Invalid value for {param!r}: the folder {str(parent)!r} is not writable, so "
+                              f"{str(path)!r} cannot be written. Choose a path you can write to.")
+    return path
+
+
 def check_target(out: str | os.PathLike, *, overwrite, param: str = "out") -> Path:
     """Check that ``out`` may be written: new, an empty folder, or ours with ``overwrite=True``.
 
@@ -137,7 +164,7 @@ def atomic_dir(out: str | os.PathLike, *, overwrite=False, param: str = "out", k
     out = Path(out) if in_cache else check_target(out, overwrite=overwrite, param=param)
     if in_cache and out.exists() and not overwrite:
         raise FileExistsError(f"The cache folder {str(out)!r} already exists.")
-    out.parent.mkdir(parents=True, exist_ok=True)
+    make_parent(out, param=param)
     tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
     tmp.mkdir()
     try:
@@ -155,10 +182,13 @@ def atomic_dir(out: str | os.PathLike, *, overwrite=False, param: str = "out", k
         os.replace(tmp, out)
 
 
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
+def atomic_write_bytes(path: str | os.PathLike, data: bytes, *, param: str = "path") -> None:
     """Write a file through a temporary name so readers never see half of it."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_dir():
+        raise IsADirectoryError(f"Invalid value for {param!r}: {str(path)!r} is a folder; expected the path of a "
+                                f"file to write (e.g. {str(path / 'model.pt')!r}).")
+    make_parent(path, param=param)
     tmp = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex[:8]}"
     try:
         tmp.write_bytes(data)

@@ -53,9 +53,16 @@ def psychometric(x, *, function: str = "cumulative_normal", location: float, spr
     numpy.ndarray
         Proportion correct at each level.
     """
-    from .._utils.checks import check_option
+    from .._utils.checks import check_option, check_real
 
     check_option("function", function, FUNCTIONS)
+    check_real("location", location)
+    spread = check_real("spread", spread, low=0, low_open=True)
+    guess = check_real("guess", guess, low=0, high=1, high_open=True)
+    lapse = check_real("lapse", lapse, low=0, high=1, high_open=True)
+    if guess + lapse >= 1:
+        raise ValueError(f"Invalid values for 'guess' and 'lapse': guess + lapse must be < 1 (performance runs from "
+                         f"guess to 1 - lapse); got {guess} + {lapse}.")
     f = _core(function, x, location, spread)
     if decreasing:
         f = 1 - f

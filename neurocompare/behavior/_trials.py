@@ -43,10 +43,9 @@ def _read(path_or_df):
         return pd.concat([_read(f)[0] for f in files], ignore_index=True), f"{len(files)} CSV files in {str(path)!r}"
     if not path.is_file():
         raise FileNotFoundError(f"Invalid value for 'path_or_df': {str(path)!r} does not exist.")
-    try:
-        df = pd.read_csv(path, sep=None, engine="python", keep_default_na=False, na_values=["", "NaN", "nan", "NA"])
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as err:
-        raise ValueError(f"The trial table {str(path)!r} could not be read as CSV: {err}.") from None
+    from .._utils.tables import read_csv_table
+
+    df = read_csv_table(path, what="The trial table", keep_default_na=False, na_values=["", "NaN", "nan", "NA"])
     return df, repr(str(path))
 
 

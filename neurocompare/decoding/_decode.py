@@ -181,6 +181,9 @@ def make_cv(cv, task, y, random_state, groups=None):
         else:
             splitter = KFold(k, shuffle=True, random_state=seed_int(random_state))
         return list(splitter.split(np.zeros(n), y))
+    if isinstance(cv, (str, bytes, bool)) or cv is None:
+        raise TypeError(f"Invalid value for 'cv': expected a number of folds (int >= 2), a scikit-learn splitter "
+                        f"(e.g. LeaveOneOut()) or a list of (train, test) index pairs; got {cv!r}.")
     if hasattr(cv, "split"):
         return list(cv.split(np.zeros((n, 1)), y, groups))
     folds = list(cv)
@@ -351,6 +354,12 @@ def _decode(acts, target, *, task, estimator, cv, groups, pca, permutations, n_b
         check_complete(group_values, ids, factor=group_name, param="groups")
     folds = make_cv(cv, task, y, random_state, groups=group_values)
     check_folds(folds, y, task)
+    if pca is not None:
+        most = min(x.shape[1], min(len(train) for train, _ in folds))
+        if pca > most:
+            raise ValueError(f"Invalid value for 'pca': {pca} components, but at most {most} can be fitted (the layer "
+                             f"has {x.shape[1]} units and the smallest training fold {min(len(t) for t, _ in folds)} "
+                             f"stimuli). Use pca={most} or fewer, or pca=None.")
     scheme = _cv_scheme(cv, task, group_name if groups is not None else None, acts)
     if backend == "torch":
         if estimator != "ridge":
@@ -394,6 +403,11 @@ def _decode(acts, target, *, task, estimator, cv, groups, pca, permutations, n_b
 def _matrix(acts):
     import xarray as xr
 
+    if isinstance(acts, xr.DataTree):
+        raise TypeError("Invalid value for 'acts': expected one layer's activations (a DataArray with dims "
+                        "(stimulus, unit), or a 2-D array); got an activation tree with every layer. Pick one with "
+                        "neurocompare.extraction.get_layer(acts, layer), or decode every layer with "
+                        "neurocompare.probes.what_where(acts, stimuli).")
     if isinstance(acts, xr.DataArray):
         if acts.ndim != 2:
             raise ValueError(f"Invalid value for 'acts': expected one layer (stimulus, unit); got dims {acts.dims}.")

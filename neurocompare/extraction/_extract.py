@@ -92,10 +92,7 @@ def extract(model, stimuli, *, layers=None, batch_size: int = 32, reduce=None, d
     batch_size = check_positive_int("batch_size", batch_size)
     num_workers = check_positive_int("num_workers", num_workers, minimum=0)
     overwrite = check_bool("overwrite", overwrite)
-    source = StimulusSource(stimuli)
-    if source.n == 0:
-        raise ValueError("Invalid value for 'stimuli': it holds no stimuli (an empty selection?), so there is "
-                         "nothing to extract and nothing is written.")
+    source = StimulusSource(stimuli)  # refuses an empty selection before anything is written
     if kind == "cls":
         for m in models:
             _check_cls(m)

@@ -24,6 +24,11 @@ def pixels(stimuli, *, size: int | None = None, grey: bool = False):
     import xarray as xr
     from PIL import Image
 
+    from .._utils.checks import check_bool, check_positive_int
+
+    if size is not None:
+        size = check_positive_int("size", size)
+    grey = check_bool("grey", grey)
     imgs = []
     for i in range(len(stimuli)):
         img = stimuli.load_image(i, mode="L" if grey else "RGB")

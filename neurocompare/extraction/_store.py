@@ -222,7 +222,7 @@ def save_tree(tree, path, *, overwrite: bool = False) -> Path:
     """
     import xarray as xr
 
-    from .._utils.paths import check_target, remove_ours
+    from .._utils.paths import check_target, make_parent, remove_ours
 
     if not isinstance(tree, xr.DataTree):
         raise TypeError(f"Invalid value for 'tree': expected an xarray.DataTree; got {type(tree).__name__}.")
@@ -230,7 +230,7 @@ def save_tree(tree, path, *, overwrite: bool = False) -> Path:
     tree = tree.copy()
     tree.attrs = {**tree.attrs, "created_by": tree.attrs.get("created_by", "neurocompare.extraction.save")}
     tmp = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex[:8]}"
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_parent(path, param="path")
     try:
         if is_netcdf(path):
             _strings_as(tree, object).to_netcdf(tmp, engine="h5netcdf")
@@ -249,10 +249,12 @@ def save_tree(tree, path, *, overwrite: bool = False) -> Path:
 
 def check_out(path, *, param: str = "out") -> Path:
     """``path`` if it names a format activations are written in: ``.zarr``, ``.nc`` or a folder without a suffix."""
+    from .._utils.paths import check_parent
+
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix in ("", ".zarr") or is_netcdf(path) or (path.is_dir() and (path / ".zgroup").is_file()):
-        return path
+        return check_parent(path, param=param)
     raise ValueError(f"Invalid value for {param!r}: activations are written as a zarr store (a '.zarr' folder, or a "
                      f"folder name without a suffix) or a netCDF file ('.nc'); got {str(path)!r} (suffix "
                      f"{path.suffix!r}). For a table of one layer's activations use "

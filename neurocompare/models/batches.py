@@ -54,6 +54,9 @@ class StimulusSource:
         if isinstance(stimuli, StimulusSet):
             self.stimuli = stimuli
             self.n = len(stimuli)
+            if self.n == 0:  # every model call on stimuli starts here: extract, cam, predict, model_trials, ...
+                raise ValueError("Invalid value for 'stimuli': it holds no stimuli (an empty selection?), so there is "
+                                 "nothing to compute and nothing is written.")
             self.coords = stimuli.coords()
             self.name = stimuli.name
             self._hash_of = lambda: config_hash({"ids": list(stimuli.ids), "files": list(stimuli.metadata["file"])})
@@ -63,6 +66,13 @@ class StimulusSource:
                 raise ValueError(f"Invalid value for 'stimuli': an array input needs shape (n_stimuli, ...) with "
                                  f"n_stimuli >= 1; got shape {tuple(arr.shape)}.")
             self.array = arr.float() if not arr.is_floating_point() else arr
+            bad = ~torch.isfinite(self.array.reshape(len(arr), -1)).all(1)
+            if bad.any():
+                where = torch.nonzero(bad).flatten()[:5].tolist()
+                raise ValueError(f"Invalid value for 'stimuli': {int(bad.sum())} of the {len(arr)} input arrays hold "
+                                 f"NaN or infinite values (stimuli at positions {where}"
+                                 f"{' ...' if int(bad.sum()) > 5 else ''}); every activation of theirs would be NaN. "
+                                 "Replace them (e.g. np.nan_to_num) or drop those stimuli.")
             self.latent = arr.dim() == 2
             self.n = len(arr)
             self.coords = {"stimulus": ("stimulus", np.arange(self.n).astype(str))}

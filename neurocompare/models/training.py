@@ -9,7 +9,7 @@ import hashlib
 import numpy as np
 import pandas as pd
 
-from .._utils.checks import check_positive_int
+from .._utils.checks import check_positive_int, check_real
 from .._utils.hashing import config_hash
 from .._utils.logging import logger
 from .._utils.paths import cache_dir
@@ -126,7 +126,8 @@ def _plan(model, stimuli, *, epochs, lr, batch_size, val_fraction, weight_decay,
     if not isinstance(stimuli, StimulusSet):
         raise TypeError(f"Invalid value for 'stimuli': expected a StimulusSet; got {type(stimuli).__name__}.")
     key, start = _resolve_model(model)
-    lr = _DEFAULT_LR[key] if lr is None else lr
+    lr = _DEFAULT_LR[key] if lr is None else check_real("lr", lr, low=0, low_open=True)
+    weight_decay = check_real("weight_decay", weight_decay, low=0)
     batch_size = _DEFAULT_BATCH[key] if batch_size is None else batch_size
     if "category" not in stimuli.metadata.columns:
         raise ValueError(f"Invalid value for 'stimuli': training {key!r} needs a 'category' column; "

@@ -24,6 +24,12 @@ def plot_layer_pca(activations, *, color_by: str = "category", ax=None, legend: 
     """
     from sklearn.decomposition import PCA
 
+    import xarray as xr
+
+    if not isinstance(activations, xr.DataArray):
+        raise TypeError(f"Invalid value for 'activations': expected one layer's activations as a DataArray with dims "
+                        f"(stimulus, unit), e.g. neurocompare.extraction.get_layer(acts, layer); got "
+                        f"{type(activations).__name__}.")
     if "stimulus" not in activations.dims or activations.ndim != 2:
         raise ValueError(f"Invalid value for 'activations': expected a DataArray with dims (stimulus, unit); got "
                          f"dims {activations.dims}.")

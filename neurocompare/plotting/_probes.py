@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._utils.checks import check_columns
 from ._style import PALETTE, STREAM_COLOURS, legend_outside, new_axes, paper_style, set_category_ticks
 
 PRIMARY = {"what": "balanced_accuracy", "where": "r2"}
@@ -58,10 +59,8 @@ def plot_probe_profile(results, *, aggregate: bool = True, layer_names=None, ax=
     """
     from ._rsa import _display
 
-    missing = {"layer", "target", "target_stream", "metric", "value"} - set(results.columns)
-    if missing:
-        raise ValueError(f"Invalid value for 'results': missing column(s) {sorted(missing)}; expected the output of "
-                         "neurocompare.probes.what_where.")
+    check_columns("results", results, {"layer", "target", "target_stream", "metric", "value"},
+                  expected="the output of neurocompare.probes.what_where")
     d = results[[PRIMARY.get(ts) == m for ts, m in zip(results.target_stream, results.metric)]]
     if d.empty:
         raise ValueError("Invalid value for 'results': no balanced_accuracy (what) or r2 (where) rows.")
@@ -248,10 +247,8 @@ def plot_stream_experiment(results, *, metrics=("what_accuracy", "where_r2", "cr
     -------
     matplotlib.axes.Axes
     """
-    missing = {"architecture", "seed", "metric", "value"} - set(results.columns)
-    if missing:
-        raise ValueError(f"Invalid value for 'results': missing column(s) {sorted(missing)}; expected the output of "
-                         "neurocompare.probes.stream_experiment.")
+    check_columns("results", results, {"architecture", "seed", "metric", "value"},
+                  expected="the output of neurocompare.probes.stream_experiment")
     metrics = [m for m in metrics if m in set(results.metric)]
     if not metrics:
         raise ValueError(f"Invalid value for 'metrics': none of them is in the results ({sorted(set(results.metric))}).")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._utils.checks import check_columns
 from ._style import PALETTE, STREAM_COLOURS, legend_outside, new_axes, paper_style, set_category_ticks
 
 NC_COLOUR = "#bdbdbd"
@@ -315,10 +316,7 @@ def plot_layer_profile(results, *, x: str = "layer", hue: str = "model", ax=None
     from .._utils.checks import check_option
 
     need = {x, "value"}
-    missing = need - set(results.columns)
-    if missing:
-        raise ValueError(f"Invalid value for 'results': missing column(s) {sorted(missing)}; expected the output of "
-                         "neurocompare.rsa.evaluate.")
+    check_columns("results", results, need, expected="the output of neurocompare.rsa.evaluate")
     if legend is not None:
         check_option("legend", legend, ("right", "below"))
     ax = new_axes(ax, figsize=(4.2, 2.8))

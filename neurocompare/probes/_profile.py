@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._utils.checks import check_complete, check_positive_int
+from .._utils.checks import check_columns, check_complete, check_positive_int
 from .._utils.progress import progress_bar
 from ..decoding import decode, factor_split
 from .._utils.fold_warnings import summarised_fold_warnings
@@ -163,6 +163,8 @@ def cross_readout(results, *, metric: dict | None = None):
 
     metric = metric or {"what": "balanced_accuracy", "where": "r2"}
     rows = []
+    check_columns("results", results, {"model", "stream", "target_stream", "layer", "metric", "value"},
+                  expected="the output of neurocompare.probes.what_where")
     for (model, stream, tstream), d in results.groupby(["model", "stream", "target_stream"], sort=False):
         d = d[d.metric == metric[tstream]]
         if d.empty:
@@ -214,6 +216,10 @@ def units_curve(acts, stimuli=None, *, target: str = "category", n_units=None, n
     widths = [da.sizes["unit"] for _, _, da in layers]
     if n_units is None:
         n_units = [2 ** k for k in range(int(np.log2(min(widths))) + 1)]
+    else:
+        n_units = [check_positive_int("n_units", k, maximum=max(widths),
+                                      why=f"the widest layer has {max(widths)} units")
+                   for k in np.atleast_1d(n_units).tolist()]
     rng = np.random.default_rng(random_state)
     rows = []
     with progress_bar(len(layers) * len(n_units) * n_repeats, "units curve", enable=progress) as advance, \

@@ -138,6 +138,10 @@ def _compute_one(data, method, descriptor, cv_descriptor, noise, remove_mean, pr
         source = arr
         descriptor = None if descriptor is None else np.asarray(descriptor)
         cv_descriptor = None if cv_descriptor is None else np.asarray(cv_descriptor)
+    if np.dtype(source.dtype).kind not in "biuf":
+        raise TypeError(f"Invalid value for 'data': expected numeric activations (n_observations, n_channels); got "
+                        f"an array of {np.dtype(source.dtype)}. Convert it with np.asarray(data, dtype=float) if the "
+                        "values are numbers stored as text.")
     n_obs, n_chan = source.shape
     if n_obs < 2 or n_chan < 1:
         raise ValueError(f"Invalid value for 'data': an RDM needs at least 2 patterns and 1 channel; got shape "

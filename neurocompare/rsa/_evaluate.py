@@ -270,19 +270,33 @@ def fdr_bh(p) -> np.ndarray:
     Parameters
     ----------
     p : array-like
-        Raw p-values.
+        Raw p-values, in [0, 1]. NaN (an undefined test) stays NaN and is not counted
+        among the tests, as in R's ``p.adjust``.
 
     Returns
     -------
     numpy.ndarray
         Adjusted p-values, in the order of ``p``.
     """
-    p = np.asarray(p, dtype=float)
-    order = np.argsort(p)
-    ranked = p[order] * len(p) / np.arange(1, len(p) + 1)
-    adj = np.minimum.accumulate(ranked[::-1])[::-1]
-    out = np.empty_like(adj)
-    out[order] = np.minimum(adj, 1.0)
+    try:
+        p = np.asarray(p, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"Invalid value for 'p': expected p-values (numbers in [0, 1]); got {p!r}.") from None
+    if p.ndim != 1:
+        raise ValueError(f"Invalid value for 'p': expected a 1-D sequence of p-values; got shape {p.shape}.")
+    known = ~np.isnan(p)
+    bad = known & ((p < 0) | (p > 1))
+    if bad.any():
+        raise ValueError(f"Invalid value for 'p': p-values lie in [0, 1]; got {p[bad][:5].tolist()} at positions "
+                         f"{np.flatnonzero(bad)[:5].tolist()}.")
+    out = np.full_like(p, np.nan)
+    q = p[known]  # NaN (an undefined test) stays NaN and is not counted, as in R's p.adjust
+    if len(q):
+        order = np.argsort(q)
+        ranked = q[order] * len(q) / np.arange(1, len(q) + 1)
+        adj = np.empty_like(q)
+        adj[order] = np.minimum(np.minimum.accumulate(ranked[::-1])[::-1], 1.0)
+        out[known] = adj
     return out
 
 

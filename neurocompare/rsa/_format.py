@@ -66,11 +66,17 @@ def make_rdm(values, stimulus_ids=None, *, method: str = "unknown", leading: dic
         arr = square(arr)
     if arr.ndim != len(leading) + 2 or arr.shape[-1] != arr.shape[-2]:
         raise ValueError(f"Invalid RDM: expected square matrices (..., n, n) or vectors (..., n*(n-1)/2) with "
-                         f"{len(leading)} leading dim(s); got shape {arr.shape}.")
+                         f"{len(leading)} leading dim(s) (pass leading={{dim: labels}} for stacks of RDMs); got shape "
+                         f"{np.shape(values)}.")
     n = arr.shape[-1]
     ids = np.arange(n).astype(str) if stimulus_ids is None else np.asarray([str(s) for s in stimulus_ids])
     if len(ids) != n:
         raise ValueError(f"Invalid 'stimulus_ids': {len(ids)} ids for an RDM of {n} stimuli.")
+    uniq, counts = np.unique(ids, return_counts=True)
+    if (counts > 1).any():
+        raise ValueError(f"Invalid 'stimulus_ids': the ids must be unique, because RDMs are matched by stimulus id; "
+                         f"{list(uniq[counts > 1][:5])} occur more than once. For repeated measurements of a "
+                         "stimulus, pass compute_rdm(..., descriptor=...) to average them.")
     coords = {"stimulus_a": ("stimulus_a", ids), "stimulus_b": ("stimulus_b", ids)}
     dims = []
     for axis, (dim, labels) in enumerate(leading.items()):
@@ -156,6 +162,15 @@ def as_rdm(obj, *, name: str = "rdms", check_symmetric: bool = True):
                              f"{m.reshape(-1, *m.shape[-2:])[0, i, j]:.6g} but [{j}, {i}] = "
                              f"{m.reshape(-1, *m.shape[-2:])[0, j, i]:.6g}). Pass a symmetric matrix or the "
                              "upper-triangle vector.")
+        diag = np.diagonal(m, axis1=-2, axis2=-1)
+        with np.errstate(invalid="ignore"):
+            off = np.abs(diag) > 1e-6 * max(1.0, float(np.nanmax(np.abs(m))) if finite else 1.0)
+        if off.any():
+            k = np.argwhere(off)[0][-1]
+            raise ValueError(f"Invalid value for {name!r}: the diagonal is not zero (entry [{k}, {k}] = "
+                             f"{diag.reshape(-1, diag.shape[-1])[0, k]:.6g}); an RDM holds dissimilarities, so every "
+                             "stimulus is 0 from itself. A similarity or correlation matrix S is an RDM as 1 - S "
+                             "(or pass its upper-triangle vector).")
     return da
 
 
@@ -211,6 +226,11 @@ def align(a, b, *, names=("rdms", "reference")):
     sa, sb = set(ida), set(idb)
     if sa != sb:
         only_a, only_b = sorted(sa - sb), sorted(sb - sa)
+        unnamed = [str(i) for i in range(max(len(ida), len(idb)))]
+        if ida == unnamed[:len(ida)] and idb == unnamed[:len(idb)]:  # two unlabelled arrays
+            raise ValueError(f"The RDMs have different sizes: {names[0]!r} has {len(ida)} stimuli and {names[1]!r} "
+                             f"has {len(idb)} (upper-triangle vectors of {len(ida) * (len(ida) - 1) // 2} and "
+                             f"{len(idb) * (len(idb) - 1) // 2} entries). Compare RDMs of the same stimuli.")
         raise ValueError(f"The RDMs cover different stimuli: {len(only_a)} in {names[0]!r} but not in "
                          f"{names[1]!r} (e.g. {only_a[:5]}), {len(only_b)} in {names[1]!r} but not in "
                          f"{names[0]!r} (e.g. {only_b[:5]}). Select the common stimuli first.")

@@ -36,9 +36,10 @@ def _read_table(data, str_columns):
         path = Path(data)
         if not path.is_file():
             raise FileNotFoundError(f"Invalid value for 'data': no CSV file at {str(path)!r}.")
-        header = pd.read_csv(path, nrows=0).columns
+        from .._utils.tables import read_csv_table
+
         # stimulus ids stay text, so that "001" is not read as 1
-        df = pd.read_csv(path, dtype={c: str for c in str_columns if c in header})
+        df = read_csv_table(path, what="The table", dtype={c: str for c in str_columns if c})
         return df, f"CSV file {str(path.resolve())!r} ({len(df)} rows)"
     raise TypeError(f"Invalid value for 'data': expected a pandas DataFrame or a path to a CSV file; "
                     f"got {type(data).__name__}.")

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 
 from .._utils.checks import check_option
-from ._format import make_rdm
+from ._format import make_rdm, n_from_length
 
 #: What a CSV file for load_rdms can hold (its ``format``): a square matrix, or tidy human data.
 CSV_FORMATS = ("matrix", "ratings", "triplets", "arrangements", "confusions")
@@ -71,7 +71,7 @@ def load_rdms(path, *, format: str | None = None, variable: str | None = None, s
                          f"(format= one of {', '.join(map(repr, CSV_FORMATS[1:]))}); {what} ({str(path)!r}) takes "
                          "none. Leave them out.")
     if suffix == ".npy":
-        return _from_array(np.load(path, allow_pickle=False), stimulus_ids, source=str(path))
+        return _from_array(_read_npy(path), stimulus_ids, source=str(path))
     if suffix == ".mat":
         return _from_mat(path, variable, stimulus_ids)
     if suffix in _CSV_SUFFIXES:
@@ -106,8 +106,37 @@ def _check_options(loader, format, options):
                          f"{loader.__name__} takes {', '.join(map(repr, takes))}.")
 
 
+def _read_npy(path):
+    """A numeric .npy array; other files are named as what they are (no pickle is ever loaded)."""
+    try:
+        return np.load(path, allow_pickle=False)
+    except ValueError as err:
+        if "allow_pickle" in str(err):
+            raise ValueError(f"The reference {str(path)!r} is a .npy file of Python objects; expected a numeric array "
+                             "of RDMs (objects are never unpickled). Save the matrices with np.save(path, "
+                             "np.asarray(rdms, dtype=float)).") from None
+        raise ValueError(f"The reference {str(path)!r} is not a readable .npy file ({err}); expected a numeric array "
+                         "saved with numpy.save.") from None
+    except (OSError, EOFError) as err:
+        raise ValueError(f"The reference {str(path)!r} is not a readable .npy file ({err}); expected a numeric array "
+                         "saved with numpy.save.") from None
+
+
 def _from_array(arr, stimulus_ids, *, source, names=None):
-    arr = np.asarray(arr, dtype=float)
+    try:
+        arr = np.asarray(arr, dtype=float)
+    except (TypeError, ValueError):
+        kind = type(arr).__name__ if not hasattr(arr, "dtype") else f"an array of {arr.dtype}"
+        raise ValueError(f"The reference in {source!r} is not numeric ({kind}); expected RDMs as a matrix (n, n), a "
+                         "stack of matrices or upper-triangle vectors, or (in .mat files) structs with an 'RDM' "
+                         "field.") from None
+    if arr.ndim == 2 and arr.shape[0] != arr.shape[1]:
+        try:
+            n_from_length(arr.shape[1])
+        except ValueError:
+            raise ValueError(f"The reference in {source!r} has shape {arr.shape}: not a square (n, n) matrix, and its "
+                             f"rows of {arr.shape[1]} entries are not upper-triangle vectors (n*(n-1)/2 entries)."
+                             ) from None
     if arr.ndim == 2 and arr.shape[0] == arr.shape[1]:
         rdm = make_rdm(arr, stimulus_ids)
     elif arr.ndim == 3 and arr.shape[1] == arr.shape[2]:
@@ -130,7 +159,15 @@ def _from_array(arr, stimulus_ids, *, source, names=None):
 def _from_mat(path, variable, stimulus_ids):
     from scipy.io import loadmat
 
-    data = {k: v for k, v in loadmat(path, squeeze_me=True, struct_as_record=False).items() if not k.startswith("__")}
+    try:
+        raw = loadmat(path, squeeze_me=True, struct_as_record=False)
+    except NotImplementedError:  # MATLAB v7.3 (HDF5)
+        raise ValueError(f"The reference {str(path)!r} is a MATLAB v7.3 (HDF5) file, which scipy cannot read; save it "
+                         "with save(..., '-v7') in MATLAB, or load it with h5py and pass the array.") from None
+    except Exception as err:  # scipy's MatReadError, ValueError and friends for files that are not .mat
+        raise ValueError(f"The reference {str(path)!r} is not a readable MATLAB .mat file ({err}); expected a file "
+                         "saved by MATLAB's save or scipy.io.savemat.") from None
+    data = {k: v for k, v in raw.items() if not k.startswith("__")}
     if variable is None:
         if len(data) != 1:
             raise ValueError(f"Invalid value for 'variable': {str(path)!r} holds several variables {sorted(data)}; "
@@ -154,7 +191,9 @@ def _from_mat(path, variable, stimulus_ids):
 def _from_matrix_csv(path):
     import pandas as pd
 
-    table = pd.read_csv(path, index_col=0)
+    from .._utils.tables import read_csv_table
+
+    table = read_csv_table(path, what="The matrix CSV", index_col=0)
     table.index = table.index.astype(str)
     table.columns = table.columns.astype(str)
     if list(table.index) != list(table.columns):

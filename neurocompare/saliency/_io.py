@@ -185,10 +185,17 @@ def read_saliency_map(path) -> np.ndarray:
     path = Path(path).expanduser()
     if not path.is_file():
         raise FileNotFoundError(f"Invalid value for 'path': no file {str(path)!r}.")
-    with Image.open(path) as img:
-        if img.mode in ("I;16", "I;16B", "I"):
-            return np.asarray(img, dtype=np.float64) / 65535.0
-        return np.asarray(img.convert("L"), dtype=np.float64) / 255.0
+    from PIL import UnidentifiedImageError
+
+    try:
+        with Image.open(path) as img:
+            img.load()
+            if img.mode in ("I;16", "I;16B", "I"):
+                return np.asarray(img, dtype=np.float64) / 65535.0
+            return np.asarray(img.convert("L"), dtype=np.float64) / 255.0
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
+        raise ValueError(f"Invalid value for 'path': {str(path)!r} is not a readable image ({err}); expected a "
+                         "saliency or density map as an image file (PNG, JPEG, ...).") from None
 
 
 def load_mit1003_density(root, names) -> xr.DataArray:

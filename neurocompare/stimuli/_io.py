@@ -52,14 +52,11 @@ def read_toml(path: Path) -> dict:
 
 
 def read_table(csv: Path):
-    try:
-        md = pd.read_csv(csv, dtype={"stimulus_id": str, "file": str, "mask_file": str, "category": str,
-                                     "identity": str}, keep_default_na=False, na_values=[""])
-    except (pd.errors.ParserError, UnicodeDecodeError) as err:
-        raise ValueError(f"The stimulus table {str(csv)!r} could not be parsed as CSV: {err}.") from None
-    except pd.errors.EmptyDataError:
-        raise ValueError(f"The stimulus table {str(csv)!r} is empty; expected a header row with at least "
-                         "a 'file' column and one row per stimulus.") from None
+    from .._utils.tables import read_csv_table
+
+    md = read_csv_table(csv, what="The stimulus table", dtype={"stimulus_id": str, "file": str, "mask_file": str,
+                                                               "category": str, "identity": str},
+                        keep_default_na=False, na_values=[""])
     streams: dict[str, list[str]] = {"what": [], "where": []}
     renames = {}
     for col in md.columns:

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .._utils.checks import check_bool
 from .._utils.logging import logger
 from .._utils.paths import atomic_dir
 from ._io import CSV_NAME, TOML_NAME, read_table, read_toml, scan_image_folder, validate_files, write_table
@@ -150,7 +151,11 @@ class StimulusSet:
             else:
                 missing = [s for s in sel if str(s) not in self.metadata.index]
                 if missing:
-                    raise KeyError(f"Unknown stimulus_id(s) in 'selection': {missing[:5]}.")
+                    from .._utils.checks import _MessageKeyError
+
+                    raise _MessageKeyError(f"Unknown stimulus_id(s) in 'selection': {missing[:5]}"
+                                           f"{' ...' if len(missing) > 5 else ''} ({len(missing)} of {len(sel)}); "
+                                           f"the set's ids look like {list(self.metadata.index[:3])}.")
                 md = self.metadata.loc[[str(s) for s in sel]]
         return StimulusSet(self.root, md, what=self.what, where=self.where, name=self.name)
 
@@ -217,7 +222,7 @@ def load(path, *, validate: bool = True, name: str | None = None) -> StimulusSet
         streams = read_toml(root / TOML_NAME).get("streams", {})
         what = streams.get("what", what)
         where = streams.get("where", where)
-    if validate:
+    if check_bool("validate", validate):
         validate_files(root, md, csv if csv.is_file() else None)
     stim = StimulusSet(root, md, what=what, where=where, name=name)
     logger.info("Loaded %d stimuli from %s", len(stim), root)

@@ -19,6 +19,9 @@ GENERATOR_VERSION = 2
 SUPERSAMPLE = 4
 
 
+MAX_IMAGE_SIZE = 4096
+
+
 def make_whatwhere(out, *, n_per_category: int = 20, image_size: int = 64, random_state: int | None = 0,
                    categories=None, n_identities: int = 2, background: str = "blank", clutter: int = 0,
                    size_range=(0.3, 0.5), position_range=None, rotation_range=(0.0, 360.0),
@@ -44,7 +47,7 @@ def make_whatwhere(out, *, n_per_category: int = 20, image_size: int = 64, rando
     n_per_category : int
         Stimuli per category.
     image_size : int
-        Side of the square images in pixels (>= 16).
+        Side of the square images in pixels (16 to 4096).
     random_state : int or None
         Seed. The same seed gives byte-identical files. ``None`` draws a seed,
         which is recorded in ``stimuli.toml``.
@@ -82,7 +85,8 @@ def make_whatwhere(out, *, n_per_category: int = 20, image_size: int = 64, rando
         bbox_x1, bbox_y1)``. Boxes are in pixels, ``[x0, x1)`` and ``[y0, y1)``.
     """
     n_per_category = check_positive_int("n_per_category", n_per_category)
-    image_size = check_positive_int("image_size", image_size, minimum=16)
+    image_size = check_positive_int("image_size", image_size, minimum=16, maximum=MAX_IMAGE_SIZE,
+                                    why="the generator draws each image in float64 at this size")
     n_identities = check_positive_int("n_identities", n_identities)
     clutter = check_positive_int("clutter", clutter, minimum=0)
     check_option("background", background, BACKGROUNDS)

@@ -92,7 +92,8 @@ def test_os_error_names_the_file(tmp_path):
     (tmp_path / "afile").write_text("")
     res = runner.invoke(app, ["stimuli", "make", str(tmp_path / "afile" / "s"), "--n-per-category", "1"])
     assert res.exit_code == 1
-    assert res.output == f"Error: File exists: {str(tmp_path / 'afile')!r}\n"
+    assert res.output == (f"Error: Invalid value for 'OUT': {str(tmp_path / 'afile' / 's')!r} cannot be written "
+                          f"because {str(tmp_path / 'afile')!r} is a file, not a folder. Choose another path.\n")
 
 
 def test_error_from_inside_numpy_is_reported_as_a_bug(monkeypatch, tmp_path):
