@@ -122,6 +122,21 @@ numbers = {"seeds": n_seeds, "identity_difference": f"{cell.loc[('what_accuracy'
            "identity_p": p_text(identity_p),
            "identity_verdict": "significant at the 5% level" if identity_p < 0.05 else "not significant at the 5% level",
            "torch": torch.__version__}
+both = pd.concat([pixels, profile])
+both = both[both.metric.isin(["balanced_accuracy", "r2"])]
+wide = both.pivot_table(index="layer", columns="target", values="value", sort=False)
+profile_table = pd.DataFrame({"layer": wide.index, **{
+    f"{t} ({'balanced accuracy' if t in ('category', 'identity') else 'R²'})": wide[t].map("{:.2f}".format)
+    for t in ("category", "identity", "x", "y", "size")}})
+gw = gen.pivot_table(index="layer", columns="split", values="value", sort=False)
+gen_table = pd.DataFrame({"layer": gw.index, **{labels[c]: gw[c].map("{:.2f}".format) for c in ("x", "size",
+                                                                                               "exemplar")}})
+uw = curve.groupby(["layer", "n_units"]).value.mean().unstack()
+units_table = pd.DataFrame({"layer": uw.index, **{f"{n} units": uw[n].map("{:.2f}".format) for n in uw.columns}})
+cr = cross.set_index(["stream", "target_stream"])
+numbers.update({f"cross_{a}_{b}": f"{cr.loc[(a, b), 'value']:.2f} ({cr.loc[(a, b), 'best_layer']})"
+                for a, b in (("where", "what"), ("what", "what"), ("what", "where"), ("where", "where"))})
 publish(args, "03", figures=("profile_cross_units", "generalisation", "stream_experiment"),
-        tables={"stream_experiment": pd.DataFrame(rows)}, numbers=numbers)
+        tables={"stream_experiment": pd.DataFrame(rows), "profile": profile_table, "generalisation": gen_table,
+                "units": units_table}, numbers=numbers)
 print(f"Wrote figures and tables to {OUT}")
