@@ -28,6 +28,7 @@ def read_csv_table(path, *, what: str, dtype=None, **kwargs):
     Returns
     -------
     pandas.DataFrame
+        With ``attrs["separator"]``: the separator found on the header line.
     """
     import pandas as pd
 
@@ -52,4 +53,6 @@ def read_csv_table(path, *, what: str, dtype=None, **kwargs):
         raise ValueError(f"{what} {str(path)!r} could not be read as CSV: {err}.") from None
     except IsADirectoryError:
         raise ValueError(f"{what} {str(path)!r} is a folder; expected a CSV file.") from None
-    return df.rename(columns=lambda c: str(c).strip())
+    df = df.rename(columns=lambda c: str(c).strip())
+    df.attrs["separator"] = sep
+    return df

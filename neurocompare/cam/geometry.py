@@ -14,7 +14,8 @@ def transform_steps(transform) -> list | None:
 
     Known: torchvision's ``ImageClassification`` / ``SemanticSegmentation`` /
     ``ObjectDetection`` presets and ``Compose`` chains of ``Resize``,
-    ``CenterCrop`` and non-geometric steps (``ToTensor``, ``Normalize``, ...).
+    ``CenterCrop``, non-geometric steps (``ToTensor``, ``Normalize``, ...) and
+    those presets (the ``resize=`` of :func:`neurocompare.models.load`).
     Anything else gives ``None`` (masks are then simply resized to the map).
     """
     from torchvision import transforms as T
@@ -38,6 +39,11 @@ def transform_steps(transform) -> list | None:
                 steps.append(["center_crop", list(t.size)])
             elif isinstance(t, (T.ToTensor, T.Normalize, T.PILToTensor, T.ConvertImageDtype, T.Lambda, T.Grayscale)):
                 continue
+            elif isinstance(t, (T.Compose, P.ImageClassification, P.SemanticSegmentation, P.ObjectDetection)):
+                inner = transform_steps(t)  # e.g. load(..., resize=(h, w)): a resize, then the model's preset
+                if inner is None:
+                    return None
+                steps += inner
             else:
                 return None
         return steps

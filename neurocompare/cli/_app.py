@@ -185,11 +185,17 @@ def _split(text: Optional[str]) -> Optional[list[str]]:
 
 
 def _parse_options(options: list[str]) -> dict:
+    """``--option KEY=VALUE`` items as load() keywords: ints, floats, strings; ``resize=HxW`` (or ``N``) a pair."""
     out = {}
     for item in options:
         key, sep, value = item.partition("=")
         if not sep:
             raise ValueError(f"Invalid value for '--option': expected KEY=VALUE; got {item!r}.")
+        if key.strip() == "resize":
+            from ..models.resizing import parse_resize
+
+            out["resize"] = parse_resize(value, param="--option resize")
+            continue
         try:
             out[key] = int(value)
         except ValueError:

@@ -19,7 +19,9 @@ def extract(model: str = typer.Argument(..., help="Model name (see `neurocompare
             batch_size: int = typer.Option(32, help="Stimuli per batch."),
             device: str = typer.Option("auto", help="auto, cpu, cuda, mps."),
             seed: int = typer.Option(0, help="random_state (initialisation and projections)."),
-            option: list[str] = typer.Option([], help="Model option KEY=VALUE (repeatable), e.g. min_size=224."),
+            option: list[str] = typer.Option([], help="Model option KEY=VALUE (repeatable), e.g. min_size=224, or "
+                                                  "resize=HxW (e.g. 224x224) to resize every image to one size "
+                                                  "first (images of different sizes)."),
             overwrite: bool = typer.Option(False, help="Replace OUT instead of resuming it.")):
     """Extract layer activations of a model on a stimulus folder."""
     from .. import models, stimuli

@@ -50,3 +50,17 @@ def stimuli_info(path: Path = typer.Argument(..., help="A stimulus folder.")):
     st = stimuli.load(path)
     typer.echo(repr(st))
     typer.echo(st.metadata.describe(include="all").T.to_string())
+    info = st.image_info()
+    sizes = info.groupby(["height", "width"]).size().sort_values(ascending=False, kind="stable")
+    if len(sizes) == 1:
+        (h, w), = sizes.index
+        typer.echo(f"Image size (height x width): {h}x{w} px, all {len(info)} images.")
+    else:
+        typer.echo(f"Image sizes (height x width): {len(sizes)} different; height {info.height.min()}-"
+                   f"{info.height.max()} px, width {info.width.min()}-{info.width.max()} px; most common " +
+                   ", ".join(f"{h}x{w} ({n})" for (h, w), n in sizes[:3].items()) +
+                   ". Segmenters and detectors need one size: `neurocompare extract --option resize=HxW` "
+                   "(Python: nc.models.load(..., resize=(h, w))).")
+    modes = info["mode"].value_counts()
+    typer.echo("Colour modes: " + ", ".join(f"{m} ({n})" for m, n in modes.items()) +
+               ("" if set(modes.index) <= {"RGB"} else "; every image is converted to RGB for the models."))

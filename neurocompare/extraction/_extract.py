@@ -16,6 +16,9 @@ from ._hooks import LayerRecorder, unit_coords
 from ._reduce import RandomProjection, StreamingPCA, describe, parse_reduce
 from ._store import ZarrStore, check_out, is_netcdf, open_tree, save_tree, settings_hash
 
+_MIXED_FIXES = ("Either pass resize=(h, w) to neurocompare.models.load or wrap (command line: --option resize=HxW, "
+                "e.g. --option resize=224x224) so that every image is resized to one size first, or use batch_size=1 "
+                "with a reduce that pools each map to a fixed length (reduce='avgpool', or ('grid', k)).")
 REGION_NOTE = ("per-region outputs averaged over the regions of each image (RPN proposals for box heads, "
                "final detections for mask/keypoint heads); NaN where an image has none")
 
@@ -213,10 +216,7 @@ class _Run:
         self.recorder.position = pos
         if isinstance(inputs, list):
             if self.m.input_kind != "list":
-                shapes = sorted({tuple(t.shape) for t in inputs})
-                raise ValueError(f"The stimuli give inputs of different sizes {shapes[:3]} after model "
-                                 f"{self.m.name!r}'s transform, so they cannot be stacked into one batch. Use a "
-                                 "transform that resizes to a fixed size, or resize the images.")
+                raise ValueError(self._mixed_sizes(pos, [tuple(t.shape[-2:]) for t in inputs]))
             inputs = [t.to(self.device) for t in inputs]
         else:
             inputs = inputs.to(self.device)
@@ -233,6 +233,29 @@ class _Run:
                                f"{shape}): {type(err).__name__}: {first}. Check that the stimuli match what the "
                                "model expects (model.transform, number of channels, image size).") from err
 
+    def _mixed_sizes(self, pos: int, input_sizes: list) -> str:
+        """The error for a batch whose inputs differ in size: a few ids with their sizes, and the fixes."""
+        from PIL import Image
+
+        st = self.source.stimuli
+        seen, examples = set(), []
+        for i, size in enumerate(input_sizes):
+            if size in seen:
+                continue
+            seen.add(size)
+            sid = st.ids[pos + i]
+            try:
+                with Image.open(st.path(pos + i)) as img:
+                    image = f"image {img.height}x{img.width}, "
+            except OSError:
+                image = ""
+            examples.append(f"{sid!r} ({image}input {size[0]}x{size[1]})")
+        more = f" and {len(seen) - 4} more size(s)" if len(seen) > 4 else ""
+        return (f"The images have different sizes, so the transform of model {self.m.name!r} gives inputs of "
+                f"different sizes that cannot be stacked into one batch (height x width): "
+                f"{', '.join(examples[:4])}{more}. "
+                f"{_MIXED_FIXES}")
+
     def _batch_features(self, n: int) -> dict:
         """Per-layer (n, units) tensors after spatial reduction, plus coords on the first batch."""
         out = {}
@@ -246,8 +269,9 @@ class _Run:
                 self.shapes[layer] = shapes
             elif coords != self.unit_coords[layer]["_parts"]:
                 raise RuntimeError(f"Layer {layer!r} gave outputs of shape {[c[1] for c in coords]} for some stimuli "
-                                   f"and {[c[1] for c in self.unit_coords[layer]['_parts']]} for others (images of "
-                                   "different sizes?). Resize the stimuli to one size, or use reduce='avgpool'.")
+                                   f"and {[c[1] for c in self.unit_coords[layer]['_parts']]} for others, so they "
+                                   "cannot be stacked into one array: the images (or the model's inputs) have "
+                                   f"different sizes. {_MIXED_FIXES}")
             out[layer] = feats
         return out
 

@@ -94,7 +94,7 @@ def list_models() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def load(name: str, weights=None, *, random_state: int = 0, train_if_missing: bool = False,
+def load(name: str, weights=None, *, random_state: int = 0, train_if_missing: bool = False, resize=None,
          **options) -> ModelWrapper:
     """Load a model by name.
 
@@ -128,6 +128,16 @@ def load(name: str, weights=None, *, random_state: int = 0, train_if_missing: bo
     train_if_missing : bool
         With ``weights="whatwhere"``: train (and cache) the net when it is not
         cached yet, instead of raising an error. Ignored otherwise.
+    resize : None, int or (int, int)
+        A fixed input size for every family: each image is first resized to
+        exactly ``(height, width)`` pixels (bilinear, antialiased; an int is a
+        square; the aspect ratio is not kept), then goes through the model's own
+        transform. Use it when the images have different sizes and the model
+        keeps them (segmenters, detectors, ``resize_size`` presets): the inputs
+        can then be stacked into one batch. For a classifier the preset's own
+        resize and centre crop follow, so the net still sees its crop (224 px),
+        of the whole stretched image when ``resize`` is square. Recorded in
+        ``model.config["resize"]``. Default None: the model's transform only.
     **options
         Passed to the builder. Detectors take ``min_size``/``max_size`` (e.g.
         ``min_size=224`` to run on a CPU). Segmenters take ``resize_size`` for
@@ -144,22 +154,27 @@ def load(name: str, weights=None, *, random_state: int = 0, train_if_missing: bo
     if not isinstance(name, str):
         raise TypeError(f"Invalid value for 'name': expected a model name (str); got {type(name).__name__}. "
                         "To wrap your own nn.Module use neurocompare.models.wrap(module).")
+    from .resizing import apply_resize, check_resize
     from .sources import load_from_source, split_name
 
+    size = check_resize(resize)
     source, rest = split_name(name)
     if source is not None:
-        return load_from_source(source, rest, weights, random_state=random_state, options=options)
+        return apply_resize(load_from_source(source, rest, weights, random_state=random_state, options=options),
+                            size)
     key = name.lower()
     if key in BUILTINS:
-        return _load_builtin(key, weights, random_state=random_state, train_if_missing=train_if_missing,
-                             options=options)
+        return apply_resize(_load_builtin(key, weights, random_state=random_state, train_if_missing=train_if_missing,
+                                          options=options), size)
     family = _torchvision_family(name)
     if family is None:
         M = _tv()
         known = M.list_models(module=M) + M.list_models(module=M.segmentation) + M.list_models(module=M.detection)
         known += list(BUILTINS)
         raise unknown_name_error("model", name, sorted(set(known)), hint="See neurocompare.models.list_models().")
-    return _load_torchvision(name, family, weights, random_state=random_state, **options)
+    if family == "segmentation" and size is not None and options.get("resize_size") is None:
+        options = {**options, "resize_size": min(size)}  # the preset then keeps the size asked for
+    return apply_resize(_load_torchvision(name, family, weights, random_state=random_state, **options), size)
 
 
 def _load_builtin(key: str, weights, *, random_state: int, train_if_missing: bool, options: dict) -> ModelWrapper:
@@ -260,7 +275,8 @@ def _n_outputs(module, family: str) -> int | None:
 
 
 def wrap(module, *, name: str | None = None, family: str = "classification", transform=None, streams=None,
-         default_layers=None, classes=None, input_size: int = 224, weights: str = "user") -> ModelWrapper:
+         default_layers=None, classes=None, input_size: int = 224, weights: str = "user",
+         resize=None) -> ModelWrapper:
     """Wrap your own ``nn.Module`` so every neurocompare function can use it.
 
     The module is not copied or changed.
@@ -284,24 +300,32 @@ def wrap(module, *, name: str | None = None, family: str = "classification", tra
         Crop size of the default transform.
     weights : str
         A description of the weights, stored in provenance.
+    resize : None, int or (int, int)
+        Resize each image to exactly ``(height, width)`` pixels (bilinear,
+        antialiased; an int is a square) before ``transform``, as in
+        :func:`load`. Recorded in ``config["resize"]``.
 
     Returns
     -------
     ModelWrapper
     """
+    from .resizing import apply_resize, check_resize
+
     if family not in FAMILIES:
         from .._utils.checks import check_option
 
         check_option("family", family, FAMILIES)
+    size = check_resize(resize)
     if transform is None:
         from torchvision.transforms._presets import ImageClassification
 
         transform = ImageClassification(crop_size=input_size, resize_size=round(input_size * 256 / 224))
         logger.info("wrap(): using ImageNet preprocessing (resize, %d px centre crop, normalise)", input_size)
     stream_map = dict(streams or {})
-    return ModelWrapper(module, name=name or type(module).__name__.lower(), family=family, transform=transform,
-                        streams=stream_map, default_layers=default_layers, classes=classes, weights=weights,
-                        input_kind="list" if family == "detection" else "tensor")
+    wrapper = ModelWrapper(module, name=name or type(module).__name__.lower(), family=family, transform=transform,
+                           streams=stream_map, default_layers=default_layers, classes=classes, weights=weights,
+                           input_kind="list" if family == "detection" else "tensor")
+    return apply_resize(wrapper, size)
 
 
 __all__ = ["load", "wrap", "list_models"]

@@ -122,6 +122,9 @@ def load_checkpoint(key: str, path, **options) -> ModelWrapper:
 def save(model: ModelWrapper, path, *, history=None) -> Path:
     """Save a built-in net's weights with its configuration and class names.
 
+    A ``resize`` given to :func:`load` is not saved (it is preprocessing, not
+    part of the net): pass it again when loading the checkpoint.
+
     The file is a plain dict (``state_dict`` plus a ``neurocompare`` entry of
     strings and numbers), so it loads with ``torch.load(weights_only=True)``
     and with ``neurocompare.models.load(name, weights=path)``.
@@ -135,7 +138,9 @@ def save(model: ModelWrapper, path, *, history=None) -> Path:
     if not isinstance(model, ModelWrapper):
         raise TypeError(f"Invalid value for 'model': expected a ModelWrapper; got {type(model).__name__}.")
     hist = history if history is not None else getattr(model, "history", None)
-    meta = {"name": model.config.get("name", model.name), "config": dict(model.config), "classes": model.classes,
+    # resize= is preprocessing chosen at load time, not part of the net: pass it again to load
+    config = {k: v for k, v in model.config.items() if k != "resize"}
+    meta = {"name": model.config.get("name", model.name), "config": config, "classes": model.classes,
             "weights": model.weights}
     if hist is not None:
         meta["history"] = {k: list(v) for k, v in hist.to_dict(orient="list").items()}

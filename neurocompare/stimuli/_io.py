@@ -51,12 +51,17 @@ def read_toml(path: Path) -> dict:
         raise ValueError(f"The sidecar file {str(path)!r} is not valid TOML: {err}.") from None
 
 
+#: separators a stimulus table may use (spreadsheets in many locales save ";"-separated "CSV")
+SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+
+
 def read_table(csv: Path):
     from .._utils.tables import read_csv_table
 
     md = read_csv_table(csv, what="The stimulus table", dtype={"stimulus_id": str, "file": str, "mask_file": str,
                                                                "category": str, "identity": str},
                         keep_default_na=False, na_values=[""])
+    sep = md.attrs.get("separator", ",")
     streams: dict[str, list[str]] = {"what": [], "where": []}
     renames = {}
     for col in md.columns:
@@ -68,7 +73,9 @@ def read_table(csv: Path):
     what, where = streams["what"] or None, streams["where"] or None
     if "file" not in md.columns:
         raise ValueError(f"The stimulus table {str(csv)!r} is missing the required column 'file' "
-                         f"(image paths relative to the folder); its columns are {list(md.columns)}.")
+                         f"(image paths relative to the folder); read with the {SEPARATORS[sep]} ({sep!r}) "
+                         f"separator found on its header line, its columns are {list(md.columns)}. Name the "
+                         "column of image paths 'file' and separate the columns with commas, semicolons or tabs.")
     if len(md) == 0:
         raise ValueError(f"The stimulus table {str(csv)!r} has a header but no rows.")
     empty = md.index[md["file"].isna()]
@@ -92,16 +99,44 @@ def read_table(csv: Path):
 
 
 def scan_image_folder(root: Path) -> pd.DataFrame:
-    rows = []
+    """One row per image of an ImageFolder-style tree (one subfolder per category).
+
+    Files that are not used (images at the top of the tree, files that are not
+    images, folders inside a category folder) are listed in one
+    :class:`~neurocompare.NeurocompareWarning`; hidden files are passed over quietly.
+    """
+    rows, skipped = [], []
+    for p in sorted(root.iterdir()):
+        if p.name.startswith(".") or p.is_dir() or p.name == TOML_NAME:
+            continue
+        why = "image at the top of the tree, not in a category folder" if p.suffix.lower() in IMAGE_SUFFIXES \
+            else "not in a category folder"
+        skipped.append((p.name, why))
     for sub in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
         for f in sorted(sub.iterdir()):
+            if f.name.startswith("."):
+                continue
+            rel = f.relative_to(root).as_posix()
             if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES:
-                rel = f.relative_to(root).as_posix()
                 rows.append({"stimulus_id": f"{sub.name}/{f.stem}", "file": rel, "category": sub.name})
+            elif f.is_dir():
+                skipped.append((rel + "/", "a folder inside a category folder (only one level is read)"))
+            else:
+                skipped.append((rel, "not an image file"))
+    if rows and skipped:
+        from .._utils.logging import warn
+
+        shown = "; ".join(f"{name} ({why})" for name, why in skipped[:10])
+        more = f"; and {len(skipped) - 10} more" if len(skipped) > 10 else ""
+        warn(f"Loading {str(root)!r} as one subfolder of images per category: skipped {len(skipped)} "
+             f"item(s): {shown}{more}. Move images into a category folder, or describe the stimuli in a "
+             f"{CSV_NAME} with a 'file' column.", stacklevel=4)
     if not rows:
+        loose = sum(why.startswith("image at the top") for _, why in skipped)
+        found = f" (it has {loose} image(s) at its top level, which a folder tree does not use)" if loose else ""
         raise FileNotFoundError(
             f"Invalid value for 'path': {str(root)!r} has no {CSV_NAME} and no class subfolders with images "
-            f"({', '.join(IMAGE_SUFFIXES)}). Add a {CSV_NAME} with a 'file' column, or put the images in "
+            f"({', '.join(IMAGE_SUFFIXES)}){found}. Add a {CSV_NAME} with a 'file' column, or put the images in "
             "one subfolder per category.")
     md = pd.DataFrame(rows)
     dup = md["stimulus_id"][md["stimulus_id"].duplicated()]

@@ -137,6 +137,31 @@ class StimulusSet:
         img = read_image(self.root / row["mask_file"], mode="L", label=f"mask of stimulus {row.name!r}")
         return np.asarray(img) > 127
 
+    def image_info(self) -> pd.DataFrame:
+        """The size and colour mode of every image, one row each, read from the file headers only.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``stimulus_id, file, width, height, mode`` (PIL's mode:
+            ``"RGB"``, ``"L"``, ``"RGBA"``, ``"P"``, ``"I;16"``, ...), in the set's order.
+            The pixels are not decoded, so it is quick on large sets. Images of
+            different sizes need ``resize=(h, w)`` for segmenters and detectors
+            (see :func:`neurocompare.models.load`).
+        """
+        from PIL import Image, UnidentifiedImageError
+
+        rows = []
+        for sid, rel in zip(self.ids, self.metadata["file"]):
+            try:
+                with Image.open(self.root / rel) as img:
+                    width, height, mode = img.width, img.height, img.mode
+            except (OSError, UnidentifiedImageError) as err:
+                raise ValueError(f"Unreadable image for stimulus {sid!r}: {str(self.root / rel)!r} "
+                                 f"({err}).") from None
+            rows.append({"stimulus_id": sid, "file": rel, "width": width, "height": height, "mode": mode})
+        return pd.DataFrame(rows, columns=["stimulus_id", "file", "width", "height", "mode"])
+
     def subset(self, selection) -> "StimulusSet":
         """A new StimulusSet with the selected rows (ids, positions or a boolean mask), in that order."""
         sel = selection

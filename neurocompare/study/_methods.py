@@ -88,7 +88,9 @@ def describe_transform(transform) -> str:
     words = []
     for t in steps:
         name = type(t).__name__
-        if name == "Resize":
+        if name == "Compose":  # load(..., resize=(h, w)): a resize, then the model's own pipeline
+            words.append(describe_transform(t))
+        elif name == "Resize":
             size = t.size if isinstance(t.size, int) else " x ".join(str(s) for s in t.size)
             words.append(f"resized to {size} px" + (" (shorter side)" if isinstance(t.size, int) else ""))
         elif name == "CenterCrop":

@@ -228,8 +228,12 @@ def _stage_model(state: _State, stage: Stage) -> None:
     entry = cfg.models[stage.what]
     seed = cfg.study.random_state
     if entry.train_on is not None:
+        from ..models.resizing import apply_resize
+
+        options = {k: v for k, v in entry.options.items() if k != "resize"}
         m = models.train(entry.model, state.sets[entry.train_on], epochs=entry.epochs, random_state=seed,
-                         device=cfg.study.device, progress=state.progress, options=dict(entry.options) or None)
+                         device=cfg.study.device, progress=state.progress, options=options or None)
+        m = apply_resize(m, entry.options.get("resize"))  # preprocessing of the extraction, not of the training
     else:
         weights = entry.weights
         if weights not in (None, "DEFAULT"):

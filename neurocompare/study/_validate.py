@@ -290,6 +290,14 @@ def check_study(study: StudyFile) -> list[tuple[str, str]]:
 
 
 def _check_model(study, loc, entry) -> list[tuple[str, str]]:
+    if "resize" in entry.options:
+        from ..models.resizing import check_resize
+
+        try:
+            check_resize(entry.options["resize"], param="resize")
+        except (TypeError, ValueError) as err:
+            return [(f"{loc}.options.resize", f"{err} In the study file: resize = [height, width], e.g. "
+                                              "resize = [224, 224].")]
     from ..models import list_models
 
     name = entry.model

@@ -73,8 +73,10 @@ class ModelEntry(_Section):
     epochs: int | None = Field(None, ge=1, description="Built-in nets: training epochs (default: the net's).")
     layers: list[str] | Literal["all", "what", "where", "shared", "default"] = Field(
         "default", description="Layer names, or a stream: all, what, where, shared; default: the model's.")
-    options: dict[str, Scalar] = Field(default_factory=dict,
-                                       description="Model options, e.g. { min_size = 224 } for detectors.")
+    options: dict[str, Union[Scalar, list[int]]] = Field(
+        default_factory=dict, description="Model options, e.g. { min_size = 224 } for detectors, or "
+                                          "{ resize = [224, 224] } (height, width) to resize every image to one "
+                                          "size first (images of different sizes).")
 
 
 class Extraction(_Section):

@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
+from neurocompare import NeurocompareWarning
 from neurocompare.stimuli import list_specs, load, make_from_spec, read_spec
 
 
@@ -42,7 +43,8 @@ def test_image_folder_tree(tmp_path):
         for i in range(2):
             Image.new("L", (8, 6)).save(tmp_path / cat / f"{i}.png")
     (tmp_path / "dogs" / "notes.txt").write_text("ignored")
-    st = load(tmp_path)
+    with pytest.warns(NeurocompareWarning, match=r"skipped 1 item\(s\): dogs/notes.txt \(not an image file\)"):
+        st = load(tmp_path)
     assert list(st.ids) == ["cats/0", "cats/1", "dogs/0", "dogs/1"]
     assert list(st.metadata.category) == ["cats", "cats", "dogs", "dogs"]
     assert st.what == ("category",)
