@@ -49,6 +49,13 @@ class LineProgress:
             self.last = now
             self._write(now)
 
+    def describe(self, text: str) -> None:
+        """A new step begins: say so at once (a study's stages in a log file)."""
+        self.description = text
+        self.last = self.clock()
+        print(self.line(self.last), file=self.stream, flush=True)
+        self.printed = True
+
     def line(self, now: float) -> str:
         elapsed = now - self.start
         if not self.total:
@@ -72,9 +79,12 @@ class LineProgress:
 @contextlib.contextmanager
 def progress_bar(total: int, description: str, *, enable: bool = True):
     """Yield an ``advance(n)`` callable: a rich bar where one renders (a terminal, Jupyter), plain lines
-    with the time left every 30 s otherwise (a log file, a pipe, a cluster job), nothing when disabled."""
+    with the time left every 30 s otherwise (a log file, a pipe, a cluster job), nothing when disabled.
+
+    ``advance.describe(text)`` names the step now running (the bar's label; a line at once in a log).
+    """
     if not enable:
-        yield lambda n=1: None
+        yield _Silent()
         return
     if not interactive():
         lines = LineProgress(total, description, interval=LINE_INTERVAL)
@@ -88,4 +98,25 @@ def progress_bar(total: int, description: str, *, enable: bool = True):
         transient=True,
     ) as prog:
         task = prog.add_task(description, total=total)
-        yield lambda n=1: prog.advance(task, n)
+        yield _RichAdvance(prog, task)
+
+
+class _Silent:
+    def __call__(self, n: float = 1) -> None:
+        pass
+
+    def describe(self, text: str) -> None:
+        pass
+
+
+class _RichAdvance:
+    """``advance(n)`` on a rich task; ``describe(text)`` renames it (the step now running)."""
+
+    def __init__(self, prog, task):
+        self.prog, self.task = prog, task
+
+    def __call__(self, n: float = 1) -> None:
+        self.prog.advance(self.task, n)
+
+    def describe(self, text: str) -> None:
+        self.prog.update(self.task, description=text)

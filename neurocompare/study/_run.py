@@ -177,7 +177,8 @@ def _run_stages(state: _State) -> None:
     import time
 
     with progress_bar(len(stages), "study", enable=state.progress) as advance:
-        for stage in stages:
+        for i, stage in enumerate(stages, 1):
+            advance.describe(f"study, stage {i}/{len(stages)}: {stage.name} {stage.what} ({stage.size})")
             logger.info("Study stage %s: %s (%s)", stage.name, stage.what, stage.size)
             start = time.perf_counter()
             if stage.name == "report":

@@ -55,3 +55,20 @@ def test_not_a_terminal_gives_lines(monkeypatch, capsys):
             advance()
     err = capsys.readouterr().err
     assert "step: 3/3 (100%)" in err and "step: done in" in err
+
+
+def test_describe_names_the_step_at_once_in_a_log():
+    clock, out = Clock(), io.StringIO()
+    p = P.LineProgress(4, "study", interval=30, stream=out, clock=clock)
+    clock.t = 5
+    p.describe("study, stage 2/4: extract resnet18 (18 stimuli)")
+    assert out.getvalue().strip() == "study, stage 2/4: extract resnet18 (18 stimuli): 0/4 (0%), 5 s elapsed"
+    clock.t = 20
+    p(1)                                   # within 30 s of the stage line: nothing new
+    assert out.getvalue().count("\n") == 1
+
+
+def test_disabled_progress_has_describe():
+    with P.progress_bar(3, "x", enable=False) as advance:
+        advance(1)
+        advance.describe("y")
