@@ -32,6 +32,19 @@ def is_address(text: str) -> bool:
     return bool(_ADDRESS.match(text)) and ("://" in text or ":" in text)
 
 
+def check_scheduler(scheduler, *, param: str = "scheduler"):
+    """Refuse a ``scheduler=`` value of the wrong form, without connecting to anything."""
+    if scheduler is None:
+        return None
+    if isinstance(scheduler, str):
+        if scheduler.strip() != "local" and not is_address(scheduler.strip()):
+            raise ValueError(f"Invalid value for {param!r}: expected {_ACCEPTED}; got {scheduler!r}.")
+        return scheduler
+    if type(scheduler).__name__ != "Client" or not type(scheduler).__module__.startswith("distributed"):
+        raise TypeError(f"Invalid value for {param!r}: expected {_ACCEPTED}; got {type(scheduler).__name__}.")
+    return scheduler
+
+
 def resolve_scheduler(scheduler, *, param: str = "scheduler", progress: bool = True):
     """A ``(client, owned)`` pair for a ``scheduler=`` value: ``(None, False)`` for ``None``.
 
@@ -42,12 +55,11 @@ def resolve_scheduler(scheduler, *, param: str = "scheduler", progress: bool = T
     neurocompare at this version. The dashboard address is logged (and written to stderr
     with ``progress``).
     """
+    check_scheduler(scheduler, param=param)
     if scheduler is None:
         return None, False
     if isinstance(scheduler, str):
         text = scheduler.strip()
-        if text != "local" and not is_address(text):
-            raise ValueError(f"Invalid value for {param!r}: expected {_ACCEPTED}; got {scheduler!r}.")
         distributed = _distributed()
         if text == "local":
             n = os.cpu_count() or 1
@@ -58,9 +70,6 @@ def resolve_scheduler(scheduler, *, param: str = "scheduler", progress: bool = T
             client = _connect(distributed, text, param)
         owned = True
     else:
-        distributed = _distributed()
-        if not isinstance(scheduler, distributed.Client):
-            raise TypeError(f"Invalid value for {param!r}: expected {_ACCEPTED}; got {type(scheduler).__name__}.")
         client, owned = scheduler, False
     try:
         check_workers(client, param=param)
