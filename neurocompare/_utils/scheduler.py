@@ -163,6 +163,8 @@ def is_remote(client) -> bool:
     """Whether any worker runs on another machine than this process."""
     local = _local_hosts()
     for addr in client.scheduler_info().get("workers", {}):
+        if addr.startswith("inproc://"):   # threads of this process
+            continue
         host = addr.split("://")[-1].rsplit(":", 1)[0].strip("[]")
         try:
             if ipaddress.ip_address(host).is_loopback:

@@ -135,9 +135,10 @@ def _extract_on_cluster(models, layers, source, scheduler, *, kind, k, batch_siz
     """``extract`` with ``scheduler=``: the workers fill the rows of a zarr store that this process keeps."""
     import torch
 
-    from .._utils.scheduler import check_reachable, using_scheduler
+    from .._utils.scheduler import check_reachable, check_scheduler, using_scheduler
     from . import _distributed
 
+    check_scheduler(scheduler)
     if out is None or is_netcdf(check_out(out)):
         got = "None" if out is None else repr(str(out))
         raise ValueError(f"Invalid value for 'out': with scheduler= the workers write the activations into a zarr "
