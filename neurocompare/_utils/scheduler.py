@@ -105,15 +105,15 @@ def _connect(distributed, address: str, param: str):
 
 def check_workers(client, *, param: str = "scheduler") -> None:
     """Refuse workers that lack neurocompare or run another version of it, naming them."""
-    from .._version import __version__
-
     def version():  # defined here so that it travels by value to workers without neurocompare
+        import importlib
+
         try:
-            import neurocompare
+            return importlib.import_module("neurocompare").__version__
         except ImportError:
             return None
-        return neurocompare.__version__
 
+    __version__ = version()   # this process's, read the way the workers read theirs
     found = client.run(version)
     if not found:
         raise RuntimeError(f"Invalid value for {param!r}: the cluster has no workers.")

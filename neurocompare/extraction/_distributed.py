@@ -22,10 +22,9 @@ _MODEL_LOCK = threading.Lock()
 
 def _worker_run(wrapper, source, opts):
     from .._utils.device import resolve_device
-    from ._extract import _Run
 
     dev = resolve_device(opts["device"])
-    return _Run(wrapper, opts["layers"], source, kind=opts["kind"], k=opts["k"], batch_size=opts["batch_size"],
+    return opts["run_type"](wrapper, opts["layers"], source, kind=opts["kind"], k=opts["k"], batch_size=opts["batch_size"],
                 device=dev, random_state=opts["random_state"], num_workers=opts["num_workers"],
                 amp=opts["amp"] and dev.type == "cuda", progress=False)
 
@@ -74,6 +73,7 @@ def to_store(client, run, store, opts, *, progress: bool) -> None:
     from .._utils.scheduler import worker_count
 
     name, n = run.m.name, run.source.n
+    opts = {**opts, "run_type": type(run)}   # the extraction's own class (imported by reference on the workers)
     start = run.store_start(store)
     if start is None:
         return

@@ -69,12 +69,19 @@ def test_a_client_is_used_as_given_and_not_closed(inproc):
 
 
 def test_workers_with_another_version_are_named(inproc, monkeypatch):
-    import neurocompare._version as version
+    import neurocompare
 
-    monkeypatch.setattr(version, "__version__", "9.9.9")
+    sched.check_workers(inproc)   # the same version: accepted
     worker = next(iter(inproc.scheduler_info()["workers"]))
-    with pytest.raises(RuntimeError, match=rf"of the 1 dask workers, 1 run another version \({worker}: 0\..*this "
-                                           r"process runs neurocompare 9.9.9"):
+    # an in-process worker shares this process's modules, so its "other version" is this one's
+    monkeypatch.setattr(neurocompare, "__version__", "9.9.9")
+    real = inproc.run
+    monkeypatch.setattr(inproc, "run", lambda fn, *a, **k: {w: "0.0.1" for w in real(fn, *a, **k)})
+    with pytest.raises(RuntimeError, match=rf"of the 1 dask workers, 1 run another version \({worker}: 0.0.1\); "
+                                           r"this process runs neurocompare 9.9.9"):
+        sched.check_workers(inproc)
+    monkeypatch.setattr(inproc, "run", lambda fn, *a, **k: {w: None for w in real(fn, *a, **k)})
+    with pytest.raises(RuntimeError, match=rf"1 have no neurocompare \({worker}\)"):
         sched.check_workers(inproc)
 
 
