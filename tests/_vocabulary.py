@@ -22,6 +22,8 @@ SECTIONS: dict[str, dict[str, str]] = {
         "alpha": "Opacity, in plotting only (matplotlib's meaning).",
         "device": "Where torch work runs: 'auto' (cuda, then mps, then cpu), 'cpu', 'cuda', 'cuda:N', 'mps'.",
         "progress": "Show a progress bar on long work.",
+        "scheduler": "Where the work runs: None (here), 'local' (a dask LocalCluster), a dask scheduler address "
+                     "('tcp://host:8786') or a distributed.Client (docs/cluster.md).",
         "batch_size": "Images (or samples) per forward pass or mini-batch.",
         "out": "Folder or file to write.",
         "overwrite": "Replace an output that neurocompare wrote before.",

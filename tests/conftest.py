@@ -271,3 +271,15 @@ def chromium():
         pytest.skip("Chromium is not installed (Debian: apt-get install chromium); browser check skipped")
     pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
     return browser
+
+
+@pytest.fixture(scope="module")
+def dask_client():
+    """A dask LocalCluster of 2 worker processes, 1 thread each (one per test module; closed after)."""
+    distributed = pytest.importorskip("distributed")
+
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    client = distributed.Client(cluster)
+    yield client
+    client.close()
+    cluster.close()

@@ -40,6 +40,15 @@ class FoldWarnings:
                 seen.add((category, message))
                 self.other[(category, message)] = self.other.get((category, message), 0) + 1
 
+    def merge(self, other: "FoldWarnings") -> None:
+        """Add the counts of another sink (e.g. one returned by a dask worker)."""
+        self.decodes += other.decodes
+        for kind in self.fits:
+            self.fits[kind] += other.fits[kind]
+            self.absent[kind] += other.absent[kind]
+        for key, count in other.other.items():
+            self.other[key] = self.other.get(key, 0) + count
+
     def report(self, *, stacklevel: int = 5) -> None:
         """Issue one warning per kind of warning recorded."""
         n = sum(self.fits.values())
@@ -75,6 +84,18 @@ def summarised_fold_warnings():
     finally:
         _SINK.reset(token)
     sink.report()
+
+
+@contextlib.contextmanager
+def collected():
+    """A fresh sink for the decode calls in the block, never reported: a task on a dask worker returns it, and
+    the caller merges it into its own."""
+    sink = FoldWarnings()
+    token = _SINK.set(sink)
+    try:
+        yield sink
+    finally:
+        _SINK.reset(token)
 
 
 @contextlib.contextmanager

@@ -9,6 +9,7 @@ from .._utils.checks import (check_complete, check_finite_activations, check_opt
                              numeric_values)
 from .._utils.device import resolve_device
 from .._utils.progress import progress_bar
+from .._utils.scheduler import check_scheduler
 from .._utils.random import seed_int
 from ._intervals import fold_cis
 from .._utils.fold_warnings import recorded, summarised_fold_warnings
@@ -221,7 +222,7 @@ def check_folds(folds, y, task) -> None:
 
 def decode(acts, target, *, task: str = "auto", estimator=None, cv=5, groups=None, pca: int | None = None,
            permutations: int = 0, n_bootstrap: int = 1000, ridge_alpha: float = 1.0, backend: str = "sklearn",
-           device: str = "auto", random_state=0, n_jobs=None, progress: bool = True):
+           device: str = "auto", random_state=0, n_jobs=None, progress: bool = True, scheduler=None):
     """Cross-validated linear decoding of one target from activations.
 
     Parameters
@@ -270,6 +271,11 @@ def decode(acts, target, *, task: str = "auto", estimator=None, cv=5, groups=Non
         Folds fitted in parallel by the scikit-learn backend (joblib's meaning).
     progress : bool
         Show a progress bar over the permutations (scikit-learn backend).
+    scheduler : None, "local", str or distributed.Client
+        ``None``: here. Otherwise a dask cluster (``"local"``, an address such as
+        ``"tcp://host:8786"``, or a ``distributed.Client``) runs the permutations of the
+        scikit-learn backend as tasks (the same permuted labels, so the same p-value); the
+        observed folds run here. Needs ``pip install "neurocompare[dask]"``.
 
     Returns
     -------
@@ -316,11 +322,12 @@ def decode(acts, target, *, task: str = "auto", estimator=None, cv=5, groups=Non
         sink.decodes += 1
         return _decode(acts, target, task=task, estimator=estimator, cv=cv, groups=groups, pca=pca,
                        permutations=permutations, n_bootstrap=n_bootstrap, ridge_alpha=ridge_alpha, backend=backend,
-                       device=device, random_state=random_state, n_jobs=n_jobs, progress=progress, sink=sink)
+                       device=device, random_state=random_state, n_jobs=n_jobs, progress=progress, sink=sink,
+                       scheduler=check_scheduler(scheduler))
 
 
 def _decode(acts, target, *, task, estimator, cv, groups, pca, permutations, n_bootstrap, ridge_alpha, backend, device,
-            random_state, n_jobs, progress, sink):
+            random_state, n_jobs, progress, sink, scheduler=None):
     import pandas as pd
 
     check_option("task", task, TASKS)
@@ -372,7 +379,11 @@ def _decode(acts, target, *, task, estimator, cv, groups, pca, permutations, n_b
             if estimator is None or isinstance(estimator, str) else estimator
         fold_scores, preds = _sklearn_scores(est, x, y, folds, task, n_jobs, sink, observed=True)
         null = None
-        if permutations:
+        if permutations and scheduler is not None:
+            rng = np.random.default_rng(seed_int(random_state) + 1)
+            orders = [rng.permutation(len(y)) for _ in range(permutations)]   # the draws of the local loop
+            null = _permutations_on_cluster(scheduler, est, x, y, orders, folds, task, sink, progress=progress)
+        elif permutations:
             rng = np.random.default_rng(seed_int(random_state) + 1)
             null = {m: [] for m in fold_scores}
             with progress_bar(permutations, "permutations", enable=progress) as advance:
@@ -398,6 +409,45 @@ def _decode(acts, target, *, task, estimator, cv, groups, pca, permutations, n_b
                      "ci_high": high, "sd": sd, "p": p, "n": len(y), "n_folds": k,
                      "chance": chance if metric != "pearson_r" else 0.0, "cv_scheme": scheme, "ci_method": how})
     return pd.DataFrame(rows)
+
+
+def _permutation_task(est, x, y, orders, folds, task):
+    """On a dask worker: the mean fold scores of a few label permutations, with their fold-warning counts."""
+    from .._utils.fold_warnings import FoldWarnings
+
+    sink = FoldWarnings()
+    means = []
+    for order in orders:
+        s, _ = _sklearn_scores(est, x, y[order], folds, task, None, sink, observed=False)
+        means.append({m: float(np.mean(v)) for m, v in s.items()})
+    return means, sink
+
+
+def _permutations_on_cluster(scheduler, est, x, y, orders, folds, task, sink, *, progress):
+    """The null distribution of :func:`decode` from permutations run as tasks on a dask cluster (in order)."""
+    from .._utils.scheduler import using_scheduler, worker_count
+
+    with using_scheduler(scheduler, progress=progress) as client:
+        from distributed import as_completed
+
+        per = max(1, -(-len(orders) // (4 * worker_count(client))))
+        x_f = client.scatter(x, hash=False)
+        futures = [client.submit(_permutation_task, est, x_f, y, orders[i:i + per], folds, task, pure=False)
+                   for i in range(0, len(orders), per)]
+        try:
+            with progress_bar(len(orders), "permutations on dask workers", enable=progress) as advance:
+                for fut in as_completed(futures):
+                    advance(len(fut.result()[0]))
+            out = client.gather(futures)
+        finally:
+            client.cancel(futures + [x_f])
+    null = {}
+    for means, worker_sink in out:
+        sink.merge(worker_sink)
+        for one in means:
+            for m, v in one.items():
+                null.setdefault(m, []).append(v)
+    return null
 
 
 def _matrix(acts):

@@ -25,7 +25,7 @@ REGION_NOTE = ("per-region outputs averaged over the regions of each image (RPN 
 
 def extract(model, stimuli, *, layers=None, batch_size: int = 32, reduce=None, device="auto", out=None,
             overwrite: bool = False, random_state: int = 0, num_workers: int = 0, amp: bool = False,
-            progress: bool = True):
+            progress: bool = True, scheduler=None):
     """Extract layer activations.
 
     Parameters
@@ -72,6 +72,15 @@ def extract(model, stimuli, *, layers=None, batch_size: int = 32, reduce=None, d
         Mixed precision (float16 autocast) on CUDA; ignored elsewhere.
     progress : bool
         Show a progress bar.
+    scheduler : None, "local", str or distributed.Client
+        Where the forward passes run. ``None``: here. ``"local"``: a dask
+        ``LocalCluster`` on this machine; an address (``"tcp://host:8786"``) or a
+        ``distributed.Client``: that cluster. The stimuli are split into shards of
+        whole batches; each worker receives the model once, runs its shards (on its
+        own GPU with ``device="auto"``) and writes its rows of the ``out`` store,
+        which must then be a ``.zarr`` path that every worker reaches. The result is
+        identical to a local run, and the store resumes like a local one. Needs
+        ``pip install "neurocompare[dask]"``; see the cluster guide.
 
     Returns
     -------
@@ -99,6 +108,10 @@ def extract(model, stimuli, *, layers=None, batch_size: int = 32, reduce=None, d
     if kind == "cls":
         for m in models:
             _check_cls(m)
+    if scheduler is not None:
+        return _extract_on_cluster(models, layers, source, scheduler, kind=kind, k=k, batch_size=batch_size,
+                                   device=device, out=out, overwrite=overwrite, random_state=random_state,
+                                   num_workers=num_workers, amp=check_bool("amp", amp), progress=progress)
     dev = resolve_device(device)
     runs = [_Run(m, _layers_for(m, layers, source), source, kind=kind, k=k, batch_size=batch_size, device=dev,
                  random_state=random_state, num_workers=num_workers, amp=amp and dev.type == "cuda",
@@ -122,6 +135,47 @@ def extract(model, stimuli, *, layers=None, batch_size: int = 32, reduce=None, d
             store.finish()
         return open_tree(store.path, models=[m.name for m in models])
     return _extract_in_memory(runs)
+
+
+def _extract_on_cluster(models, layers, source, scheduler, *, kind, k, batch_size, device, out, overwrite,
+                        random_state, num_workers, amp, progress):
+    """``extract`` with ``scheduler=``: the workers fill the rows of a zarr store that this process keeps."""
+    import torch
+
+    from .._utils.scheduler import check_reachable, check_scheduler, using_scheduler
+    from . import _distributed
+
+    check_scheduler(scheduler)
+    if out is None or is_netcdf(check_out(out)):
+        got = "None" if out is None else repr(str(out))
+        raise ValueError(f"Invalid value for 'out': with scheduler= the workers write the activations into a zarr "
+                         f"store, so out= must be a '.zarr' path that every worker can reach; got {got}.")
+    if kind == "pca":
+        raise ValueError("Invalid value for 'reduce': ('pca', k) fits one PCA over all stimuli before it writes "
+                         "anything, which is not distributed; run it without scheduler=, or use ('project', k).")
+    if not isinstance(device, (str, torch.device)) and device is not None:
+        raise TypeError(f"Invalid type for 'device': expected 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'; got "
+                        f"{device!r}.")
+    out = check_out(out)
+    placeholder = torch.device("cpu")   # the workers choose their own device; the store records theirs
+    runs = [_Run(m, _layers_for(m, layers, source), source, kind=kind, k=k, batch_size=batch_size,
+                 device=placeholder, random_state=random_state, num_workers=num_workers, amp=False,
+                 progress=progress) for m in models]
+    with using_scheduler(scheduler, progress=progress) as client, write_lock(out, what="activation store"):
+        store = ZarrStore(out, overwrite=overwrite)
+        try:
+            check_reachable(client, store.path)
+            for run in runs:
+                opts = {"layers": run.layers, "kind": kind, "k": k, "batch_size": batch_size,
+                        "device": str(device) if device is not None else "auto", "random_state": random_state,
+                        "num_workers": num_workers, "amp": amp}
+                _distributed.to_store(client, run, store, opts, progress=progress)
+        except BaseException:
+            if store.created and store.n_done() == 0:
+                remove_ours(store.path)
+            raise
+        store.finish()
+    return open_tree(store.path, models=[m.name for m in models])
 
 
 def _extract_in_memory(runs):
@@ -339,17 +393,21 @@ class _Run:
                 arrays[layer] = _empty((self.source.n, feats.shape[1]))
                 self.recorder.sinks[layer] = arrays[layer]
 
-    def _iterate(self, start: int, arrays: dict | None = None):
-        """Yield (position, {layer: float32 array or None if already written}) batch by batch from ``start``."""
+    def _iterate(self, start: int, arrays: dict | None = None, stop: int | None = None):
+        """Yield (position, {layer: float32 array or None if already written}) batch by batch from ``start``
+        (to ``stop``, a batch boundary, or the end)."""
+        stop = self.source.n if stop is None else stop
         with prepared(self.m.module, self.device), self.recorder:
             if self.kind == "pca":
                 self._fit_pca()
             # only worth its extra one-image forward pass when every unit is kept
             if arrays is not None and self.kind == "none" and self.m.family != "detection":
                 self._allocate_sinks(arrays)
-            remaining = self.source.n - start
+            remaining = stop - start
             with progress_bar(remaining, f"{self.m.name}: extracting", enable=self.progress) as advance:
                 for pos, inputs in self.source.batches(self.m, self.batch_size, start, self.num_workers):
+                    if pos >= stop:
+                        break
                     n = len(inputs)
                     self._forward(pos, inputs)
                     feats = self._batch_features(n)
@@ -373,23 +431,30 @@ class _Run:
         logger.info("Extracted %d layers of %s for %d stimuli", len(self.layers), self.m.name, self.source.n)
         return nodes
 
-    def to_store(self, store: ZarrStore) -> None:
+    def store_start(self, store: ZarrStore) -> int | None:
+        """Where this model's extraction into ``store`` starts (None: already complete); other settings refused."""
         name = self.m.name
-        attrs = self.model_attrs(with_hash=True)
         state = store.state(name)
-        if state is not None and state.get("extraction_hash") != attrs["extraction_hash"]:
+        if state is not None and state.get("extraction_hash") != settings_hash(self.settings()):
             raise FileExistsError(
                 f"Invalid value for 'out': {str(store.path)!r} already holds activations of {name!r} extracted with "
                 "different settings (layers, reduce, batch_size, weights or stimuli). Pass overwrite=True to "
                 "replace them, or choose another path.")
         if state is not None and state.get("complete"):
             logger.info("%s in %s is already complete; nothing to do", name, store.path)
-            return
+            return None
         start = int(state["n_done"]) if state is not None else 0
-        if state is None:
-            store.create_model(name, {**attrs, "n_done": 0, "complete": 0})
-        elif start:
+        if start:
             logger.info("Resuming %s at stimulus %d of %d", name, start, self.source.n)
+        return start
+
+    def to_store(self, store: ZarrStore) -> None:
+        name = self.m.name
+        start = self.store_start(store)
+        if start is None:
+            return
+        if store.state(name) is None:
+            store.create_model(name, {**self.model_attrs(with_hash=True), "n_done": 0, "complete": 0})
         for pos, batch in self._iterate(start):
             for layer, values in batch.items():
                 if not store.has_layer(name, layer):

@@ -101,8 +101,7 @@ class ZarrStore:
         return int(self._group(f"{model}/{layer}")["activations"].shape[1])
 
     def write(self, model: str, layer: str, start: int, values: np.ndarray) -> None:
-        arr = self._group(f"{model}/{layer}")["activations"]
-        arr[start:start + len(values)] = values
+        write_rows(self.path, model, layer, start, values)
 
     def set_progress(self, model: str, n_done: int, complete: bool) -> None:
         self._group(model).attrs.update({"n_done": int(n_done), "complete": int(bool(complete))})
@@ -119,6 +118,14 @@ class ZarrStore:
 
         self._sweep_partial()
         zarr.consolidate_metadata(str(self.path), zarr_format=ZARR_FORMAT)
+
+
+def write_rows(path, model: str, layer: str, start: int, values: np.ndarray) -> None:
+    """Write stimuli ``start:start + len(values)`` of one layer into an existing store (from any process)."""
+    import zarr
+
+    root = zarr.open_group(str(path), mode="r+", zarr_format=ZARR_FORMAT)
+    root[f"{model}/{layer}"]["activations"][start:start + len(values)] = values
 
 
 def open_tree(path, *, models=None, allow_incomplete: bool = False):

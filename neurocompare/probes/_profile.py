@@ -63,7 +63,8 @@ def _targets(da, stimuli, what, where):
 def what_where(acts, stimuli=None, *, what=None, where=None, cv=5, groups=None, split: str | None = None,
                estimator=None,
                pca: int | None = None, permutations: int = 0, n_bootstrap: int = 1000, ridge_alpha: float = 1.0,
-               backend: str = "sklearn", device: str = "auto", random_state=0, progress: bool = True, n_jobs=None):
+               backend: str = "sklearn", device: str = "auto", random_state=0, progress: bool = True, n_jobs=None,
+               scheduler=None):
     """Read what (identity) and where (position, size) out of every layer: the two-pathway profile.
 
     Parameters
@@ -98,6 +99,11 @@ def what_where(acts, stimuli=None, *, what=None, where=None, cv=5, groups=None, 
     progress : bool
     n_jobs : int, optional
         Folds fitted in parallel (see :func:`neurocompare.decoding.decode`).
+    scheduler : None, "local", str or distributed.Client
+        ``None``: here. Otherwise a dask cluster (``"local"``, an address such as
+        ``"tcp://host:8786"``, or a ``distributed.Client``) runs each layer x target
+        decode as a task; the table equals the local one. Needs
+        ``pip install "neurocompare[dask]"``.
 
     Returns
     -------
@@ -114,32 +120,77 @@ def what_where(acts, stimuli=None, *, what=None, where=None, cv=5, groups=None, 
     layers = _layers(acts)
     first = _align(layers[0][2], stimuli)
     what, where = _targets(first, stimuli, what, where)
-    rows = []
-    total = len(layers) * (len(what) + len(where))
-    with progress_bar(total, "probing", enable=progress) as advance, summarised_fold_warnings():
-        for model, layer, da in layers:
-            da = _align(da, stimuli)
-            if split is not None and split not in da.coords:
-                raise ValueError(f"Invalid value for 'split': {split!r} is not a stimulus factor.")
-            if split is not None:
-                check_complete(da[split].values, list(map(str, da["stimulus"].values)), factor=split, param="split")
-            folds = factor_split(da[split].values) if split is not None else cv
-            for stream_of_target, targets, task in (("what", what, "classification"),
-                                                    ("where", where, "regression")):
-                for t in targets:
-                    res = decode(da, t, task=task, estimator=estimator, cv=folds, groups=groups if split is None else None,
-                                 pca=pca, permutations=permutations, n_bootstrap=n_bootstrap,
-                                 ridge_alpha=ridge_alpha, backend=backend, device=device, random_state=random_state,
-                                 n_jobs=n_jobs, progress=False)
-                    res.insert(0, "model", model)
-                    res.insert(1, "layer", layer)
-                    res.insert(2, "stream", da.attrs.get("stream", "shared"))
-                    res.insert(3, "analysis", "probe")
-                    res.insert(5, "target_stream", stream_of_target)
-                    res["split"] = split or "random"
-                    rows.append(res)
+    jobs = []
+    for model, layer, da in layers:
+        da = _align(da, stimuli)
+        if split is not None and split not in da.coords:
+            raise ValueError(f"Invalid value for 'split': {split!r} is not a stimulus factor.")
+        if split is not None:
+            check_complete(da[split].values, list(map(str, da["stimulus"].values)), factor=split, param="split")
+        folds = factor_split(da[split].values) if split is not None else cv
+        for stream_of_target, targets, task in (("what", what, "classification"), ("where", where, "regression")):
+            for t in targets:
+                options = dict(task=task, estimator=estimator, cv=folds, groups=groups if split is None else None,
+                               pca=pca, permutations=permutations, n_bootstrap=n_bootstrap, ridge_alpha=ridge_alpha,
+                               backend=backend, device=device, random_state=random_state, n_jobs=n_jobs,
+                               progress=False)
+                jobs.append(((model, layer, da.attrs.get("stream", "shared"), stream_of_target), da, t, options))
+    with summarised_fold_warnings() as sink:
+        if scheduler is None:
+            results = []
+            with progress_bar(len(jobs), "probing", enable=progress) as advance:
+                for _, da, t, options in jobs:
+                    results.append(decode(da, t, **options))
                     advance()
+        else:
+            results = _probe_on_cluster(scheduler, jobs, sink, progress=progress)
+    rows = []
+    for ((model, layer, stream, stream_of_target), _, _, _), res in zip(jobs, results):
+        res.insert(0, "model", model)
+        res.insert(1, "layer", layer)
+        res.insert(2, "stream", stream)
+        res.insert(3, "analysis", "probe")
+        res.insert(5, "target_stream", stream_of_target)
+        res["split"] = split or "random"
+        rows.append(res)
     return pd.concat(rows, ignore_index=True)
+
+
+def _probe_task(da, target, options):
+    """On a dask worker: one decode, returned with the counts of its fold warnings."""
+    import dask
+
+    from .._utils.fold_warnings import collected
+
+    with dask.config.set(scheduler="synchronous"):   # a zarr-backed layer is read here, not by spawned tasks
+        da = da.compute()
+    with collected() as sink:
+        return decode(da, target, **options), sink
+
+
+def _probe_on_cluster(scheduler, jobs, sink, *, progress):
+    """The decodes of ``jobs`` as tasks on a dask cluster (layer x target), in order; warnings merged in ``sink``."""
+    from .._utils.scheduler import using_scheduler
+
+    with using_scheduler(scheduler, progress=progress) as client:
+        from distributed import as_completed
+
+        # one copy of each layer on the cluster, shared by its targets
+        layers = {}
+        for _, da, _, _ in jobs:
+            if id(da) not in layers:
+                layers[id(da)] = client.scatter(da, hash=False)
+        futures = [client.submit(_probe_task, layers[id(da)], t, options, pure=False) for _, da, t, options in jobs]
+        try:
+            with progress_bar(len(futures), "probing on dask workers", enable=progress) as advance:
+                for _ in as_completed(futures):
+                    advance()
+            out = client.gather(futures)
+        finally:
+            client.cancel(futures + list(layers.values()))
+    for _, worker_sink in out:
+        sink.merge(worker_sink)
+    return [res for res, _ in out]
 
 
 def cross_readout(results, *, metric: dict | None = None):

@@ -14,7 +14,8 @@ CHUNK_BYTES = 256 * 2**20
 
 def compute_rdm(data, method: str = "correlation", *, descriptor=None, cv_descriptor=None, noise=None,
                 remove_mean: bool = False, prior_lambda: float = 1.0, prior_weight: float = 0.1,
-                device: str = "auto", dtype: str = "float64", chunk_bytes: int = CHUNK_BYTES, progress: bool = True):
+                device: str = "auto", dtype: str = "float64", chunk_bytes: int = CHUNK_BYTES, progress: bool = True,
+                scheduler=None):
     """Representational dissimilarity matrices, numerically identical to ``rsatoolbox.rdm.calc_rdm``.
 
     Parameters
@@ -58,6 +59,12 @@ def compute_rdm(data, method: str = "correlation", *, descriptor=None, cv_descri
         float64 are processed chunk by chunk.
     progress : bool
         Show a progress bar over the layers of a tree.
+    scheduler : None, "local", str or distributed.Client
+        ``None``: here. Otherwise a dask cluster (``"local"``, an address such as
+        ``"tcp://host:8786"``, or a ``distributed.Client``) computes the layers of a tree
+        as parallel tasks, each worker reading its layer chunk by chunk (a zarr-backed
+        tree must then be on storage the workers reach). The RDMs equal the local ones.
+        Needs ``pip install "neurocompare[dask]"``.
 
     Returns
     -------
@@ -73,6 +80,7 @@ def compute_rdm(data, method: str = "correlation", *, descriptor=None, cv_descri
     prior_lambda = check_real("prior_lambda", prior_lambda, low=0)
     prior_weight = check_real("prior_weight", prior_weight, low=0)
     chunk_bytes = check_positive_int("chunk_bytes", chunk_bytes)
+    raw_device = device
     device = _gram_device(device)
     if isinstance(data, xr.DataTree):
         from ..extraction import iter_layers
@@ -80,12 +88,16 @@ def compute_rdm(data, method: str = "correlation", *, descriptor=None, cv_descri
         layers = list(iter_layers(data))
         if not layers:
             raise ValueError("Invalid value for 'data': the activation tree holds no layers.")
-        rdms = []
-        with progress_bar(len(layers), "RDMs", enable=progress) as advance:
-            for _, _, da in layers:
-                rdms.append(_compute_one(da, method, descriptor, cv_descriptor, noise, remove_mean, prior_lambda,
-                                         prior_weight, device, dtype, chunk_bytes))
-                advance()
+        args = (method, descriptor, cv_descriptor, noise, remove_mean, prior_lambda, prior_weight)
+        if scheduler is not None:
+            rdms = _on_cluster(scheduler, [da for _, _, da in layers], args, raw_device, dtype, chunk_bytes,
+                               progress=progress)
+        else:
+            rdms = []
+            with progress_bar(len(layers), "RDMs", enable=progress) as advance:
+                for _, _, da in layers:
+                    rdms.append(_compute_one(da, *args, device, dtype, chunk_bytes))
+                    advance()
         first = rdms[0]
         for r, (model, layer, _) in zip(rdms[1:], layers[1:]):
             if list(r.stimulus_a.values) != list(first.stimulus_a.values):
@@ -96,8 +108,40 @@ def compute_rdm(data, method: str = "correlation", *, descriptor=None, cv_descri
                                 stream=("rdm", [da.attrs.get("stream", "") for _, _, da in layers]))
         out.attrs = {"method": method}
         return out
+    if scheduler is not None:
+        return _on_cluster(scheduler, [data], (method, descriptor, cv_descriptor, noise, remove_mean, prior_lambda,
+                                               prior_weight), raw_device, dtype, chunk_bytes, progress=progress)[0]
     return _compute_one(data, method, descriptor, cv_descriptor, noise, remove_mean, prior_lambda, prior_weight,
                         device, dtype, chunk_bytes)
+
+
+def _layer_task(data, args, device, dtype, chunk_bytes):
+    """On a worker: one RDM, the layer's chunks read here (synchronously: no tasks spawned from a task)."""
+    import dask
+
+    with dask.config.set(scheduler="synchronous"):
+        return _compute_one(data, *args, _gram_device(device), dtype, chunk_bytes, warn=False)
+
+
+def _on_cluster(scheduler, datas, args, device, dtype, chunk_bytes, *, progress):
+    """RDMs of ``datas`` as one task each on a dask cluster, in order; undefined entries reported here."""
+    from .._utils.scheduler import using_scheduler
+
+    with using_scheduler(scheduler, progress=progress) as client:
+        from distributed import as_completed
+
+        futures = [client.submit(_layer_task, d, args, device, dtype, chunk_bytes, pure=False) for d in datas]
+        try:
+            with progress_bar(len(futures), "RDMs on dask workers", enable=progress) as advance:
+                for _ in as_completed(futures):
+                    advance()
+            rdms = client.gather(futures)
+        finally:
+            client.cancel(futures)
+    for r in rdms:
+        if np.isnan(r.values).any():
+            _warn_undefined(r.values, args[0], r["stimulus_a"].values)
+    return rdms
 
 
 def _gram_device(device):
@@ -112,7 +156,7 @@ def _gram_device(device):
 
 
 def _compute_one(data, method, descriptor, cv_descriptor, noise, remove_mean, prior_lambda, prior_weight, device,
-                 dtype, chunk_bytes):
+                 dtype, chunk_bytes, warn: bool = True):
     import xarray as xr
 
     ids, factors, attrs, units = None, {}, {}, None
@@ -176,7 +220,7 @@ def _compute_one(data, method, descriptor, cv_descriptor, noise, remove_mean, pr
             factors = _condition_factors(factors, descriptor, conds)
             ids = conds
         rdm = _single(eng, method, noise, remove_mean, prior_lambda, prior_weight)
-    if np.isnan(rdm).any():
+    if warn and np.isnan(rdm).any():
         _warn_undefined(rdm, method, ids)
     return make_rdm(rdm, ids, method=method, factors=factors, attrs={**attrs, "n_channels": int(n_chan)})
 
