@@ -22,7 +22,10 @@ def extract(model: str = typer.Argument(..., help="Model name (see `neurocompare
             option: list[str] = typer.Option([], help="Model option KEY=VALUE (repeatable), e.g. min_size=224, or "
                                                   "resize=HxW (e.g. 224x224) to resize every image to one size "
                                                   "first (images of different sizes)."),
-            overwrite: bool = typer.Option(False, help="Replace OUT instead of resuming it.")):
+            overwrite: bool = typer.Option(False, help="Replace OUT instead of resuming it."),
+            scheduler: Optional[str] = typer.Option(None, help="Run on a dask cluster: local (one on this machine) "
+                                                               "or a scheduler address, e.g. tcp://host:8786. "
+                                                               "OUT must be a .zarr the workers can reach.")):
     """Extract layer activations of a model on a stimulus folder."""
     from .. import models, stimuli
     from ..extraction import extract as _extract
@@ -33,6 +36,6 @@ def extract(model: str = typer.Argument(..., help="Model name (see `neurocompare
     m = models.load(model, weights=w, random_state=seed, train_if_missing=True, **_parse_options(option))
     names = layers if layers in ("all", "what", "where", "shared") else _split(layers)
     tree = _extract(m, st, layers=names, batch_size=batch_size, reduce=reduce, device=device, out=out,
-                    overwrite=overwrite, random_state=seed, progress=True)
+                    overwrite=overwrite, random_state=seed, progress=True, scheduler=scheduler)
     typer.echo(to_frame(tree).to_string(index=False))
     typer.echo(f"Wrote {out}")

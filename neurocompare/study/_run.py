@@ -49,6 +49,7 @@ class _State:
     written: list = field(default_factory=list)
     results: dict = field(default_factory=dict)
     timings: dict = field(default_factory=dict)  # stage -> seconds (this run; 0-ish when reused)
+    scheduler: object = None  # a distributed.Client for the whole run, or None
 
 
 def plan_study(study) -> list[Stage]:
@@ -139,7 +140,11 @@ def run_study(study, *, out=None, overwrite: bool = False, progress: bool = True
         _prepare_folder(out, study, overwrite)
         state = _State(study, out, progress)
         state.ledger = _read_json(out / LEDGER)
-        _run_stages(state)
+        from .._utils.scheduler import using_scheduler
+
+        with using_scheduler(study.config.study.scheduler, param="study.scheduler", progress=progress) as client:
+            state.scheduler = client
+            _run_stages(state)
     return out
 
 
@@ -288,7 +293,7 @@ def _stage_extract(state: _State, stage: Stage) -> None:
             logger.info("Removing stale activations %s", stale)
             remove_ours(stale)
     kwargs = dict(layers=layers, reduce=reduce, batch_size=cfg.study.batch_size, device=cfg.study.device, out=target,
-                  random_state=cfg.study.random_state, progress=state.progress)
+                  random_state=cfg.study.random_state, progress=state.progress, scheduler=state.scheduler)
     try:
         tree = extract(m, st, **kwargs)
     except FileExistsError:  # same weights, images and settings, other labels: the store is ours to redo
@@ -318,7 +323,8 @@ def _stage_probes(state: _State, stage: Stage) -> None:
     if not fresh:
         res = probes.what_where(_tree(state, stage.what, names), state.sets[stage.what], what=a.what, where=a.where,
                                 cv=a.cv, groups=a.groups, split=a.split, permutations=a.permutations,
-                                random_state=cfg.study.random_state, progress=state.progress)
+                                random_state=cfg.study.random_state, progress=state.progress,
+                                scheduler=state.scheduler)
         _write_table(res, table)
         _figures_probes(state, res)
         _record(state, "probes", key)
@@ -405,7 +411,7 @@ def _stage_rsa(state: _State, stage: Stage) -> None:
     a, names, key, table, fresh = _begin(state, stage, "rsa", "rsa.csv")
     if not fresh:
         st = state.sets[stage.what]
-        rdms = rsa.compute_rdm(_tree(state, stage.what, names), a.rdm_method)
+        rdms = rsa.compute_rdm(_tree(state, stage.what, names), a.rdm_method, scheduler=state.scheduler)
         frames, pairs = [], []
         for ref in a.references:
             reference = _human_rdms(state, ref) if ref in cfg.human else _hypothesis_rdm(st, ref)
@@ -471,7 +477,7 @@ def _stage_decoding(state: _State, stage: Stage) -> None:
             acts = da.load()
             for target in a.targets:
                 res = decode(acts, target, task=a.task, cv=a.cv, groups=a.groups, permutations=a.permutations,
-                             random_state=cfg.study.random_state)
+                             random_state=cfg.study.random_state, scheduler=state.scheduler)
                 frames.append(res.assign(model=model, layer=layer, stream=da.attrs.get("stream", "")))
         res = pd.concat(frames, ignore_index=True)
         cols = ["model", "layer", "stream"] + [c for c in res.columns if c not in ("model", "layer", "stream")]

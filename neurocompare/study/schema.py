@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
 Scalar = Union[bool, int, float, str]
 
@@ -39,6 +39,17 @@ class StudyInfo(_Section):
     device: str = Field("auto", pattern=r"^(auto|cpu|mps|cuda(:\d+)?)$",
                         description="auto picks cuda, then mps, then cpu.")
     batch_size: int = Field(32, ge=1, description="Stimuli per forward pass.")
+    scheduler: str | None = Field(None, description="Where the work runs: unset (here), \"local\" (a dask "
+                                                    "LocalCluster on this machine) or a dask scheduler address "
+                                                    "such as \"tcp://host:8786\" (see the cluster guide). "
+                                                    "Results are identical.")
+
+    @field_validator("scheduler")
+    @classmethod
+    def _scheduler_form(cls, v):
+        from .._utils.scheduler import check_scheduler
+
+        return check_scheduler(v)
 
 
 class StimulusSetEntry(_Section):

@@ -41,3 +41,12 @@ def test_extract_option_resize_fixes_mixed_sizes(tmp_path):
     assert '"resize": [48, 40]' in tree["/lraspp_mobilenet_v3_large"].attrs["config"]
     res = runner.invoke(app, base + ["--out", str(tmp_path / "c.nc"), "--option", "resize=48by40"])
     assert res.exit_code == 1 and "Invalid value for '--option resize'" in res.output and "'48by40'" in res.output
+
+
+def test_extract_scheduler_errors_name_the_flag(small_set, tmp_path):
+    base = ["extract", "smallcnn", str(small_set.root), "--layers", "fc"]
+    res = runner.invoke(app, base + ["--out", str(tmp_path / "a.zarr"), "--scheduler", "bogus"])
+    assert res.exit_code != 0 and "Invalid value for '--scheduler'" in res.output and "'local'" in res.output
+    res = runner.invoke(app, base + ["--out", str(tmp_path / "b.zarr"), "--scheduler", "tcp://127.0.0.1:9"])
+    assert res.exit_code != 0 and "no dask scheduler answered at 'tcp://127.0.0.1:9'" in res.output
+    assert "dask scheduler" in res.output and not (tmp_path / "b.zarr").exists()

@@ -206,3 +206,11 @@ model = "tim:resnet10t"
     assert "'layer4'" in by["models.conv.layers"][0] and len(by["models.conv.layers"]) == 1
     assert "models.conv.model" not in by
     assert "Unknown model source 'tim:'" in by["models.bad.model"][0] and "'timm:resnet10t'" in by["models.bad.model"][0]
+
+
+def test_scheduler_is_checked_at_its_toml_path(study_dir, write_study):
+    problems, _ = _problems(write_study(study_dir, "[study]\nscheduler = \"my laptop\"\n" + BASE, "sched.toml"))
+    by = dict(problems)
+    assert "'local'" in by["study.scheduler"] and "tcp://host:8786" in by["study.scheduler"]
+    ok = read_study(write_study(study_dir, "[study]\nscheduler = \"tcp://10.0.0.5:8786\"\n" + BASE, "ok.toml"))
+    assert ok.config.study.scheduler == "tcp://10.0.0.5:8786"
