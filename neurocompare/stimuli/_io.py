@@ -75,7 +75,7 @@ def read_table(csv: Path):
         raise ValueError(f"The stimulus table {str(csv)!r} is missing the required column 'file' "
                          f"(image paths relative to the folder); read with the {SEPARATORS[sep]} ({sep!r}) "
                          f"separator found on its header line, its columns are {list(md.columns)}. Name the "
-                         "column of image paths 'file' and separate the columns with commas, semicolons or tabs.")
+                         "column of image paths 'file' and separate the columns with commas, semicolons, tabs or pipes.")
     if len(md) == 0:
         raise ValueError(f"The stimulus table {str(csv)!r} has a header but no rows.")
     empty = md.index[md["file"].isna()]

@@ -38,7 +38,10 @@ def test_missing_file_column_lists_columns_and_separator(tmp_path):
     with pytest.raises(ValueError, match=r"semicolon \(';'\) separator.*columns are \['image', 'category'\]"):
         load(tmp_path)
     (tmp_path / "stimuli.csv").write_text("image|category\nimg0.png|a\n")
-    with pytest.raises(ValueError, match=r"comma \(','\) separator.*\['image\|category'\].*semicolons or tabs"):
+    with pytest.raises(ValueError, match=r"pipe \('\|'\) separator.*\['image', 'category'\].*semicolons, tabs or pipes"):
+        load(tmp_path)
+    (tmp_path / "stimuli.csv").write_text("image category\nimg0.png a\n")  # spaces: one column, read with commas
+    with pytest.raises(ValueError, match=r"comma \(','\) separator.*\['image category'\]"):
         load(tmp_path)
 
 
