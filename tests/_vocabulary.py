@@ -147,6 +147,7 @@ SECTIONS: dict[str, dict[str, str]] = {
         "exclude": "Names to leave out.",
         "tokens": "A transformer's token layout (prefix tokens, patch grid).",
         "channels_last": "Layers whose maps are (N, H, W, C).",
+        "templates": "Prompt templates with {} where a label goes (CLIP zero-shot classes, text embeddings).",
         "batch": "One batch of inputs.",
         "cache": "Reuse (and write) cached results.",
         "num_workers": "DataLoader worker processes.",

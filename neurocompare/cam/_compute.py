@@ -60,13 +60,24 @@ def compute(model, stimuli, *, method: str = "gradcam", layer: str | None = None
         ``"eigencam"``. Spelling is free (``"Grad-CAM++"`` works).
     layer : str, optional
         A module name from ``model.layers`` with a spatial output (N, C, h, w),
-        or a transformer block of a torchvision ViT (its tokens are put back on
-        the patch grid). Default: the last spatial layer of
-        ``model.default_layers`` outside the "where" stream (``layer4`` for a
-        ResNet, ``block4`` for the SmallCNN, ``ventral.block4`` for the TwoStreamNet,
-        ``encoder.layers.encoder_layer_11.ln_1`` for ``vit_b_16``: the input of the
-        last block's attention, since after the last block only the class token
-        reaches the head).
+        or a layer of a vision transformer with a token output (N, tokens, C):
+        torchvision ViTs, and the ViT/DeiT/DINOv2 models of timm, OpenCLIP's
+        visual transformer and Hugging Face ViTs (``model.tokens``). Their patch
+        tokens are put back on the patch grid of the input (class, register and
+        distillation tokens dropped), exactly as pytorch-grad-cam's
+        ``reshape_transform`` does; Swin's channels-last maps (N, H, W, C)
+        (``model.channels_last``) are permuted to (N, C, H, W). Default: the
+        last spatial layer of ``model.default_layers`` outside the "where"
+        stream (``layer4`` for a ResNet, ``block4`` for the SmallCNN,
+        ``ventral.block4`` for the TwoStreamNet, ``norm`` for a timm Swin). For a
+        transformer with a class token, the first LayerNorm of the last block,
+        the input of its attention, since after the last block only the class
+        token reaches the head: ``encoder.layers.encoder_layer_11.ln_1`` for
+        ``vit_b_16``, ``blocks.11.norm1`` for a timm ViT,
+        ``transformer.resblocks.11.ln_1`` for OpenCLIP (``visual.`` first for a
+        zero-shot CLIP), the last block's ``layernorm_before`` for a Hugging
+        Face ViT. Hugging Face models return output objects: pass a callable
+        ``target`` (e.g. ``lambda out: out.pooler_output[:, k]``).
     target : "predicted", "true", int, sequence of int or callable
         Which score the map explains. ``"predicted"``: each image's top class.
         ``"true"``: each stimulus' ``category`` (matched to ``model.classes``).
@@ -195,12 +206,15 @@ def _is_vit(module) -> bool:
 
 
 def _default_layer(model, x) -> str:
-    """The last spatial layer of ``model.default_layers`` outside the "where" stream."""
+    """The last spatial layer of ``model.default_layers`` outside the "where" stream.
+
+    For a transformer with a class token (``model.tokens``) it is the first LayerNorm of the last block (the
+    input of its attention): after the last block only the class token reaches the head, so a block's own output
+    has no gradient on the patch tokens.
+    """
     import torch
 
     if _is_vit(model.module):
-        # the last block's first LayerNorm: after the last block only the class token reaches the head,
-        # so the block's own output has no gradient on the patch tokens
         blocks = [n for n in model.layers if n.startswith("encoder.layers.encoder_layer_") and n.count(".") == 2]
         return f"{blocks[-1]}.ln_1"
     modules = dict(model.module.named_modules())
@@ -215,12 +229,33 @@ def _default_layer(model, x) -> str:
     finally:
         for h in handles:
             h.remove()
+    hw = tuple((x[0] if isinstance(x, list) else x).shape[-2:])
+    if model.tokens is not None:
+        blocks = [n for n in cands if shapes.get(n) and len(shapes[n]) == 3
+                  and model.tokens.for_output(shapes[n][1], hw) is not None and _first_layernorm(modules, n)]
+        if blocks:
+            name = _first_layernorm(modules, blocks[-1]) if model.tokens.has_cls else blocks[-1]
+            logger.info("cam.compute: using layer %r", name)
+            return name
+    for n in cands:
+        if n in model.channels_last and shapes.get(n) and len(shapes[n]) == 4:   # (N, H, W, C) -> (N, C, H, W)
+            shapes[n] = (shapes[n][0], shapes[n][3], shapes[n][1], shapes[n][2])
     ok = [n for n in cands if shapes.get(n) and len(shapes[n]) == 4 and shapes[n][2] * shapes[n][3] > 1]
     if not ok:
         raise ValueError(f"Model {model.name!r} has no default layer with a spatial output (N, C, h, w); pass "
                          "layer= with the name of a convolutional layer.")
     logger.info("cam.compute: using layer %r", ok[-1])
     return ok[-1]
+
+
+def _first_layernorm(modules, name) -> str | None:
+    """The first LayerNorm strictly inside module ``name`` (a transformer block's pre-attention norm), else None."""
+    import torch
+
+    for n, m in modules.items():
+        if n.startswith(name + ".") and isinstance(m, torch.nn.LayerNorm):
+            return n
+    return None
 
 
 def _spatial_layers_hint(model) -> str:
@@ -263,8 +298,25 @@ class _Runner:
 
     # -- capture -------------------------------------------------------------------------------
     def _to_spatial(self, t, layer):
-        """Layer output -> (N, C, h, w); ViT tokens are put back on the patch grid (class token dropped)."""
-        module = self.model.module
+        """Layer output -> (N, C, h, w).
+
+        Transformer tokens (N, tokens, C) are put back on the patch grid of ``model.tokens`` (class, register and
+        distillation tokens dropped; the grid follows the input size); Swin's channels-last maps
+        (``model.channels_last``) are permuted; torchvision ViT tokens use the model's own grid.
+        """
+        model = self.model
+        module = model.module
+        if t.dim() == 4 and layer in model.channels_last:
+            return t.permute(0, 3, 1, 2)
+        if t.dim() == 3 and model.tokens is not None:
+            grid = model.tokens.for_output(t.shape[1], self.input_hw)
+            if grid is None:
+                h, w = (self.input_hw[0] // model.tokens.patch_size[0], self.input_hw[1] // model.tokens.patch_size[1])
+                raise ValueError(f"Invalid value for 'layer': {layer!r} outputs {t.shape[1]} tokens, not the "
+                                 f"{h} x {w} patches (+ {model.tokens.n_prefix} prefix tokens: "
+                                 f"{', '.join(model.tokens.prefix) or 'none'}) of this transformer at "
+                                 f"{self.input_hw[0]} x {self.input_hw[1]} px; pick a transformer block.")
+            return t[:, grid.n_prefix:].reshape(t.shape[0], grid.h, grid.w, t.shape[2]).permute(0, 3, 1, 2)
         if t.dim() == 3 and _is_vit(module):
             g = module.image_size // module.patch_size
             if t.shape[1] != g * g + 1:
@@ -274,7 +326,7 @@ class _Runner:
         if t.dim() != 4 or t.shape[2] * t.shape[3] <= 1:
             raise ValueError(f"Invalid value for 'layer': {layer!r} outputs shape {tuple(t.shape)}, which has no "
                              f"spatial grid; the {self.method!r} method needs a convolutional feature map "
-                             f"(N, C, h, w) with h * w > 1.{_spatial_layers_hint(self.model)}")
+                             f"(N, C, h, w) with h * w > 1, or transformer tokens.{_spatial_layers_hint(self.model)}")
         return t
 
     def _forward(self, x, layer, *, grad: bool):
@@ -427,6 +479,7 @@ class _Runner:
 
         method = self.method
         grad = method in GRADIENT_METHODS
+        self.input_hw = self._input_size(x)
         out, act = self._forward(x, layer, grad=grad)
         target, cls = self._resolve(out, x, rows)
         valid = np.ones(len(rows), bool)
@@ -621,17 +674,19 @@ class _Runner:
         a ResNet or the built-in nets, both give the same maps). The copies of all
         images of the batch are run in chunks of ``score_batch_size``. ViT
         tokens (N, tokens, D): channel ``d`` is ablated in every token, the
-        class token included (pytorch-grad-cam's ``AblationLayerVit``).
+        prefix tokens included (pytorch-grad-cam's ``AblationLayerVit``); Swin's
+        (N, H, W, C) maps: channel ``c`` is the last axis.
         """
         import torch
 
-        tokens = act.dim() == 3 and _is_vit(self.model.module)
+        tokens = act.dim() == 3 and (self.model.tokens is not None or _is_vit(self.model.module))
+        nhwc = act.dim() == 4 and layer in self.model.channels_last     # Swin: (N, H, W, C)
         if act.dim() != 4 and not tokens:
             raise ValueError(f"Invalid value for 'method': 'ablationcam' needs a convolutional layer (N, C, h, w) or "
                              f"ViT tokens; {layer!r} outputs shape {tuple(act.shape)}. Use 'gradcam' or 'eigencam' "
                              "for it.")
         fast = self._fast_module()
-        C = act.shape[2] if tokens else act.shape[1]
+        C = act.shape[2] if tokens else act.shape[3] if nhwc else act.shape[1]
         weights = torch.empty((len(rows), C), dtype=torch.float32, device=act.device)
         state = {}
         handle = dict(fast.module.named_modules())[layer].register_forward_hook(lambda m, i, o: state["act"])
@@ -648,9 +703,11 @@ class _Runner:
                     k = torch.arange(len(p), device=act.device)
                     if tokens:
                         batch[k, :, p[:, 1]] = values[p[:, 0], None]
+                    elif nhwc:
+                        batch[k, :, :, p[:, 1]] = values[p[:, 0], None, None]
                     else:
                         batch[k, p[:, 1]] = values[p[:, 0], None, None]
-                    if fast.channels_last and batch.dim() == 4:
+                    if fast.channels_last and batch.dim() == 4 and not nhwc:
                         batch = batch.contiguous(memory_format=torch.channels_last)
                     state["act"] = batch
                     out = fast([x[int(j)] for j in p[:, 0]] if isinstance(x, list) else x[p[:, 0]])

@@ -21,5 +21,35 @@ def predict(model, stimuli, **kwargs):
     return _predict(model, stimuli, **kwargs)
 
 
-__all__ = ["load", "wrap", "list_models", "train", "save", "predict", "ModelWrapper", "WeightsDownloadError",
-           "FAMILIES", "STREAMS", "CLASSIFIERS", "SEGMENTERS", "DETECTORS", "BUILTINS"]
+def text_embeddings(model, labels, *, templates=None):
+    """The CLIP text embeddings of labels, as a (stimulus, unit) DataArray for RSA.
+
+    Parameters
+    ----------
+    model : ModelWrapper
+        A model loaded with ``neurocompare.models.load("openclip:...")`` (with or
+        without ``labels=``): it keeps CLIP's text tower and tokenizer.
+    labels : list of str
+        The label names; each is one row (``stimulus``) of the result.
+    templates : list of str, optional
+        Prompt templates with ``{}`` where the label goes; each label's
+        embedding is the normalised mean of its normalised prompt embeddings.
+        Default ``["a photo of a {}."]``. The text tower runs where CLIP's
+        parameters are (the CPU unless you moved them), 256 prompts at a time.
+
+    Returns
+    -------
+    xarray.DataArray
+        Dims ``(stimulus, unit)``, float32, unit length per label (so the
+        correlation or cosine distance of :func:`neurocompare.rsa.compute_rdm`
+        compares the labels' meanings as CLIP's text side sees them).
+        ``stimulus`` holds the labels, ``attrs``: ``model``, ``weights``,
+        ``templates`` (joined with ``" | "``).
+    """
+    from ._zeroshot import text_embeddings as _text_embeddings
+
+    return _text_embeddings(model, labels, templates=templates)
+
+
+__all__ = ["load", "wrap", "list_models", "train", "save", "predict", "text_embeddings", "ModelWrapper",
+           "WeightsDownloadError", "FAMILIES", "STREAMS", "CLASSIFIERS", "SEGMENTERS", "DETECTORS", "BUILTINS"]

@@ -43,7 +43,12 @@ class ModelWrapper:
         distillation, register) and the patch grid, used to label and reduce token outputs. None otherwise.
     channels_last : set of str
         Layers whose 4-D outputs are (N, H, W, C) maps (Swin stages); extraction permutes them to (N, C, H, W).
+    text_encoder : object or None
+        For CLIP models (``openclip:``): the text tower and tokenizer, kept outside ``module``; used for the
+        zero-shot classes (``labels=``) and by :func:`neurocompare.models.text_embeddings`. None otherwise.
     """
+
+    text_encoder = None
 
     def __init__(self, module, *, name: str, family: str = "classification", transform: Callable | None = None,
                  stream_fn: Callable[[str], str] | None = None, streams: dict[str, str] | None = None,

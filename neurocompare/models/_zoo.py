@@ -145,7 +145,14 @@ def load(name: str, weights=None, *, random_state: int = 0, train_if_missing: bo
         ``width``, ``image_size`` (and ``n_where``, ``latent_dim``). Models of
         other sources pass them to ``timm.create_model`` (e.g. ``img_size``),
         ``open_clip.create_model_and_transforms`` (e.g. ``force_image_size``) or
-        the Hugging Face config (e.g. ``hidden_size``).
+        the Hugging Face config (e.g. ``hidden_size``). ``openclip:`` models
+        also take ``labels=[...]`` (and ``templates=[...]``, default
+        ``["a photo of a {}."]``): the model is then a zero-shot classifier with
+        one output per label (``logit_scale * cosine`` of the image embedding
+        and the label's prompt embedding; several templates are averaged) and
+        ``model.classes == labels``, so ``behavior.model_trials``,
+        ``predict`` and CAM targets by label work as for any classifier; its
+        layers are named ``visual.<layer>``.
 
     Returns
     -------

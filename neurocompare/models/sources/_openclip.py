@@ -11,6 +11,14 @@ def load(name: str, weights, *, random_state: int, options: dict):
     from .._wrapper import ModelWrapper
 
     prefixed = f"openclip:{name}"
+    labels, templates = options.pop("labels", None), options.pop("templates", None)
+    if labels is None and templates is not None:
+        raise ValueError("Invalid value for 'templates': prompt templates need labels=[...] (the classes of the "
+                         "zero-shot classifier); got templates without labels.")
+    if labels is not None:
+        from .._zeroshot import check_labels, check_templates
+
+        labels, templates = check_labels(labels), check_templates(templates)
     known = open_clip.list_models()
     if name not in known:
         raise unknown_name_error("OpenCLIP model", name, known, hint="See open_clip.list_models().")
@@ -47,18 +55,31 @@ def load(name: str, weights, *, random_state: int, options: dict):
 
             load_state_file(model, weights, model_name=prefixed)
             wdesc = str(weights)
-    visual = model.visual.eval()
+    from .._zeroshot import TextEncoder, ZeroShotClassifier
+
+    model.eval()
+    visual = model.visual
+    text = TextEncoder(model, open_clip.get_tokenizer(name), prefixed)
     tokens = _token_layout(visual)
     layers = _default_layers(visual)
     pre_cfg = dict(getattr(visual, "preprocess_cfg", {}) or {})
     config = {"name": prefixed, "source": "openclip", "open_clip_version": open_clip.__version__,
-              "module": "visual (the image tower; its output is the image embedding before projection "
-                        "where the projection is a matrix, not a module)",
+              "module": "visual (the image tower; its output is the image embedding)",
               "preprocessing": preprocessing_config(pre_cfg), **options}
+    module, classes = visual, None
+    if labels is not None:
+        module = ZeroShotClassifier(visual, text.labels(labels, templates), text.logit_scale, text.logit_bias).eval()
+        layers = [f"visual.{n}" for n in layers]
+        classes = labels
+        config.update(module="ZeroShotClassifier: visual (the image tower) + one logit per label, logit_scale * "
+                             "cosine(image embedding, label embedding)", labels=list(labels),
+                      templates=list(templates), logit_scale=text.logit_scale)
     if tokens is not None:
         config["tokens"] = tokens.to_dict()
-    return ModelWrapper(visual, name=prefixed, family="classification", transform=preprocess,
-                        default_layers=layers, weights=wdesc, config=config, tokens=tokens)
+    wrapper = ModelWrapper(module, name=prefixed, family="classification", transform=preprocess,
+                           default_layers=layers, classes=classes, weights=wdesc, config=config, tokens=tokens)
+    wrapper.text_encoder = text
+    return wrapper
 
 
 def _create(open_clip, name, pretrained, options, prefixed):

@@ -127,8 +127,8 @@ def _token_layout(module):
     pe = getattr(module, "patch_embed", None)
     if pe is None or not hasattr(module, "num_prefix_tokens") or not hasattr(pe, "grid_size"):
         return None
-    if getattr(pe, "output_fmt", None) is not None and str(getattr(pe, "output_fmt")).endswith("NHWC"):
-        return None  # Swin-like: maps, not token sequences
+    if str(getattr(pe, "output_fmt", None)).endswith("NHWC") and not getattr(module, "dynamic_img_size", False):
+        return None  # Swin-like: maps, not token sequences (a dynamic-size ViT's patch embedding alone is NHWC)
     n_cls = 1 if getattr(module, "cls_token", None) is not None else 0
     n_dist = 1 if getattr(module, "dist_token", None) is not None else 0
     n_reg = int(getattr(module, "num_reg_tokens", 0) or 0)
@@ -139,7 +139,11 @@ def _token_layout(module):
 
 
 def _channels_last_layers(module) -> list[str]:
-    """Swin's patch embedding, stages, blocks and final norm give (N, H, W, C) maps."""
+    """Swin's patch embedding, stages, blocks and final norm give (N, H, W, C) maps; so does a dynamic-size ViT's
+    patch embedding (``dynamic_img_size=True``)."""
+    if getattr(module, "dynamic_img_size", False) and str(getattr(getattr(module, "patch_embed", None),
+                                                                  "output_fmt", None)).endswith("NHWC"):
+        return ["patch_embed"]
     if "swin" not in type(module).__name__.lower():
         return []
     out = []
