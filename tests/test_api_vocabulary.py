@@ -31,15 +31,6 @@ _MOVING = "module being moved by another change"
 PENDING: dict[str, dict[str, str]] = {
     # --- stimuli/ (being moved) ---
     "stimuli.make_whatwhere": {"colour": f"-> color_by / a colour option ({_MOVING})"},
-    "stimuli.StimulusSet.path": {"docstring": f"PR01 stimulus ({_MOVING})"},
-    "stimuli.StimulusSet.load_image": {"docstring": f"PR01 stimulus, mode ({_MOVING})"},
-    "stimuli.StimulusSet.load_mask": {"docstring": f"PR01 stimulus ({_MOVING})"},
-    "stimuli.StimulusSet.subset": {"docstring": f"PR01 selection ({_MOVING})"},
-    "stimuli.StimulusSet.to_torch": {"docstring": f"PR01 transform, start ({_MOVING})"},
-    "stimuli.StimulusSet.save": {"docstring": f"PR01 out, overwrite ({_MOVING})"},
-    "stimuli.make_from_spec": {"docstring": f"PR01 overwrite ({_MOVING})"},
-    "stimuli.read_spec": {"docstring": f"PR01 spec ({_MOVING})"},
-    "stimuli.save": {"docstring": f"PR01 stimuli, out, overwrite ({_MOVING})"},
     # --- models/ (being moved) ---
     "models.train": {"docstring": f"PR01 progress ({_MOVING})"},
     "models.save": {"docstring": f"PR01 model, path, history ({_MOVING})"},
