@@ -29,8 +29,6 @@ DOC_CODES = ("PR01", "PR02", "GL08")  # not documented, documented but not in th
 _MOVING = "module being moved by another change"
 #: Known violations, "public.path": {"param" | "docstring": "new name / reason"}. Empty it.
 PENDING: dict[str, dict[str, str]] = {
-    # --- stimuli/ (being moved) ---
-    "stimuli.make_whatwhere": {"colour": f"-> color_by / a colour option ({_MOVING})"},
     # --- models/ (being moved) ---
     "models.train": {"docstring": f"PR01 progress ({_MOVING})"},
     "models.save": {"docstring": f"PR01 model, path, history ({_MOVING})"},
