@@ -29,13 +29,6 @@ DOC_CODES = ("PR01", "PR02", "GL08")  # not documented, documented but not in th
 _MOVING = "module being moved by another change"
 #: Known violations, "public.path": {"param" | "docstring": "new name / reason"}. Empty it.
 PENDING: dict[str, dict[str, str]] = {
-    # --- models/ (being moved) ---
-    "models.train": {"docstring": f"PR01 progress ({_MOVING})"},
-    "models.save": {"docstring": f"PR01 model, path, history ({_MOVING})"},
-    "models.predict": {"docstring": f"PR01 model, stimuli, **kwargs ({_MOVING})"},
-    "models.ModelWrapper": {"docstring": f"PR01 constructor parameters ({_MOVING})"},
-    "models.ModelWrapper.resolve_layers": {"docstring": f"PR01 layers ({_MOVING})"},
-    "models.ModelWrapper.run": {"docstring": f"PR01 batch ({_MOVING})"},
     # --- extraction/ (being moved) ---
     "extraction.get_layer": {"docstring": f"PR01 tree, layer, model ({_MOVING})"},
     "extraction.iter_layers": {"docstring": f"PR01 tree ({_MOVING})"},
