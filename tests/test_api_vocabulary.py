@@ -29,11 +29,6 @@ DOC_CODES = ("PR01", "PR02", "GL08")  # not documented, documented but not in th
 _MOVING = "module being moved by another change"
 #: Known violations, "public.path": {"param" | "docstring": "new name / reason"}. Empty it.
 PENDING: dict[str, dict[str, str]] = {
-    # --- extraction/ (being moved) ---
-    "extraction.get_layer": {"docstring": f"PR01 tree, layer, model ({_MOVING})"},
-    "extraction.iter_layers": {"docstring": f"PR01 tree ({_MOVING})"},
-    "extraction.to_frame": {"docstring": f"PR01 tree ({_MOVING})"},
-    "extraction.parse_reduce": {"docstring": f"PR01 reduce ({_MOVING})"},
     # --- cam/ (being moved; fixation metrics go to saliency/) ---
     "cam.summarize_scores": {"n_boot": f"-> n_bootstrap ({_MOVING})"},
     "cam.compute": {"progress": f"default False -> True ({_MOVING})"},
