@@ -31,13 +31,7 @@ _MOVING = "module being moved by another change"
 PENDING: dict[str, dict[str, str]] = {
     # --- cam/ (being moved; fixation metrics go to saliency/) ---
     "cam.summarize_scores": {"n_boot": f"-> n_bootstrap ({_MOVING})"},
-    "cam.compute": {"progress": f"default False -> True ({_MOVING})"},
-    "cam.faithfulness": {"progress": f"default False -> True ({_MOVING})",
-                         "docstring": f"PR01 all parameters ({_MOVING})"},
-    "cam.faithfulness_curves": {"progress": f"default False -> True ({_MOVING})"},
-    "cam.randomization_test": {"progress": f"add progress=True ({_MOVING})"},
     "cam.regions": {"docstring": f"PR01 maps, stimuli, region ({_MOVING})"},
-    "cam.curve_auc": {"docstring": f"PR01 curves ({_MOVING})"},
     # --- generation: GAN training, CycleGAN, traversals (being moved) ---
     "generation.cycle_metrics": {"n_boot": f"-> n_bootstrap ({_MOVING})",
                                  "progress": f"add progress=True ({_MOVING})"},
