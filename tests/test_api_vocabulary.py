@@ -29,9 +29,6 @@ DOC_CODES = ("PR01", "PR02", "GL08")  # not documented, documented but not in th
 _MOVING = "module being moved by another change"
 #: Known violations, "public.path": {"param" | "docstring": "new name / reason"}. Empty it.
 PENDING: dict[str, dict[str, str]] = {
-    # --- cam/ (being moved; fixation metrics go to saliency/) ---
-    "cam.summarize_scores": {"n_boot": f"-> n_bootstrap ({_MOVING})"},
-    "cam.regions": {"docstring": f"PR01 maps, stimuli, region ({_MOVING})"},
     # --- generation: GAN training, CycleGAN, traversals (being moved) ---
     "generation.cycle_metrics": {"n_boot": f"-> n_bootstrap ({_MOVING})",
                                  "progress": f"add progress=True ({_MOVING})"},

@@ -540,7 +540,7 @@ def _stage_cam(state: _State, stage: Stage) -> None:
                                                 outline="mask")
                 _save_figure(state, fig, f"cam_{name}_{method}".replace("+", "p"))
         scores = pd.concat(frames, ignore_index=True)
-        summary = cam.summarize_scores(scores, n_boot=a.n_bootstrap, random_state=cfg.study.random_state)
+        summary = cam.summarize_scores(scores, n_bootstrap=a.n_bootstrap, random_state=cfg.study.random_state)
         _write_table(summary, table)
         for metric in summary["metric"].unique():
             ax = plotting.plot_cam_scores(summary, metric=metric)
