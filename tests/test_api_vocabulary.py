@@ -29,21 +29,6 @@ DOC_CODES = ("PR01", "PR02", "GL08")  # not documented, documented but not in th
 _MOVING = "module being moved by another change"
 #: Known violations, "public.path": {"param" | "docstring": "new name / reason"}. Empty it.
 PENDING: dict[str, dict[str, str]] = {
-    # --- generation: GAN training, CycleGAN, traversals (being moved) ---
-    "generation.cycle_metrics": {"n_boot": f"-> n_bootstrap ({_MOVING})",
-                                 "progress": f"add progress=True ({_MOVING})"},
-    "generation.translation_dissociation": {"n_boot": f"-> n_bootstrap ({_MOVING})",
-                                            "progress": f"add progress=True ({_MOVING})"},
-    "generation.traverse": {"progress": f"add progress=True ({_MOVING})"},
-    "generation.image_grid": {"docstring": f"PR01 images, ncol, pad ({_MOVING})"},
-    "generation.CycleGAN.generator": {"docstring": f"PR01 direction ({_MOVING})"},
-    "generation.CycleGAN.apply": {"docstring": f"PR01 images, direction, batch_size, device ({_MOVING})",
-                                  "progress": f"add progress=True ({_MOVING})"},
-    "generation.CycleGAN.translate": {"progress": f"add progress=True ({_MOVING})"},
-    "generation.CycleGAN.save": {"docstring": f"PR01 path ({_MOVING})"},
-    "generation.CycleGAN.load": {"docstring": f"PR01 path ({_MOVING})"},
-    "generation.style_features": {"docstring": f"PR01 images ({_MOVING})"},
-    "generation.traversal_summary": {"docstring": f"PR01 traversal, target ({_MOVING})"},
     # --- _utils/ and cli (being moved) ---
     "set_log_level": {"docstring": f"PR01 level (_utils/logging.py: {_MOVING})"},
     # --- in the renamed modules, but more than a rename ---
@@ -53,7 +38,6 @@ PENDING: dict[str, dict[str, str]] = {
     "plotting.plot_layer_profile": {
         "colour_by_stream": "-> color_by='stream' (str, not bool): the call in cli.py rsa (being moved) passes a "
                             "bool expression and needs more than a keyword change"},
-    "generation.feature_axes": {"progress": "add progress=True (bars over sampling and labelling)"},
     # --- demo (outside this change) ---
     "demo.run_demo": {"progress": "default False -> True (demo.py: outside the renamed modules)"},
 }

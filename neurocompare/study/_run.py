@@ -663,7 +663,8 @@ def _stage_generation(state: _State, stage: Stage) -> None:
                                    out=state.out / "gan", overwrite=True, progress=state.progress)
         labeler = state.models[g.labeler]
         axes = generation.feature_axes(gan, labeler, factors=g.factors, lock=g.lock, method=g.method,
-                                       n_samples=g.n_samples, random_state=seed, device=cfg.study.device)
+                                       n_samples=g.n_samples, random_state=seed, device=cfg.study.device,
+                                       progress=state.progress)
         from .._utils.paths import remove_ours
 
         summaries = []
@@ -672,7 +673,7 @@ def _stage_generation(state: _State, stage: Stage) -> None:
             if folder.exists():
                 remove_ours(folder)
             trav = generation.traverse(gan, axes, factor=factor, steps=g.steps, n=g.n, labeler=labeler,
-                                       random_state=seed, out=folder)
+                                       random_state=seed, out=folder, progress=state.progress)
             summaries.append(generation.traversal_summary(trav).assign(axis=factor))
             fig = plotting.plot_traversal(trav, factors=list(dict.fromkeys([factor, *g.factors, *g.lock])))
             _save_figure(state, fig, f"generation_traversal_{factor}")
