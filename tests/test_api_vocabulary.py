@@ -29,8 +29,6 @@ DOC_CODES = ("PR01", "PR02", "GL08")  # not documented, documented but not in th
 _MOVING = "module being moved by another change"
 #: Known violations, "public.path": {"param" | "docstring": "new name / reason"}. Empty it.
 PENDING: dict[str, dict[str, str]] = {
-    # --- _utils/ and cli (being moved) ---
-    "set_log_level": {"docstring": f"PR01 level (_utils/logging.py: {_MOVING})"},
     # --- in the renamed modules, but more than a rename ---
     "probes.stream_experiment": {
         "seeds": "-> n_seeds or a random_state list: it also takes random_state (test set, probe folds), so "
@@ -38,8 +36,6 @@ PENDING: dict[str, dict[str, str]] = {
     "plotting.plot_layer_profile": {
         "colour_by_stream": "-> color_by='stream' (str, not bool): the call in cli.py rsa (being moved) passes a "
                             "bool expression and needs more than a keyword change"},
-    # --- demo (outside this change) ---
-    "demo.run_demo": {"progress": "default False -> True (demo.py: outside the renamed modules)"},
 }
 
 #: Tidy outputs whose stimulus-id column is not yet ``stimulus_id``.
