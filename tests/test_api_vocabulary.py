@@ -30,9 +30,6 @@ _MOVING = "module being moved by another change"
 #: Known violations, "public.path": {"param" | "docstring": "new name / reason"}. Empty it.
 PENDING: dict[str, dict[str, str]] = {
     # --- in the renamed modules, but more than a rename ---
-    "plotting.plot_layer_profile": {
-        "colour_by_stream": "-> color_by='stream' (str, not bool): the call in cli.py rsa (being moved) passes a "
-                            "bool expression and needs more than a keyword change"},
 }
 
 #: Tidy outputs whose stimulus-id column is not yet ``stimulus_id``.

@@ -511,7 +511,8 @@ def _figures_rsa(state, res) -> None:
 
     for target in res.target.unique():
         sub = res[res.target == target]
-        ax = plotting.plot_layer_profile(sub, colour_by_stream="stream" in sub and sub["stream"].nunique() > 1,
+        streams = "stream" in sub and sub["stream"].nunique() > 1
+        ax = plotting.plot_layer_profile(sub, color_by="stream" if streams else None,
                                          ceiling=bool(sub["noise_ceiling_lower"].notna().any()),
                                          title=f"RSA against {target}")
         _save_figure(state, ax.figure, f"rsa_{target}")
