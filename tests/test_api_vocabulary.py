@@ -26,11 +26,8 @@ import _vocabulary as V  # noqa: E402
 REPO = Path(__file__).resolve().parents[1]
 DOC_CODES = ("PR01", "PR02", "GL08")  # not documented, documented but not in the signature, no docstring
 
-_MOVING = "module being moved by another change"
-#: Known violations, "public.path": {"param" | "docstring": "new name / reason"}. Empty it.
-PENDING: dict[str, dict[str, str]] = {
-    # --- in the renamed modules, but more than a rename ---
-}
+#: Known violations, "public.path": {"param" | "docstring": "new name / reason"}. Keep it empty.
+PENDING: dict[str, dict[str, str]] = {}
 
 #: Tidy outputs whose stimulus-id column is not yet ``stimulus_id``.
 PENDING_COLUMNS: dict[str, str] = {
