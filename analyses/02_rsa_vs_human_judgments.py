@@ -68,7 +68,8 @@ for row, res in enumerate((res_j, res_it)):
     for col, model in enumerate(("resnet18", "twostreamnet")):
         # titles come from the table ("resnet18 vs similarity judgments"); one legend per row, at the right
         nc.plotting.plot_layer_profile(res[res.model == model], ax=axes[row, col],
-                                       colour_by_stream=model == "twostreamnet", legend="right" if col else None)
+                                       color_by="stream" if model == "twostreamnet" else None,
+                                       legend="right" if col else None)
 nc.plotting.add_panel_letters(axes)
 fig.tight_layout()
 nc.plotting.save_figure(fig, OUT / "figures" / "layer_profiles")

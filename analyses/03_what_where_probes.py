@@ -31,7 +31,7 @@ import torch  # noqa: E402
 import neurocompare as nc  # noqa: E402
 from _analysis_cli import parse_args, publish  # noqa: E402
 
-SEEDS = (0, 1, 2, 3, 4)
+N_SEEDS = 5
 args = parse_args(__doc__, "03_probes")
 OUT = args.out
 
@@ -88,7 +88,7 @@ fig.tight_layout()
 nc.plotting.save_figure(fig, OUT / "figures" / "generalisation")
 
 # 6. one stream against two ---------------------------------------------------------------------
-exp = nc.probes.stream_experiment(train_set, test_stimuli=test_set, seeds=SEEDS)
+exp = nc.probes.stream_experiment(train_set, test_stimuli=test_set, n_seeds=N_SEEDS)
 summary = nc.probes.summarize_stream_experiment(exp)
 exp.to_csv(OUT / "tables" / "stream_experiment.csv", index=False)
 summary.to_csv(OUT / "tables" / "stream_experiment_summary.csv", index=False)
@@ -112,7 +112,7 @@ for metric, label in (("what_accuracy", "identity accuracy"), ("where_r2", "loca
                  "two-stream": f"{two['mean']:.3f} \u00b1 {two.sd:.3f}",
                  "difference (paired t-test over seeds)": f"{diff['mean']:+.3f} ({p_text(diff.p)})"})
 reached = cell.xs("reached_criterion", level="metric")
-n_seeds = len(SEEDS)
+n_seeds = N_SEEDS
 rows.insert(2, {"metric": "reached 80% validation accuracy in 20 epochs",
                 "one-stream": f"{round(reached.loc['one-stream', 'mean'] * n_seeds)} of {n_seeds} seeds",
                 "two-stream": f"{round(reached.loc['two-stream', 'mean'] * n_seeds)} of {n_seeds} seeds",

@@ -53,7 +53,7 @@ def bench(method: str, n: int, size: int, rounds: int, batch_size: int = 32) -> 
 
     def ours():
         return nc.cam.compute(model, x, method=method, layer="layer4", target=3, batch_size=batch_size,
-                              device="cpu").values
+                              device="cpu", progress=False).values
 
     def theirs():
         out = []
@@ -132,7 +132,8 @@ if side == "theirs":
     cam = ScoreCAM(model.module.eval(), [model.module.layer4])
     run = lambda: cam(x, targets=[ClassifierOutputTarget(3)] * n)
 else:
-    run = lambda: nc.cam.compute(model, x, method="scorecam", layer="layer4", target=3, batch_size=n, device="cpu")
+    run = lambda: nc.cam.compute(model, x, method="scorecam", layer="layer4", target=3, batch_size=n, device="cpu",
+                                 progress=False)
 proc = psutil.Process()
 base = peak = proc.memory_info().rss
 done = threading.Event()

@@ -35,7 +35,7 @@ def _check_new_capabilities(tmp: Path, dev: str, report: dict, *, cam_categories
     st = nc.stimuli.make_whatwhere(tmp / "n", n_per_category=8, image_size=64, random_state=0)
     m = nc.models.load("resnet18", random_state=0)
     for method in ("gradcam", "scorecam"):
-        kw = dict(method=method, layer="layer4", target=3, score_batch_size=256)
+        kw = dict(method=method, layer="layer4", target=3, score_batch_size=256, progress=False)
         t = time.perf_counter()
         cpu = nc.cam.compute(m, cam_set, device="cpu", **kw).values
         t_cpu = time.perf_counter() - t

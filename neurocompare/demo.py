@@ -14,7 +14,7 @@ def demo_study_path() -> Path:
     return Path(__file__).resolve().parents[1] / "studies" / "demo.toml"
 
 
-def run_demo(out="neurocompare-demo", *, quick: bool = False, overwrite: bool = False, progress: bool = False) -> str:
+def run_demo(out="neurocompare-demo", *, quick: bool = False, overwrite: bool = False, progress: bool = True) -> str:
     """Run the demo study: what/where stimuli, three nets, probes, RSA, decoding, CAM, transfer, a GAN.
 
     Writes a study results folder (see :func:`neurocompare.study.run_study`): ``report.html``,

@@ -26,69 +26,8 @@ import _vocabulary as V  # noqa: E402
 REPO = Path(__file__).resolve().parents[1]
 DOC_CODES = ("PR01", "PR02", "GL08")  # not documented, documented but not in the signature, no docstring
 
-_MOVING = "module being moved by another change"
-#: Known violations, "public.path": {"param" | "docstring": "new name / reason"}. Empty it.
-PENDING: dict[str, dict[str, str]] = {
-    # --- stimuli/ (being moved) ---
-    "stimuli.make_whatwhere": {"colour": f"-> color_by / a colour option ({_MOVING})"},
-    "stimuli.StimulusSet.path": {"docstring": f"PR01 stimulus ({_MOVING})"},
-    "stimuli.StimulusSet.load_image": {"docstring": f"PR01 stimulus, mode ({_MOVING})"},
-    "stimuli.StimulusSet.load_mask": {"docstring": f"PR01 stimulus ({_MOVING})"},
-    "stimuli.StimulusSet.subset": {"docstring": f"PR01 selection ({_MOVING})"},
-    "stimuli.StimulusSet.to_torch": {"docstring": f"PR01 transform, start ({_MOVING})"},
-    "stimuli.StimulusSet.save": {"docstring": f"PR01 out, overwrite ({_MOVING})"},
-    "stimuli.make_from_spec": {"docstring": f"PR01 overwrite ({_MOVING})"},
-    "stimuli.read_spec": {"docstring": f"PR01 spec ({_MOVING})"},
-    "stimuli.save": {"docstring": f"PR01 stimuli, out, overwrite ({_MOVING})"},
-    # --- models/ (being moved) ---
-    "models.train": {"docstring": f"PR01 progress ({_MOVING})"},
-    "models.save": {"docstring": f"PR01 model, path, history ({_MOVING})"},
-    "models.predict": {"docstring": f"PR01 model, stimuli, **kwargs ({_MOVING})"},
-    "models.ModelWrapper": {"docstring": f"PR01 constructor parameters ({_MOVING})"},
-    "models.ModelWrapper.resolve_layers": {"docstring": f"PR01 layers ({_MOVING})"},
-    "models.ModelWrapper.run": {"docstring": f"PR01 batch ({_MOVING})"},
-    # --- extraction/ (being moved) ---
-    "extraction.get_layer": {"docstring": f"PR01 tree, layer, model ({_MOVING})"},
-    "extraction.iter_layers": {"docstring": f"PR01 tree ({_MOVING})"},
-    "extraction.to_frame": {"docstring": f"PR01 tree ({_MOVING})"},
-    "extraction.parse_reduce": {"docstring": f"PR01 reduce ({_MOVING})"},
-    # --- cam/ (being moved; fixation metrics go to saliency/) ---
-    "cam.summarize_scores": {"n_boot": f"-> n_bootstrap ({_MOVING})"},
-    "cam.compute": {"progress": f"default False -> True ({_MOVING})"},
-    "cam.faithfulness": {"progress": f"default False -> True ({_MOVING})",
-                         "docstring": f"PR01 all parameters ({_MOVING})"},
-    "cam.faithfulness_curves": {"progress": f"default False -> True ({_MOVING})"},
-    "cam.randomization_test": {"progress": f"add progress=True ({_MOVING})"},
-    "cam.regions": {"docstring": f"PR01 maps, stimuli, region ({_MOVING})"},
-    "cam.curve_auc": {"docstring": f"PR01 curves ({_MOVING})"},
-    # --- generation: GAN training, CycleGAN, traversals (being moved) ---
-    "generation.cycle_metrics": {"n_boot": f"-> n_bootstrap ({_MOVING})",
-                                 "progress": f"add progress=True ({_MOVING})"},
-    "generation.translation_dissociation": {"n_boot": f"-> n_bootstrap ({_MOVING})",
-                                            "progress": f"add progress=True ({_MOVING})"},
-    "generation.traverse": {"progress": f"add progress=True ({_MOVING})"},
-    "generation.image_grid": {"docstring": f"PR01 images, ncol, pad ({_MOVING})"},
-    "generation.CycleGAN.generator": {"docstring": f"PR01 direction ({_MOVING})"},
-    "generation.CycleGAN.apply": {"docstring": f"PR01 images, direction, batch_size, device ({_MOVING})",
-                                  "progress": f"add progress=True ({_MOVING})"},
-    "generation.CycleGAN.translate": {"progress": f"add progress=True ({_MOVING})"},
-    "generation.CycleGAN.save": {"docstring": f"PR01 path ({_MOVING})"},
-    "generation.CycleGAN.load": {"docstring": f"PR01 path ({_MOVING})"},
-    "generation.style_features": {"docstring": f"PR01 images ({_MOVING})"},
-    "generation.traversal_summary": {"docstring": f"PR01 traversal, target ({_MOVING})"},
-    # --- _utils/ and cli (being moved) ---
-    "set_log_level": {"docstring": f"PR01 level (_utils/logging.py: {_MOVING})"},
-    # --- in the renamed modules, but more than a rename ---
-    "probes.stream_experiment": {
-        "seeds": "-> n_seeds or a random_state list: it also takes random_state (test set, probe folds), so "
-                 "merging the two changes the numbers of non-default calls"},
-    "plotting.plot_layer_profile": {
-        "colour_by_stream": "-> color_by='stream' (str, not bool): the call in cli.py rsa (being moved) passes a "
-                            "bool expression and needs more than a keyword change"},
-    "generation.feature_axes": {"progress": "add progress=True (bars over sampling and labelling)"},
-    # --- demo (outside this change) ---
-    "demo.run_demo": {"progress": "default False -> True (demo.py: outside the renamed modules)"},
-}
+#: Known violations, "public.path": {"param" | "docstring": "new name / reason"}. Keep it empty.
+PENDING: dict[str, dict[str, str]] = {}
 
 #: Tidy outputs whose stimulus-id column is not yet ``stimulus_id``.
 PENDING_COLUMNS: dict[str, str] = {

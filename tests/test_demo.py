@@ -16,7 +16,7 @@ def test_the_demo_study_runs_every_stage():
 
 def test_quick_demo_writes_a_study_folder(tmp_path):
     out = tmp_path / "demo"
-    summary = run_demo(out, quick=True)
+    summary = run_demo(out, quick=True, progress=False)
     assert summary.endswith(f"Report: {out / 'report.html'}") and "category:" in summary
     for table in ("probes", "rsa", "decoding", "cam_localization", "transfer_summary", "generation_traversal"):
         assert len(pd.read_csv(out / "tables" / f"{table}.csv")) > 0, table
@@ -26,11 +26,11 @@ def test_quick_demo_writes_a_study_folder(tmp_path):
     assert "torch" in prov["versions"] and prov["config"]["resolved_config"]["analyses"]["rsa"]["n_bootstrap"] == 100
     page = (out / "report.html").read_text()
     assert "What and where in two small networks" in page and "<b>Result:</b>" in page
-    again = run_demo(out, quick=True)  # a rerun resumes: same tables
+    again = run_demo(out, quick=True, progress=False)  # a rerun resumes: same tables
     assert again == summary
     mine = tmp_path / "mine"
     mine.mkdir()
     (mine / "notes.txt").write_text("x")
     with pytest.raises(FileExistsError, match="overwrite=True"):
-        run_demo(mine, quick=True)
+        run_demo(mine, quick=True, progress=False)
     assert [p.name for p in mine.iterdir()] == ["notes.txt"]

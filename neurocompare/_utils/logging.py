@@ -8,7 +8,15 @@ logger.addHandler(logging.NullHandler())
 
 
 def set_log_level(level: str | int = "INFO") -> None:
-    """Show neurocompare's messages at ``level`` on stderr (e.g. ``"INFO"``, ``"DEBUG"``)."""
+    """Show neurocompare's messages at ``level`` on stderr (e.g. ``"INFO"``, ``"DEBUG"``).
+
+    Parameters
+    ----------
+    level : str or int
+        The logging level, by name (``"DEBUG"``, ``"INFO"``, ``"WARNING"``, ``"ERROR"``)
+        or number (``logging.INFO``); messages below it are not shown. A stderr
+        handler is added to the ``neurocompare`` logger the first time.
+    """
     if not any(isinstance(h, logging.StreamHandler) and not isinstance(h, logging.NullHandler)
                for h in logger.handlers):
         handler = logging.StreamHandler()

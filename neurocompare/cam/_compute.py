@@ -39,7 +39,7 @@ def check_method(method) -> str:
 
 def compute(model, stimuli, *, method: str = "gradcam", layer: str | None = None, target="predicted",
             normalize: bool = True, batch_size: int = 32, score_batch_size: int | None = None, device="auto",
-            progress: bool = False):
+            progress: bool = True):
     """Class-activation maps: where in each image the evidence for a class lies, by one layer's features.
 
     Parameters
@@ -106,7 +106,8 @@ def compute(model, stimuli, *, method: str = "gradcam", layer: str | None = None
     device : str
         ``"auto"``, ``"cpu"``, ``"cuda"``, ``"mps"``.
     progress : bool
-        Show a progress bar.
+        Show a progress bar over the images (and, for Score-CAM and
+        Ablation-CAM, over the masked or ablated passes within a batch).
 
     Returns
     -------

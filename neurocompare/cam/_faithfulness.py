@@ -17,7 +17,7 @@ def _blur(x):
 
 
 def faithfulness_curves(model, stimuli, maps, *, metrics=FAITHFULNESS_METRICS, step=1 / 32, baseline: str = "rise",
-                        batch_size: int = 64, device="auto", progress: bool = False):
+                        batch_size: int = 64, device="auto", progress: bool = True):
     """Deletion and insertion curves: the target class's probability as pixels go or come in order of the map.
 
     Deletion starts from the image and replaces the pixels with the highest
@@ -46,7 +46,9 @@ def faithfulness_curves(model, stimuli, maps, *, metrics=FAITHFULNESS_METRICS, s
     batch_size : int
         Modified images per forward pass.
     device : str
+        Where the model runs: ``"auto"``, ``"cpu"``, ``"cuda"``, ``"mps"``.
     progress : bool
+        Show a progress bar over the stimuli.
 
     Returns
     -------
@@ -131,7 +133,16 @@ def faithfulness_curves(model, stimuli, maps, *, metrics=FAITHFULNESS_METRICS, s
 def curve_auc(curves):
     """Area under each deletion/insertion curve (trapezoid over the share of pixels changed, from 0 to 1).
 
-    Returns a tidy frame ``stimulus, model, method, layer, metric, value``.
+    Parameters
+    ----------
+    curves : pandas.DataFrame
+        From :func:`faithfulness_curves`: ``stimulus, model, method, layer,
+        metric, step, fraction, score``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``stimulus, model, method, layer, metric, value``: one row per curve.
     """
     import pandas as pd
 
@@ -143,12 +154,35 @@ def curve_auc(curves):
 
 
 def faithfulness(model, stimuli, maps, *, metrics=FAITHFULNESS_METRICS, step=1 / 32, baseline: str = "rise",
-                 batch_size: int = 64, device="auto", progress: bool = False):
+                 batch_size: int = 64, device="auto", progress: bool = True):
     """Deletion and insertion AUC per stimulus (Petsiuk et al. 2018).
 
     Lower deletion AUC and higher insertion AUC mean a more faithful map. The
     curves themselves come from :func:`faithfulness_curves` (same arguments);
     this function integrates them with :func:`curve_auc`.
+
+    Parameters
+    ----------
+    model : ModelWrapper
+        The classifier the maps explain (its ``transform`` makes the inputs).
+    stimuli : StimulusSet
+        The stimuli the maps were computed on.
+    maps : DataArray
+        From :func:`compute`; its ``target_class`` coordinate is the class scored.
+    metrics : sequence of {"deletion", "insertion"}
+        Which curves to integrate.
+    step : int or float
+        Pixels changed per step: an int is a pixel count, a float in (0, 1] a
+        share of the image (default 1/32: 33 points per curve).
+    baseline : {"rise", "blur", "zero"}
+        What replaces deleted pixels / what insertion starts from (see
+        :func:`faithfulness_curves`); ``"rise"``: zero for deletion, blur for insertion.
+    batch_size : int
+        Modified images per forward pass.
+    device : str
+        Where the model runs: ``"auto"``, ``"cpu"``, ``"cuda"``, ``"mps"``.
+    progress : bool
+        Show a progress bar over the stimuli.
 
     Returns
     -------

@@ -20,6 +20,22 @@ def regions(maps, stimuli, *, region: str = "mask"):
     go through the geometry of the model's preprocessing recorded in
     ``maps.attrs["geometry"]`` (resize / centre crop), so they line up with the
     map; without a recorded geometry they are resized to the map.
+
+    Parameters
+    ----------
+    maps : xarray.DataArray
+        Maps ``(stimulus, y, x)`` from :func:`compute`; their grid and
+        ``attrs["geometry"]`` decide the output's shape and alignment.
+    stimuli : StimulusSet
+        The set the maps were computed on (every map's stimulus must be in it).
+    region : {"mask", "box"}
+        Which region counts as the object: the object mask (``mask_file``) or
+        the bounding box.
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean, ``(stimulus, y, x)``, in the maps' stimulus order.
     """
     from ..stimuli import StimulusSet
     from .geometry import box_mask, to_map_grid
@@ -149,7 +165,7 @@ def _scores(m, r, metrics, threshold, tolerance):
     return out
 
 
-def summarize_scores(scores, *, by=("model", "method", "layer", "metric"), n_boot: int = 2000, ci: float = 0.95,
+def summarize_scores(scores, *, by=("model", "method", "layer", "metric"), n_bootstrap: int = 2000, ci: float = 0.95,
                      random_state=0):
     """Mean per condition with a bootstrap CI over stimuli and a one-sided test against chance.
 
@@ -160,7 +176,7 @@ def summarize_scores(scores, *, by=("model", "method", "layer", "metric"), n_boo
         ``value``, optionally ``chance``, plus the ``by`` columns).
     by : sequence of str
         Columns that define a condition.
-    n_boot : int
+    n_bootstrap : int
         Bootstrap samples of stimuli (percentile interval).
     ci : float
         Confidence level.
@@ -171,7 +187,7 @@ def summarize_scores(scores, *, by=("model", "method", "layer", "metric"), n_boo
     pandas.DataFrame
         One row per condition: the ``by`` columns, ``value`` (mean over
         stimuli), ``ci_low, ci_high``, ``chance`` (mean chance level; NaN if
-        none), ``p`` (one-sided sign-flip permutation test, ``n_boot``
+        none), ``p`` (one-sided sign-flip permutation test, ``n_bootstrap``
         permutations, of mean(value - chance) > 0; NaN without a chance level)
         and ``n`` (stimuli with a finite value).
     """
@@ -180,7 +196,7 @@ def summarize_scores(scores, *, by=("model", "method", "layer", "metric"), n_boo
     from .._utils.checks import check_positive_int
     from .._utils.random import check_random_state
 
-    n_boot = check_positive_int("n_boot", n_boot)
+    n_bootstrap = check_positive_int("n_bootstrap", n_bootstrap)
     if not 0 < float(ci) < 1:
         raise ValueError(f"Invalid value for 'ci': expected a level in (0, 1); got {ci!r}.")
     by = [by] if isinstance(by, str) else list(by)
@@ -198,12 +214,12 @@ def summarize_scores(scores, *, by=("model", "method", "layer", "metric"), n_boo
         if n == 0:
             rows.append((*key, np.nan, np.nan, np.nan, np.nan, np.nan, 0))
             continue
-        lo, hi = bootstrap_mean_ci(v, n_boot=n_boot, ci=ci, rng=rng)
+        lo, hi = bootstrap_mean_ci(v, n_boot=n_bootstrap, ci=ci, rng=rng)
         p = np.nan
         if np.isfinite(chance).all():
             d = v - chance
-            signs = rng.choice([-1.0, 1.0], size=(n_boot, n))
+            signs = rng.choice([-1.0, 1.0], size=(n_bootstrap, n))
             null = (signs * d).mean(1)
-            p = (1 + np.sum(null >= d.mean())) / (n_boot + 1)
+            p = (1 + np.sum(null >= d.mean())) / (n_bootstrap + 1)
         rows.append((*key, float(v.mean()), float(lo), float(hi), float(np.mean(chance)) if n else np.nan, p, n))
     return pd.DataFrame(rows, columns=[*by, "value", "ci_low", "ci_high", "chance", "p", "n"])

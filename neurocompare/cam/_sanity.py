@@ -161,7 +161,7 @@ def _copies(model, order, sequence, random_state):
 
 def randomization_test(model, stimuli, *, method="gradcam", layer: str | None = None, target="predicted",
                        order: str = "cascade", blocks=None, batch_size: int = 32, device="auto",
-                       random_state=0, progress: bool = False):
+                       random_state=0, progress: bool = True):
     """Model-parameter randomisation test: how much do the maps change when weights are re-initialised?
 
     A map that explains the model should change when the model does. Starting
@@ -231,7 +231,7 @@ def randomization_test(model, stimuli, *, method="gradcam", layer: str | None = 
                       enable=progress) as advance:
         for m in methods:
             orig = compute(model, stimuli, method=m, layer=layer, target=target, batch_size=batch_size,
-                           device=device)
+                           device=device, progress=False)
             fixed = orig["target_class"].values.astype(int) if isinstance(target, str) and target == "predicted" \
                 else target
             originals.append((m, orig, fixed))
@@ -240,7 +240,7 @@ def randomization_test(model, stimuli, *, method="gradcam", layer: str | None = 
         for k, (label, net) in enumerate(_copies(model, order, sequence, random_state), start=1):
             for m, orig, fixed in originals:
                 new = compute(net, stimuli, method=m, layer=orig.attrs["layer"], target=fixed,
-                              batch_size=batch_size, device=device).values
+                              batch_size=batch_size, device=device, progress=False).values
                 _add(rows, orig, m, orig.attrs["layer"], order, k, label, orig.values, new)
                 advance()
     logger.info("cam.randomization_test: %s, %d steps", ", ".join(methods), len(sequence))

@@ -93,7 +93,8 @@ def rsa(activations: Path = typer.Argument(..., help="A saved extraction (.zarr 
                         target=target or reference.stem)
     (out / "tables").mkdir(parents=True, exist_ok=True)
     res.to_csv(out / "tables" / "rsa.csv", index=False)
-    ax = plotting.plot_layer_profile(res, colour_by_stream="stream" in res and res["stream"].nunique() > 1)
+    streams = "stream" in res and res["stream"].nunique() > 1
+    ax = plotting.plot_layer_profile(res, color_by="stream" if streams else None)
     plotting.save_figure(ax.figure, out / "figures" / "layer_profile")
     plt.close("all")
     cols = [c for c in ("model", "layer", "stream", "value", "ci_low", "ci_high", "p") if c in res.columns]

@@ -18,7 +18,7 @@ def stimuli_make(out: Path = typer.Argument(..., help="Folder to create."),
                  categories: int = typer.Option(8, help="Number of shape categories (2-8)."),
                  background: str = typer.Option("blank", help="blank, noise or texture."),
                  clutter: int = typer.Option(0, help="Distractor shapes per image."),
-                 colour: bool = typer.Option(False, help="Random hue per target."),
+                 color: bool = typer.Option(False, help="Random hue per target."),
                  seed: int = typer.Option(0, help="random_state."),
                  overwrite: bool = typer.Option(False, help="Replace OUT if it exists.")):
     """Generate a what/where stimulus set (images, masks, stimuli.csv)."""
@@ -28,7 +28,7 @@ def stimuli_make(out: Path = typer.Argument(..., help="Folder to create."),
         st = stimuli.make_from_spec(spec, out, overwrite=overwrite)
     else:
         st = stimuli.make_whatwhere(out, n_per_category=n_per_category, image_size=image_size,
-                                    categories=categories, background=background, clutter=clutter, colour=colour,
+                                    categories=categories, background=background, clutter=clutter, color=color,
                                     random_state=seed, overwrite=overwrite)
     typer.echo(f"Wrote {len(st)} stimuli to {st.root}")
 

@@ -7,7 +7,21 @@ from .._utils.checks import unknown_name_error
 
 
 def iter_layers(tree) -> Iterator[tuple[str, str, "object"]]:
-    """Yield ``(model, layer, DataArray)`` for every layer node of an activation tree, in order."""
+    """Yield ``(model, layer, DataArray)`` for every layer node of an activation tree, in order.
+
+    Parameters
+    ----------
+    tree : xarray.DataTree
+        Activations as returned by :func:`neurocompare.extract` (``/<model>/<layer>``
+        nodes, each with an ``activations`` variable). Nodes without one are skipped.
+
+    Yields
+    ------
+    model : str
+    layer : str
+    activations : xarray.DataArray
+        ``(stimulus, unit)``.
+    """
     for model, mnode in tree.children.items():
         for layer, lnode in mnode.children.items():
             if "activations" in lnode.dataset.data_vars:
@@ -17,7 +31,20 @@ def iter_layers(tree) -> Iterator[tuple[str, str, "object"]]:
 def get_layer(tree, layer: str, *, model: str | None = None):
     """The activations of one layer as a DataArray ``(stimulus, unit)``.
 
-    ``model`` may be left out when the tree holds a single model.
+    Parameters
+    ----------
+    tree : xarray.DataTree
+        Activations as returned by :func:`neurocompare.extract`.
+    layer : str
+        The layer's name (a child of the model's node). Unknown names are an
+        error listing close matches.
+    model : str, optional
+        The model's name in the tree; may be left out when the tree holds a
+        single model.
+
+    Returns
+    -------
+    xarray.DataArray
     """
     models = list(tree.children)
     if model is None:
@@ -33,7 +60,18 @@ def get_layer(tree, layer: str, *, model: str | None = None):
 
 
 def to_frame(tree):
-    """A tidy summary, one row per layer: ``model, layer, stream, n_stimuli, n_units, reduce``."""
+    """A tidy summary, one row per layer: ``model, layer, stream, n_stimuli, n_units, reduce``.
+
+    Parameters
+    ----------
+    tree : xarray.DataTree
+        Activations as returned by :func:`neurocompare.extract`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``stream`` and ``reduce`` come from each layer's attributes (``""`` when absent).
+    """
     import pandas as pd
 
     rows = []

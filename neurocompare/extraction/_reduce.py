@@ -11,6 +11,19 @@ def parse_reduce(reduce) -> tuple[str, int | None]:
 
     Accepts ``None``, ``"avgpool"``, ``"cls"``, ``("grid", k)``, ``("project", k)``,
     ``("pca", k)``, and the CLI spellings ``"grid:k"``, ``"project:k"``, ``"pca:k"``.
+
+    Parameters
+    ----------
+    reduce : None, str or (str, int)
+        The activation reduction, as given to :func:`neurocompare.extract`
+        (``None`` and ``"none"`` both mean no reduction).
+
+    Returns
+    -------
+    kind : str
+        ``"none"``, ``"avgpool"``, ``"cls"``, ``"grid"``, ``"project"`` or ``"pca"``.
+    k : int or None
+        The grid side or number of components; ``None`` for the kinds without one.
     """
     expected = "None, 'avgpool', 'cls', ('grid', k), ('project', k) or ('pca', k) with k a positive int"
     if reduce is None or reduce == "none":

@@ -137,7 +137,8 @@ def load_axes(path):
 
 def feature_axes(generator, labeler=None, *, factors=None, lock=(), method: str = "tlgan", n_samples: int = 2000,
                  top_fraction: float = 0.1, layer: str | None = None, n_components: int = 5,
-                 latent_dim: int | None = None, batch_size: int = 64, device="auto", random_state=0) -> FeatureAxes:
+                 latent_dim: int | None = None, batch_size: int = 64, device="auto", random_state=0,
+                 progress: bool = True) -> FeatureAxes:
     """Find latent directions that change one stimulus factor (TL-GAN, InterFaceGAN or GANSpace).
 
     ``n_samples`` latents are drawn from the generator's prior N(0, I), turned
@@ -174,7 +175,9 @@ def feature_axes(generator, labeler=None, *, factors=None, lock=(), method: str 
     lock : list of str
         Factors whose axes the targets are made orthogonal to (TL-GAN / InterFaceGAN).
     method : {"tlgan", "interfacegan", "ganspace"}
+        How the directions are found (see above).
     n_samples : int
+        Latents drawn from the prior (at least 10).
     top_fraction : float
         InterFaceGAN: share of samples taken from each end of the factor's distribution.
     layer : str, optional
@@ -184,9 +187,13 @@ def feature_axes(generator, labeler=None, *, factors=None, lock=(), method: str 
     latent_dim : int, optional
         For generators without a ``latent_dim`` attribute.
     batch_size : int
+        Latents (images) per forward pass of the generator and the labeler.
     device : str
+        Where the generator and the labeler run: ``"auto"``, ``"cpu"``, ``"cuda"``, ``"mps"``.
     random_state : int
         Seeds the latents, the SVM and its split.
+    progress : bool
+        Show a progress bar over sampling the images and labelling them.
 
     Returns
     -------
@@ -222,8 +229,11 @@ def feature_axes(generator, labeler=None, *, factors=None, lock=(), method: str 
     z = sample_latents(n_samples, gen.latent_dim, random_state)
     labels = pd.DataFrame(index=range(n_samples))
     if labeler is not None:
-        labels = decode(labeler, gen.images(z, device=device, batch_size=batch_size), device=device,
-                        batch_size=batch_size)
+        from .._utils.progress import progress_bar
+
+        with progress_bar(2 * n_samples, f"{gen.name}: sampling and labelling", enable=progress) as advance:
+            labels = decode(labeler, gen.images(z, device=device, batch_size=batch_size, advance=advance),
+                            device=device, batch_size=batch_size, advance=advance)
     if targets is None:
         targets = [c for c in labels.columns if c not in lock and pd.api.types.is_numeric_dtype(labels[c])
                    and not pd.api.types.is_bool_dtype(labels[c])]

@@ -57,27 +57,60 @@ class CycleGAN:
         return tuple(int(v) for v in self.config["image_size"])
 
     def generator(self, direction: str):
-        """The generator of ``direction`` (``"a2b"`` or ``"b2a"``)."""
+        """The generator of one direction.
+
+        Parameters
+        ----------
+        direction : {"a2b", "b2a"}
+            ``"a2b"``: :attr:`g_ab` (A -> B); ``"b2a"``: :attr:`g_ba`.
+
+        Returns
+        -------
+        torch.nn.Module
+        """
         check_option("direction", direction, DIRECTIONS)
         return self.g_ab if direction == "a2b" else self.g_ba
 
-    def apply(self, images, direction: str = "a2b", *, batch_size: int = 32, device="auto"):
-        """Translate a float tensor (N, 3, H, W) in [-1, 1]; returns a CPU tensor in [-1, 1]."""
+    def apply(self, images, direction: str = "a2b", *, batch_size: int = 32, device="auto", progress: bool = True):
+        """Translate images held in memory.
+
+        Parameters
+        ----------
+        images : torch.Tensor
+            Float tensor (N, 3, H, W) in [-1, 1], at :attr:`image_shape`. Not modified.
+        direction : {"a2b", "b2a"}
+            Which generator to apply.
+        batch_size : int
+            Images per forward pass.
+        device : str
+            Where the generator runs: ``"auto"``, ``"cpu"``, ``"cuda"``, ``"mps"``.
+        progress : bool
+            Show a progress bar over the images.
+
+        Returns
+        -------
+        torch.Tensor
+            The translations, on the CPU, in [-1, 1] (a copy of ``images`` when there are none).
+        """
         import torch
 
         from .._utils.device import resolve_device
+        from .._utils.progress import progress_bar
         from ..models.batches import prepared
 
         gen = self.generator(direction)
+        batch_size = check_positive_int("batch_size", batch_size)
         dev = resolve_device(device)
         outs = []
-        with prepared(gen, dev), torch.inference_mode():
+        with prepared(gen, dev), torch.inference_mode(), \
+                progress_bar(len(images), f"CycleGAN: translating ({direction})", enable=progress) as advance:
             for i in range(0, len(images), batch_size):
                 outs.append(gen(images[i:i + batch_size].to(dev)).cpu())
+                advance(len(outs[-1]))
         return torch.cat(outs) if outs else images.clone()
 
     def translate(self, stimuli, *, direction: str = "a2b", out, overwrite: bool = False, resize: bool = False,
-                  batch_size: int = 32, device="auto"):
+                  batch_size: int = 32, device="auto", progress: bool = True):
         """Translate every stimulus and save the results as a new StimulusSet.
 
         Parameters
@@ -93,7 +126,11 @@ class CycleGAN:
             Resize images whose size differs from the model's ``image_shape`` (logged); otherwise
             such images are an error.
         batch_size : int
+            Images per forward pass.
         device : str
+            Where the generator runs: ``"auto"``, ``"cpu"``, ``"cuda"``, ``"mps"``.
+        progress : bool
+            Show a progress bar over the images translated.
 
         Returns
         -------
@@ -114,7 +151,7 @@ class CycleGAN:
             raise ValueError(f"Invalid value for 'out': it is the source set's own folder {str(out)!r}; choose "
                              "another (the source stimuli are never modified).")
         x = images_tensor(stimuli, self.image_shape, resize=resize, param="stimuli")
-        y = self.apply(x, direction, batch_size=batch_size, device=device)
+        y = self.apply(x, direction, batch_size=batch_size, device=device, progress=progress)
         arr = to_uint8(y)
         md = stimuli.metadata.copy()
         with atomic_dir(out, overwrite=overwrite) as tmp:
@@ -146,7 +183,19 @@ class CycleGAN:
         return load(out, name=f"{stimuli.name}-{direction}")
 
     def save(self, path) -> Path:
-        """Write the generators, discriminators, config and history to one ``.pt`` file (atomically)."""
+        """Write the generators, discriminators, config and history to one ``.pt`` file (atomically).
+
+        Parameters
+        ----------
+        path : path-like
+            The file to write; read it back with :meth:`load` or
+            :func:`neurocompare.generation.load_cyclegan`.
+
+        Returns
+        -------
+        pathlib.Path
+            ``path``.
+        """
         import torch
 
         from .._utils.paths import atomic_write_bytes
@@ -165,7 +214,17 @@ class CycleGAN:
 
     @classmethod
     def load(cls, path) -> "CycleGAN":
-        """Read a file written by :meth:`save` (or the ``cyclegan.pt`` of a training folder)."""
+        """Read a file written by :meth:`save` (or the ``cyclegan.pt`` of a training folder).
+
+        Parameters
+        ----------
+        path : path-like
+            A ``.pt`` file, or a training folder holding ``cyclegan.pt``.
+
+        Returns
+        -------
+        CycleGAN
+        """
         return load_cyclegan(path)
 
 

@@ -40,8 +40,8 @@ def _boot_r(x, y, n_boot, ci, rng) -> tuple[float, float]:
     return percentile_ci(row_corr(x[idx], y[idx]), ci)
 
 
-def cycle_metrics(result, domain_a, domain_b, *, resize: bool = False, n_boot: int = 1000, ci: float = 0.95,
-                  batch_size: int = 32, device="auto", random_state: int = 0):
+def cycle_metrics(result, domain_a, domain_b, *, resize: bool = False, n_bootstrap: int = 1000, ci: float = 0.95,
+                  batch_size: int = 32, device="auto", random_state: int = 0, progress: bool = True):
     """How well each domain survives the round trip, the identity mapping, and how much translation changes it.
 
     For every image the mean absolute difference over pixels and channels is computed on the 0-1
@@ -58,18 +58,23 @@ def cycle_metrics(result, domain_a, domain_b, *, resize: bool = False, n_boot: i
     Parameters
     ----------
     result : CycleGAN
+        The trained translator.
     domain_a, domain_b : StimulusSet
         Images of the two domains (ideally held out from training). Not modified.
     resize : bool
         Resize images whose size differs from the model's (otherwise an error).
-    n_boot : int
+    n_bootstrap : int
         Bootstrap resamples (0: no CI).
     ci : float
         Coverage of the CI.
     batch_size : int
+        Images per forward pass.
     device : str
+        Where the generators run: ``"auto"``, ``"cpu"``, ``"cuda"``, ``"mps"``.
     random_state : int
         Seeds the bootstrap.
+    progress : bool
+        Show a progress bar over the translations (each domain's images three times: there, back, identity).
 
     Returns
     -------
@@ -78,28 +83,40 @@ def cycle_metrics(result, domain_a, domain_b, *, resize: bool = False, n_boot: i
     """
     import pandas as pd
 
+    from .._utils.progress import progress_bar
     from .._utils.random import check_random_state
 
     result = _check_result(result)
-    n_boot = check_positive_int("n_boot", n_boot, minimum=0)
+    n_bootstrap = check_positive_int("n_bootstrap", n_bootstrap, minimum=0)
     batch_size = check_positive_int("batch_size", batch_size)
     ci = _check_ci(ci)
     rng = check_random_state(random_state)
     rows = []
-    for dom, stim, (src, dst) in (("a", domain_a, _ARROW["a"]), ("b", domain_b, _ARROW["b"])):
-        there, back = ("a2b", "b2a") if dom == "a" else ("b2a", "a2b")
-        x = images_tensor(stim, result.image_shape, resize=resize, param=f"domain_{dom}")
-        y = result.apply(x, there, batch_size=batch_size, device=device)
-        rec = result.apply(y, back, batch_size=batch_size, device=device)
-        idt = result.apply(x, back, batch_size=batch_size, device=device)
-        for metric, mapping, other in (("cycle_l1", f"{src}->{dst}->{src}", rec),
-                                       ("identity_l1", f"{dst}->{src} on {src}", idt),
-                                       ("change_l1", f"{src}->{dst}", y)):
-            per = ((other - x).abs().flatten(1).mean(1) / 2).double().numpy()
-            lo, hi = _boot_mean(per, n_boot, ci, rng)
-            rows.append({"metric": metric, "domain": dom, "mapping": mapping, "value": float(per.mean()),
-                         "ci_low": lo, "ci_high": hi, "sd": float(per.std(ddof=1)) if len(per) > 1 else np.nan,
-                         "n": len(per)})
+    from ..stimuli import StimulusSet
+
+    for param, stim in (("domain_a", domain_a), ("domain_b", domain_b)):
+        if not isinstance(stim, StimulusSet):
+            raise TypeError(f"Invalid value for {param!r}: expected a StimulusSet; got {type(stim).__name__}.")
+    total = 3 * (len(domain_a) + len(domain_b))        # each domain's images go through three translations
+    with progress_bar(total, "CycleGAN: cycle metrics", enable=progress) as advance:
+        for dom, stim, (src, dst) in (("a", domain_a, _ARROW["a"]), ("b", domain_b, _ARROW["b"])):
+            there, back = ("a2b", "b2a") if dom == "a" else ("b2a", "a2b")
+            x = images_tensor(stim, result.image_shape, resize=resize, param=f"domain_{dom}")
+            kw = dict(batch_size=batch_size, device=device, progress=False)
+            y = result.apply(x, there, **kw)
+            advance(len(x))
+            rec = result.apply(y, back, **kw)
+            advance(len(x))
+            idt = result.apply(x, back, **kw)
+            advance(len(x))
+            for metric, mapping, other in (("cycle_l1", f"{src}->{dst}->{src}", rec),
+                                           ("identity_l1", f"{dst}->{src} on {src}", idt),
+                                           ("change_l1", f"{src}->{dst}", y)):
+                per = ((other - x).abs().flatten(1).mean(1) / 2).double().numpy()
+                lo, hi = _boot_mean(per, n_bootstrap, ci, rng)
+                rows.append({"metric": metric, "domain": dom, "mapping": mapping, "value": float(per.mean()),
+                             "ci_low": lo, "ci_high": hi, "sd": float(per.std(ddof=1)) if len(per) > 1 else np.nan,
+                             "n": len(per)})
     return pd.DataFrame(rows, columns=["metric", "domain", "mapping", "value", "ci_low", "ci_high", "sd", "n"])
 
 
@@ -109,6 +126,16 @@ def style_features(images) -> np.ndarray:
     Per colour channel the mean and standard deviation; of the grey image the mean absolute
     horizontal and vertical difference between neighbouring pixels; and the log power of the grey
     image's spectrum in four octave bands of spatial frequency (1-2, 2-4, 4-8, 8+ cycles per image).
+
+    Parameters
+    ----------
+    images : torch.Tensor
+        Float tensor (N, 3, H, W) in [-1, 1].
+
+    Returns
+    -------
+    numpy.ndarray
+        float64, (N, 12): 3 channel means, 3 channel sds, 2 mean neighbour differences, 4 band log powers.
     """
     import torch
 
@@ -129,8 +156,9 @@ def style_features(images) -> np.ndarray:
 
 
 def translation_dissociation(result, stimuli, *, labeler, reference, direction: str = "a2b",
-                             where=("x", "y", "size"), what=("category",), resize: bool = False, n_boot: int = 1000,
-                             ci: float = 0.95, batch_size: int = 32, device="auto", random_state: int = 0):
+                             where=("x", "y", "size"), what=("category",), resize: bool = False, n_bootstrap: int = 1000,
+                             ci: float = 0.95, batch_size: int = 32, device="auto", random_state: int = 0,
+                             progress: bool = True):
     """What the translation keeps (position, identity) and what it changes (style): the what/where/style read-out.
 
     The source stimuli are translated (``direction``), saved as 8-bit images exactly as
@@ -157,12 +185,13 @@ def translation_dissociation(result, stimuli, *, labeler, reference, direction: 
       ``chance`` column holds that 1). Use reference images other than ``stimuli`` so that the
       source is not classified in-sample.
 
-    CIs are percentile bootstrap intervals over stimuli (``n_boot`` resamples); the classifier's CI
+    CIs are percentile bootstrap intervals over stimuli (``n_bootstrap`` resamples); the classifier's CI
     is over folds (min, max).
 
     Parameters
     ----------
     result : CycleGAN
+        The trained translator.
     stimuli : StimulusSet
         Source images (domain A for ``"a2b"``) with the true factors. Not modified.
     labeler : ModelWrapper or str
@@ -172,16 +201,24 @@ def translation_dissociation(result, stimuli, *, labeler, reference, direction: 
     reference : (StimulusSet, StimulusSet)
         Real images of domain A and domain B for the style classifier.
     direction : {"a2b", "b2a"}
+        Which way ``stimuli`` are translated.
     where, what : sequence of str
         Factors to read out (columns of ``stimuli`` and outputs of the labeler).
     resize : bool
         Resize images whose size differs from the model's (otherwise an error).
-    n_boot : int
+    n_bootstrap : int
+        Bootstrap resamples over stimuli (0: no CI).
     ci : float
+        Coverage of the CIs.
     batch_size : int
+        Images per forward pass (translation and read-out).
     device : str
+        Where the generator and the labeler run: ``"auto"``, ``"cpu"``, ``"cuda"``, ``"mps"``.
     random_state : int
         Seeds the bootstrap and the classifier's folds.
+    progress : bool
+        Show progress bars, one after another, for training a named labeler,
+        translating, and reading out the source and the translations.
 
     Returns
     -------
@@ -210,7 +247,7 @@ def translation_dissociation(result, stimuli, *, labeler, reference, direction: 
         raise TypeError("Invalid value for 'reference': expected a pair (domain_a, domain_b) of StimulusSets "
                         f"of real images; got {type(reference).__name__}.")
     if isinstance(labeler, str):
-        labeler = _train_labeler(labeler, reference, result.image_shape, random_state)
+        labeler = _train_labeler(labeler, reference, result.image_shape, random_state, progress=progress)
     if not isinstance(labeler, ModelWrapper):
         raise TypeError(f"Invalid value for 'labeler': expected a ModelWrapper such as "
                         f"nc.models.train('twostreamnet', ...) or the name 'twostreamnet'; got "
@@ -221,7 +258,7 @@ def translation_dissociation(result, stimuli, *, labeler, reference, direction: 
     if missing:
         raise ValueError(f"Invalid value for 'where'/'what': factor(s) {missing} are not columns of 'stimuli'; "
                          f"available factors: {stimuli.factors}.")
-    n_boot = check_positive_int("n_boot", n_boot, minimum=0)
+    n_bootstrap = check_positive_int("n_bootstrap", n_bootstrap, minimum=0)
     ci = _check_ci(ci)
     rng = check_random_state(random_state)
     md = stimuli.metadata
@@ -235,9 +272,9 @@ def translation_dissociation(result, stimuli, *, labeler, reference, direction: 
 
     with tempfile.TemporaryDirectory() as tmp:
         translated = result.translate(stimuli, direction=direction, out=f"{tmp}/translated", resize=resize,
-                                      batch_size=batch_size, device=device)
-        src_pred = predict(labeler, stimuli, batch_size=batch_size, device=device, progress=False)
-        tr_pred = predict(labeler, translated, batch_size=batch_size, device=device, progress=False)
+                                      batch_size=batch_size, device=device, progress=progress)
+        src_pred = predict(labeler, stimuli, batch_size=batch_size, device=device, progress=progress)
+        tr_pred = predict(labeler, translated, batch_size=batch_size, device=device, progress=progress)
         shape = result.image_shape
         src_x = images_tensor(stimuli, shape, resize=resize, param="stimuli")
         tr_x = images_tensor(translated, shape, resize=False, param="translation")
@@ -255,12 +292,12 @@ def translation_dissociation(result, stimuli, *, labeler, reference, direction: 
         ok = np.isfinite(s) & np.isfinite(t) & np.isfinite(truth)
         s, t, truth = s[ok], t[ok], truth[ok]
         k = int(ok.sum())
-        add("where", f, "source_vs_translation", "r", row_corr(s, t), *_boot_r(s, t, n_boot, ci, rng), count=k)
+        add("where", f, "source_vs_translation", "r", row_corr(s, t), *_boot_r(s, t, n_bootstrap, ci, rng), count=k)
         shift = np.abs(t - s)
-        add("where", f, "source_vs_translation", "mean_abs_shift", shift.mean(), *_boot_mean(shift, n_boot, ci, rng),
+        add("where", f, "source_vs_translation", "mean_abs_shift", shift.mean(), *_boot_mean(shift, n_bootstrap, ci, rng),
             count=k)
         for image, v in (("source", s), ("translation", t)):
-            add("where", f, image, "r_truth", row_corr(v, truth), *_boot_r(v, truth, n_boot, ci, rng), count=k)
+            add("where", f, image, "r_truth", row_corr(v, truth), *_boot_r(v, truth, n_bootstrap, ci, rng), count=k)
 
     for f in what:
         top = src_pred.what[src_pred.what["rank"] == 1]
@@ -269,14 +306,14 @@ def translation_dissociation(result, stimuli, *, labeler, reference, direction: 
         truth = md[f].astype(str).to_numpy()
         chance = 1 / len(labeler.classes) if labeler.classes else np.nan
         agree = (s == t).astype(float)
-        add("what", f, "source_vs_translation", "agreement", agree.mean(), *_boot_mean(agree, n_boot, ci, rng),
+        add("what", f, "source_vs_translation", "agreement", agree.mean(), *_boot_mean(agree, n_bootstrap, ci, rng),
             chance=np.nan)
         if not set(truth) & set(s):
             raise ValueError(f"Invalid value for 'what': the labeler's labels ({sorted(set(s))[:5]}) do not match "
                              f"the values of {f!r} ({sorted(set(truth))[:5]}).")
         for image, v in (("source", s), ("translation", t)):
             hit = (v == truth).astype(float)
-            add("what", f, image, "accuracy", hit.mean(), *_boot_mean(hit, n_boot, ci, rng), chance=chance)
+            add("what", f, image, "accuracy", hit.mean(), *_boot_mean(hit, n_bootstrap, ci, rng), chance=chance)
 
     # style: a domain classifier on image statistics
     from sklearn.linear_model import LogisticRegression
@@ -307,9 +344,9 @@ def translation_dissociation(result, stimuli, *, labeler, reference, direction: 
     for image, x in (("source", src_x), ("translation", tr_x)):
         f = style_features(x)
         hit = (clf.predict(f) == target).astype(float)
-        add("style", "domain", image, "target_domain_rate", hit.mean(), *_boot_mean(hit, n_boot, ci, rng))
+        add("style", "domain", image, "target_domain_rate", hit.mean(), *_boot_mean(hit, n_bootstrap, ci, rng))
         ratio = np.linalg.norm(scaler.transform(f) - centroid, axis=1) / typical
-        add("style", "domain", image, "target_distance_ratio", ratio.mean(), *_boot_mean(ratio, n_boot, ci, rng),
+        add("style", "domain", image, "target_distance_ratio", ratio.mean(), *_boot_mean(ratio, n_bootstrap, ci, rng),
             chance=1.0)
     return pd.DataFrame(rows, columns=DISSOCIATION_COLUMNS)
 
@@ -346,7 +383,7 @@ def _combine_sets(sets, *, name: str = "combined"):
     return StimulusSet(common, md, what=what, where=where, name=name)
 
 
-def _train_labeler(name: str, reference, shape, random_state):
+def _train_labeler(name: str, reference, shape, random_state, *, progress: bool = False):
     from .._utils.logging import logger
     from .._utils.random import seed_int
     from ..models import train
@@ -355,4 +392,4 @@ def _train_labeler(name: str, reference, shape, random_state):
     both = _combine_sets(list(reference), name=f"{reference[0].name}+{reference[1].name}")
     logger.info("Training a %s labeler on the %d reference images of both domains", name, len(both))
     return train(name, both, options={"image_size": int(shape[0])}, random_state=seed_int(random_state),
-                 progress=False)
+                 progress=progress)

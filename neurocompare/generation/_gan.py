@@ -261,7 +261,22 @@ def _samples_array(snapshots):
 
 
 def image_grid(images, *, ncol: int | None = None, pad: int = 1) -> np.ndarray:
-    """Tile uint8 images (N, H, W, C) into one (rows * H, cols * W, C) grid with ``pad`` white pixels between."""
+    """Tile uint8 images (N, H, W, C) into one (rows * H, cols * W, C) grid with ``pad`` white pixels between.
+
+    Parameters
+    ----------
+    images : array-like
+        uint8 images (N, H, W, C), filled into the grid row by row.
+    ncol : int, optional
+        Columns of the grid (default: ``ceil(sqrt(N))``); the last row may be incomplete (white).
+    pad : int
+        White pixels between the cells and around the grid.
+
+    Returns
+    -------
+    numpy.ndarray
+        uint8, ``(rows * (H + pad) + pad, ncol * (W + pad) + pad, C)``.
+    """
     images = np.asarray(images)
     n, h, w, c = images.shape
     ncol = int(ncol or int(np.ceil(np.sqrt(n))))

@@ -30,8 +30,11 @@ class Generator:
     wrapper: object = None
     module: object = None
 
-    def images(self, z, *, device="auto", batch_size: int = 64) -> np.ndarray:
-        """uint8 images (N, H, W, C) for latents ``z`` (N, latent_dim), exactly as saved to PNG."""
+    def images(self, z, *, device="auto", batch_size: int = 64, advance=None) -> np.ndarray:
+        """uint8 images (N, H, W, C) for latents ``z`` (N, latent_dim), exactly as saved to PNG.
+
+        ``advance(n)`` (a progress callback), when given, is called after each batch of ``n`` images.
+        """
         import contextlib
 
         import torch
@@ -52,6 +55,8 @@ class Generator:
                                      f"(N, C, H, W) in [-1, 1]; got {type(x).__name__} "
                                      f"{tuple(getattr(x, 'shape', ()))}.")
                 out.append(to_uint8(x))
+                if advance is not None:
+                    advance(len(x))
         return np.concatenate(out)
 
 
@@ -80,7 +85,7 @@ def as_generator(generator, latent_dim: int | None = None) -> Generator:
                     f"z -> images; got {type(generator).__name__}.")
 
 
-def decode(labeler, images: np.ndarray, *, device="auto", batch_size: int = 64) -> pd.DataFrame:
+def decode(labeler, images: np.ndarray, *, device="auto", batch_size: int = 64, advance=None) -> pd.DataFrame:
     """Run a labeler on uint8 images (N, H, W, C) and return one row of factors per image.
 
     The labeler protocol:
@@ -91,6 +96,8 @@ def decode(labeler, images: np.ndarray, *, device="auto", batch_size: int = 64) 
       read-out, the de-standardised ``x, y, size`` (as ``nc.models.predict`` reports them);
     - any callable taking a float tensor (N, C, H, W) in [-1, 1] and returning a
       DataFrame (or a dict of arrays) with one row per image.
+
+    ``advance(n)`` (a progress callback), when given, is called after each batch of ``n`` images.
     """
     import pandas as pd
     import torch
@@ -98,7 +105,7 @@ def decode(labeler, images: np.ndarray, *, device="auto", batch_size: int = 64) 
     from ..models import ModelWrapper
 
     if isinstance(labeler, ModelWrapper):
-        return _decode_model(labeler, images, device, batch_size)
+        return _decode_model(labeler, images, device, batch_size, advance)
     if not callable(labeler):
         raise TypeError(f"Invalid value for 'labeler': expected a ModelWrapper (e.g. a trained TwoStreamNet) or a "
                         f"callable images -> DataFrame of factors; got {type(labeler).__name__}.")
@@ -112,10 +119,12 @@ def decode(labeler, images: np.ndarray, *, device="auto", batch_size: int = 64) 
                              f"({len(x[b:b + batch_size])} rows); got {type(out).__name__} "
                              f"with {len(out) if hasattr(out, '__len__') else '?'} rows.")
         parts.append(out.reset_index(drop=True))
+        if advance is not None:
+            advance(len(out))
     return pd.concat(parts, ignore_index=True)
 
 
-def _decode_model(wrapper, images, device, batch_size) -> pd.DataFrame:
+def _decode_model(wrapper, images, device, batch_size, advance=None) -> pd.DataFrame:
     import pandas as pd
     import torch
     from PIL import Image
@@ -145,6 +154,8 @@ def _decode_model(wrapper, images, device, batch_size) -> pd.DataFrame:
                 for j, name in enumerate(cfg.get("where_targets", ["x", "y", "size"])):
                     part.insert(1 + j, name, where[:, j])
             rows.append(part)
+            if advance is not None:
+                advance(len(part))
     return pd.concat(rows, ignore_index=True)
 
 

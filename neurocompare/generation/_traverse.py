@@ -19,7 +19,7 @@ STEP_UNITS = ("sd", "latent")
 
 def traverse(generator, axis, *, steps=7, span: float = 2.0, n: int = 8, step_units: str = "sd", labeler=None,
              factor: str | None = None, start=None, out=None, overwrite: bool = False, latent_dim: int | None = None,
-             batch_size: int = 64, device="auto", random_state=0):
+             batch_size: int = 64, device="auto", random_state=0, progress: bool = True):
     """Walk along a latent axis and save the images as a StimulusSet.
 
     ``n`` start latents are drawn from the prior; each gives one chain of images at
@@ -58,9 +58,17 @@ def traverse(generator, axis, *, steps=7, span: float = 2.0, n: int = 8, step_un
     out : path-like, optional
         The new folder; default a fresh temporary folder (copy it with ``.save(path)``).
     overwrite : bool
-    latent_dim, batch_size, device
+        Replace ``out`` if neurocompare wrote it before.
+    latent_dim : int, optional
+        For generators without a ``latent_dim`` attribute.
+    batch_size : int
+        Images per forward pass of the generator and the labeler.
+    device : str
+        Where the generator and the labeler run: ``"auto"``, ``"cpu"``, ``"cuda"``, ``"mps"``.
     random_state : int
         Seeds the start latents.
+    progress : bool
+        Show a progress bar over generating the images (and decoding them, with a ``labeler``).
 
     Returns
     -------
@@ -93,14 +101,19 @@ def traverse(generator, axis, *, steps=7, span: float = 2.0, n: int = 8, step_un
         z0 = sample_latents(n, gen.latent_dim, random_state)
     unit = vec / np.linalg.norm(vec)
     z = (z0[:, None, :] + offsets[None, :, None] * vec[None, None, :]).reshape(-1, gen.latent_dim).astype(np.float32)
-    images = gen.images(z, device=device, batch_size=batch_size)
+    from .._utils.progress import progress_bar
+
+    bar = progress_bar(len(z) * (1 if labeler is None else 2), f"{gen.name}: traversal ({name})", enable=progress)
+    with bar as advance:
+        images = gen.images(z, device=device, batch_size=batch_size, advance=advance)
+        dec = None if labeler is None else decode(labeler, images, device=device, batch_size=batch_size,
+                                                  advance=advance)
     chain, step = np.divmod(np.arange(len(z)), len(offsets))
     md = pd.DataFrame({"stimulus_id": [f"c{c:03d}_s{s:02d}" for c, s in zip(chain, step)],
                        "file": [f"images/c{c:03d}_s{s:02d}.png" for c, s in zip(chain, step)],
                        "chain": chain, "step": step, "offset": offsets[step], "axis": name,
                        "axis_coordinate": z.astype(np.float64) @ unit})
-    if labeler is not None:
-        dec = decode(labeler, images, device=device, batch_size=batch_size)
+    if dec is not None:
         clash = [c for c in dec.columns if c in OWN_COLUMNS or c == "stimulus_id" or c == "mask_file"]
         if clash:
             raise ValueError(f"Invalid value for 'labeler': its output columns {clash} clash with the traversal's "
@@ -177,6 +190,13 @@ def traversal_effects(traversal, *, target: str | None = None) -> pd.DataFrame:
 
 def traversal_summary(traversal, *, target: str | None = None) -> pd.DataFrame:
     """Per decoded numeric factor: how monotonically and how much it changes along the traversal.
+
+    Parameters
+    ----------
+    traversal : StimulusSet or pandas.DataFrame
+        From :func:`traverse` (or its table).
+    target : str, optional
+        The target factor, marked ``role="target"`` (default: the ``axis`` column).
 
     Returns
     -------

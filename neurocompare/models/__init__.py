@@ -14,11 +14,44 @@ from .checkpoints import save
 from .training import train
 
 
-def predict(model, stimuli, **kwargs):
-    """Run a model on stimuli and return its own outputs as what and where; see :func:`._predict.predict`."""
+def predict(model, stimuli, *, batch_size: int = 16, device="auto", top_k: int = 5, score_threshold: float = 0.5,
+            min_area: float = 0.002, progress: bool = True):
+    """Run a model on stimuli and return its own outputs as what and where.
+
+    Parameters
+    ----------
+    model : ModelWrapper
+        A classifier, segmenter or detector (not a GAN), from :func:`load` or :func:`wrap`.
+    stimuli : StimulusSet
+        The images to run it on, in the set's order.
+    batch_size : int
+        Images per forward pass.
+    device : str
+        Where the model runs: ``"auto"`` (cuda, then mps, then cpu), ``"cpu"``, ``"cuda"``, ...
+    top_k : int
+        Classes kept per stimulus in ``what``.
+    score_threshold : float
+        Detectors: keep detections scoring at least this.
+    min_area : float
+        Segmenters: keep a class region only if it covers at least this share of the image.
+    progress : bool
+        Show a progress bar over the stimuli.
+
+    Returns
+    -------
+    Predictions
+        Classifiers fill ``what``; TwoStreamNet adds its dorsal read-out of
+        ``x, y, size`` (with the implied box: the square around the predicted
+        circumscribed circle) to ``where``. Segmenters add one instance per
+        connected non-background region, labelled by the class with the highest
+        mean probability inside it (its score); their ``what`` is the category
+        head (UNet) or each class's mean pixel probability. Detectors add every
+        detection (box, mask, keypoints).
+    """
     from ._predict import predict as _predict
 
-    return _predict(model, stimuli, **kwargs)
+    return _predict(model, stimuli, batch_size=batch_size, device=device, top_k=top_k,
+                    score_threshold=score_threshold, min_area=min_area, progress=progress)
 
 
 def text_embeddings(model, labels, *, templates=None):

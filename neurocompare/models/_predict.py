@@ -48,33 +48,7 @@ class Predictions:
 
 def predict(model, stimuli, *, batch_size: int = 16, device="auto", top_k: int = 5, score_threshold: float = 0.5,
             min_area: float = 0.002, progress: bool = True) -> Predictions:
-    """Run a model on stimuli and return its own outputs as what and where.
-
-    Parameters
-    ----------
-    model : ModelWrapper
-    stimuli : StimulusSet
-    batch_size : int
-    device : str
-    top_k : int
-        Classes kept per stimulus in ``what``.
-    score_threshold : float
-        Detectors: keep detections scoring at least this.
-    min_area : float
-        Segmenters: keep a class region only if it covers at least this share of the image.
-    progress : bool
-
-    Returns
-    -------
-    Predictions
-        Classifiers fill ``what``; TwoStreamNet adds its dorsal read-out of
-        ``x, y, size`` (with the implied box: the square around the predicted
-        circumscribed circle) to ``where``. Segmenters add one instance per
-        connected non-background region, labelled by the class with the highest
-        mean probability inside it (its score); their ``what`` is the category
-        head (UNet) or each class's mean pixel probability. Detectors add every
-        detection (box, mask, keypoints).
-    """
+    """Run a model on stimuli; documented at the public :func:`neurocompare.models.predict`."""
     import torch
 
     from .._utils.device import resolve_device

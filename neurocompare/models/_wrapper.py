@@ -16,6 +16,43 @@ class ModelWrapper:
     Build one with :func:`neurocompare.models.load` (zoo and built-in nets) or
     :func:`neurocompare.models.wrap` (your own ``nn.Module``).
 
+    Parameters
+    ----------
+    module : torch.nn.Module
+        The network. It is held, not copied.
+    name : str
+        The model's name in result tables and activation trees.
+    family : {"classification", "segmentation", "detection", "gan"}
+        What the network outputs; it decides how :meth:`run` calls it and how
+        predictions and CAM targets are read.
+    transform : callable, optional
+        PIL image -> tensor: exactly what the model sees.
+    stream_fn : callable, optional
+        layer name -> ``"shared" | "what" | "where"``, applied to every layer
+        (default: every layer is ``"shared"``).
+    streams : dict, optional
+        layer -> stream, overriding ``stream_fn`` for the layers named; unknown
+        layers are an error with close matches.
+    default_layers : sequence of str, optional
+        The layers extracted when ``layers=None`` (default: the module's
+        top-level children).
+    classes : sequence of str, optional
+        Output class names, by class index.
+    weights : str
+        Where the weights came from, recorded in provenance.
+    input_kind : {"tensor", "list"}
+        How a batch is passed: one stacked tensor, or a list of image tensors
+        (torchvision detectors).
+    config : dict, optional
+        The options the network was built with (copied).
+    exclude : sequence of str
+        Module names left out of :attr:`layers` (for example a detector's
+        modules whose outputs are not per-image tensors: anchors, proposals).
+    tokens : TokenLayout, optional
+        A vision transformer's token layout (prefix tokens, patch grid).
+    channels_last : sequence of str
+        Layers whose 4-D outputs are (N, H, W, C) maps.
+
     Attributes
     ----------
     module : torch.nn.Module
@@ -99,9 +136,17 @@ class ModelWrapper:
     def resolve_layers(self, layers=None) -> list[str]:
         """Turn a ``layers`` argument into a list of layer names.
 
-        ``None`` gives :attr:`default_layers`; ``"all"`` every layer; ``"shared"``,
-        ``"what"`` or ``"where"`` the layers of that stream; otherwise a name or
-        a list of names. Unknown names raise a KeyError listing close matches.
+        Parameters
+        ----------
+        layers : None, str or list of str
+            ``None`` gives :attr:`default_layers`; ``"all"`` every layer;
+            ``"shared"``, ``"what"`` or ``"where"`` the layers of that stream;
+            otherwise a layer name or a list of names (duplicates dropped, order
+            kept). Unknown names raise a KeyError listing close matches.
+
+        Returns
+        -------
+        list of str
         """
         if layers is None:
             return list(self.default_layers)
@@ -134,7 +179,19 @@ class ModelWrapper:
         return out
 
     def run(self, batch):
-        """Call the module on a batch the way its family expects (list input for detectors)."""
+        """Call the module on a batch the way its family expects (list input for detectors).
+
+        Parameters
+        ----------
+        batch : torch.Tensor or sequence of torch.Tensor
+            Preprocessed inputs on the module's device: a stacked (N, C, H, W)
+            tensor, or for ``input_kind="list"`` one (C, H, W) tensor per image.
+
+        Returns
+        -------
+        object
+            The module's raw output (no gradient context is set here).
+        """
         if self.input_kind == "list":
             return self.module(list(batch))
         return self.module(batch)

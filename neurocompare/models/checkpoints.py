@@ -128,6 +128,22 @@ def save(model: ModelWrapper, path, *, history=None) -> Path:
     The file is a plain dict (``state_dict`` plus a ``neurocompare`` entry of
     strings and numbers), so it loads with ``torch.load(weights_only=True)``
     and with ``neurocompare.models.load(name, weights=path)``.
+
+    Parameters
+    ----------
+    model : ModelWrapper
+        The net to save (it is not changed); its ``config``, ``classes`` and
+        ``weights`` description are stored with the weights.
+    path : path-like
+        The file to write (not a folder). It is written through a temporary
+        name, so a reader never sees half of it.
+    history : pandas.DataFrame, optional
+        A training-history table to store; default: ``model.history`` when set.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
     """
     import io
 

@@ -74,6 +74,8 @@ def train(model, stimuli, *, epochs: int | None = None, lr: float | None = None,
         ``"auto"``, ``"cpu"``, ``"cuda"``, ...
     cache : bool
         Read and write the weight cache (``$NEUROCOMPARE_CACHE_DIR/models``).
+    progress : bool
+        Show a progress bar over the epochs.
     options : dict, optional
         Build options when ``model`` is a name (``width``, ``image_size``, ...).
 

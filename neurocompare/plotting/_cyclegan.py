@@ -119,8 +119,8 @@ def plot_translation_grid(result, domain_a, domain_b=None, *, n: int = 6, ax=Non
         k = min(n, len(stim))
         picks = np.unique(np.linspace(0, len(stim) - 1, k).round().astype(int))
         x = images_tensor(stim.subset(list(picks)), result.image_shape, resize=True, param=f"domain_{dom}")
-        y = result.apply(x, there)
-        rows += [to_uint8(x), to_uint8(y), to_uint8(result.apply(y, back))]
+        y = result.apply(x, there, progress=False)
+        rows += [to_uint8(x), to_uint8(y), to_uint8(result.apply(y, back, progress=False))]
         labels += [s, f"{s}\u2192{t}", f"{s}\u2192{t}\u2192{s}"]
     h, w = result.image_shape
     ncols = max(len(r) for r in rows)

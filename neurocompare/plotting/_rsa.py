@@ -272,7 +272,7 @@ def _legend_extras(results, *, bars: bool, stars: bool, level: float, colour="bl
 
 
 def plot_layer_profile(results, *, x: str = "layer", hue: str = "model", ax=None, level: float = 0.05,
-                       ceiling: bool = True, colour_by_stream: bool = False, layer_names=None,
+                       ceiling: bool = True, color_by: str | None = None, layer_names=None,
                        title: str | None = None, legend: str | None = "right"):
     """RSA score across layers: one line per model, CIs, the noise-ceiling band and significance marks.
 
@@ -289,8 +289,11 @@ def plot_layer_profile(results, *, x: str = "layer", hue: str = "model", ax=None
         Significance level: layers with ``p < level`` get stars above their CI.
     ceiling : bool
         Draw the noise ceiling (lower to upper bound) as a grey band.
-    colour_by_stream : bool
-        Colour each point by its ``stream`` (shared / what / where).
+    color_by : str, optional
+        A column of ``results`` whose values colour the points (each line keeps its
+        colour): ``"stream"`` marks shared / what / where layers in the stream
+        colours; another column gets the palette. The legend names the values.
+        ``None`` (default): points in their line's colour.
     layer_names : dict or sequence of str, optional
         Display names of the layers: ``{name: display}`` (layers not in it keep their name)
         or one name per layer, in order.
@@ -319,6 +322,16 @@ def plot_layer_profile(results, *, x: str = "layer", hue: str = "model", ax=None
     check_columns("results", results, need, expected="the output of neurocompare.rsa.evaluate")
     if legend is not None:
         check_option("legend", legend, ("right", "below"))
+    point_colours = {}
+    if color_by is not None:
+        if not isinstance(color_by, str):
+            raise TypeError(f"Invalid value for 'color_by': expected a column name or None; got {color_by!r}.")
+        if color_by not in results.columns:
+            raise ValueError(f"Invalid value for 'color_by': {color_by!r} is not a column of 'results'; its columns "
+                             f"are {list(results.columns)}.")
+        levels = list(dict.fromkeys(results[color_by]))
+        point_colours = {v: STREAM_COLOURS.get(v, "black") if color_by == "stream" else PALETTE[i % len(PALETTE)]
+                         for i, v in enumerate(levels)}
     ax = new_axes(ax, figsize=(4.2, 2.8))
     groups = list(results.groupby(hue, sort=False)) if hue in results.columns else [("", results)]
     order = list(dict.fromkeys(results[x].astype(str)))
@@ -339,8 +352,7 @@ def plot_layer_profile(results, *, x: str = "layer", hue: str = "model", ax=None
             xs = np.array([pos[str(v)] for v in d[x]]) + off
             colour = PALETTE[g % len(PALETTE)]
             ax.plot(xs, d["value"], "-", color=colour, lw=1.2, label=str(name) if name != "" else None, zorder=2)
-            pts = [STREAM_COLOURS.get(s, colour) for s in d["stream"]] if colour_by_stream and "stream" in d \
-                else colour
+            pts = [point_colours[v] for v in d[color_by]] if color_by is not None else colour
             ax.scatter(xs, d["value"], s=16, color=pts, zorder=3)
             if {"ci_low", "ci_high"} <= set(d.columns) and d["ci_low"].notna().any():
                 ax.vlines(xs, d["ci_low"], d["ci_high"], color=colour, lw=0.9, zorder=2)
@@ -368,12 +380,12 @@ def plot_layer_profile(results, *, x: str = "layer", hue: str = "model", ax=None
         ax.set_title(title)
         if legend is not None:
             handles, labels = ax.get_legend_handles_labels()
-            if colour_by_stream and "stream" in results.columns:
+            if color_by is not None:
                 from matplotlib.lines import Line2D
 
-                for s in dict.fromkeys(results["stream"]):
-                    handles.append(Line2D([], [], marker="o", ls="", color=STREAM_COLOURS.get(s, "black")))
-                    labels.append(f"{s} layer")
+                for v, c in point_colours.items():
+                    handles.append(Line2D([], [], marker="o", ls="", color=c))
+                    labels.append(f"{v} layer" if color_by == "stream" else f"{color_by} {v}")
             extra_h, extra_l = _legend_extras(results, bars=has_bars, stars=has_stars, level=level)
             legend_outside(ax, handles + extra_h, labels + extra_l, where=legend)
     return ax

@@ -26,7 +26,7 @@ RESULT_COLUMNS = ["analysis", "architecture", "model", "seed", "metric", "value"
 SUMMARY_COLUMNS = ["analysis", "metric", "architecture", "mean", "sd", "n", "t", "p"]
 
 
-def stream_experiment(stimuli, *, test_stimuli=None, seeds=(0, 1, 2), epochs: int = 20, criterion: float = 0.8,
+def stream_experiment(stimuli, *, test_stimuli=None, n_seeds: int = 3, epochs: int = 20, criterion: float = 0.8,
                       image_size: int = 64, width: int = 16, reduce=("grid", 2), probe_cv=5, random_state=None,
                       progress: bool = True):
     """Train one-stream and two-stream nets on the same stimuli and compare them (Han & Sereno 2022, 2023).
@@ -59,9 +59,10 @@ def stream_experiment(stimuli, *, test_stimuli=None, seeds=(0, 1, 2), epochs: in
           other 75% only.
 
         The ``test_set`` column of the result says which was used.
-    seeds : sequence of int
-        One pair of nets per seed (initialisation, validation split and batch
-        order); at least one, distinct, non-negative.
+    n_seeds : int
+        One pair of nets per seed ``0, 1, ..., n_seeds - 1`` (initialisation,
+        validation split and batch order); at least 1. The ``seed`` column of
+        the result holds the seed.
     epochs : int
         Training epochs for every net.
     criterion : float
@@ -133,7 +134,7 @@ def stream_experiment(stimuli, *, test_stimuli=None, seeds=(0, 1, 2), epochs: in
     from ..extraction import parse_reduce
 
     stimuli = _check_stimuli("stimuli", stimuli)
-    seeds = _check_seeds(seeds)
+    seeds = list(range(check_positive_int("n_seeds", n_seeds)))
     epochs = check_positive_int("epochs", epochs)
     criterion = _check_criterion(criterion)
     image_size = check_positive_int("image_size", image_size, minimum=8)
@@ -265,22 +266,6 @@ def _check_stimuli(name: str, stimuli):
         raise ValueError(f"Invalid value for {name!r}: the stream experiment needs the factors "
                          f"{['category', *WHERE_TARGETS]}; missing {missing} (available: {stimuli.factors}).")
     return stimuli
-
-
-def _check_seeds(seeds) -> list[int]:
-    expected = "a non-empty sequence of distinct non-negative ints"
-    if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__iter__"):
-        raise TypeError(f"Invalid value for 'seeds': expected {expected}; got {seeds!r}.")
-    out = list(seeds)
-    if not out:
-        raise ValueError(f"Invalid value for 'seeds': expected {expected}; got an empty sequence {seeds!r}.")
-    bad = [s for s in out if isinstance(s, bool) or not isinstance(s, numbers.Integral) or s < 0]
-    if bad:
-        raise ValueError(f"Invalid value for 'seeds': expected {expected}; got {seeds!r} (bad: {bad}).")
-    out = [int(s) for s in out]
-    if len(set(out)) != len(out):
-        raise ValueError(f"Invalid value for 'seeds': expected {expected}; got repeated seeds in {seeds!r}.")
-    return out
 
 
 def _check_criterion(criterion) -> float:

@@ -23,7 +23,19 @@ def list_specs() -> list[str]:
 
 
 def read_spec(spec) -> dict:
-    """Read a spec by name or path; returns ``{"name", "description", "params"}``."""
+    """Read a stimulus-set spec by name or path.
+
+    Parameters
+    ----------
+    spec : str or path-like
+        A shipped spec name (see :func:`list_specs`) or the path of a ``.toml``
+        file with a ``[params]`` table of :func:`make_whatwhere` arguments.
+
+    Returns
+    -------
+    dict
+        ``{"name": file stem, "description": str, "params": dict}``.
+    """
     from ._io import read_toml
 
     path = Path(spec)
@@ -54,6 +66,9 @@ def make_from_spec(spec="whatwhere-default", out=None, *, overwrite: bool = Fals
     out : path-like, optional
         Where to write it. By default the set is generated once into the
         neurocompare cache (keyed by the spec's content) and reused afterwards.
+    overwrite : bool
+        Replace ``out`` if neurocompare wrote it before (passed to
+        :func:`make_whatwhere`); unused when the cached set is reused.
 
     Returns
     -------

@@ -111,7 +111,18 @@ class StimulusSet:
         return self.metadata.loc[key]
 
     def path(self, stimulus) -> Path:
-        """Absolute path of a stimulus image (by id or position)."""
+        """Absolute path of a stimulus image.
+
+        Parameters
+        ----------
+        stimulus : str or int
+            The stimulus: its ``stimulus_id`` or its position in the set
+            (negative positions count from the end).
+
+        Returns
+        -------
+        pathlib.Path
+        """
         return self.root / self._row(stimulus)["file"]
 
     def load_image(self, stimulus, *, mode: str = "RGB"):
@@ -120,6 +131,17 @@ class StimulusSet:
         Any file mode is read: 16-bit images are divided by 257, float images must lie in
         [0, 1], alpha is composited onto white unless ``mode`` keeps it (see
         :func:`neurocompare.stimuli.to_mode`).
+
+        Parameters
+        ----------
+        stimulus : str or int
+            The stimulus: its ``stimulus_id`` or its position in the set.
+        mode : {"RGB", "RGBA", "L", "LA"}
+            PIL mode of the returned image.
+
+        Returns
+        -------
+        PIL.Image.Image
         """
         from ._image import read_image
 
@@ -127,7 +149,19 @@ class StimulusSet:
         return read_image(self.root / row["file"], mode=mode, label=f"stimulus {row.name!r}")
 
     def load_mask(self, stimulus) -> np.ndarray:
-        """Load the binary object mask of a stimulus as a boolean (H, W) array."""
+        """Load the binary object mask of a stimulus as a boolean (H, W) array.
+
+        Parameters
+        ----------
+        stimulus : str or int
+            The stimulus: its ``stimulus_id`` or its position in the set. The
+            set must have a ``mask_file`` column; pixels brighter than 127 are
+            the object.
+
+        Returns
+        -------
+        numpy.ndarray
+        """
         from ._image import read_image
 
         if not self.has_masks:
@@ -163,7 +197,19 @@ class StimulusSet:
         return pd.DataFrame(rows, columns=["stimulus_id", "file", "width", "height", "mode"])
 
     def subset(self, selection) -> "StimulusSet":
-        """A new StimulusSet with the selected rows (ids, positions or a boolean mask), in that order."""
+        """A new StimulusSet with the selected rows, in the order given.
+
+        Parameters
+        ----------
+        selection : list of str, list of int or boolean mask
+            Stimulus ids, positions, or a boolean array / Series with one value
+            per stimulus. Unknown ids are an error that lists them.
+
+        Returns
+        -------
+        StimulusSet
+            Same folder, streams and name; only the metadata rows differ.
+        """
         sel = selection
         if isinstance(sel, pd.Series) and sel.dtype == bool:
             md = self.metadata[sel.to_numpy()]
@@ -185,7 +231,22 @@ class StimulusSet:
         return StimulusSet(self.root, md, what=self.what, where=self.where, name=self.name)
 
     def to_torch(self, transform=None, *, start: int = 0):
-        """A ``torch.utils.data.Dataset`` yielding ``(transform(image), position)``."""
+        """A ``torch.utils.data.Dataset`` yielding ``(transform(image), position)``.
+
+        Parameters
+        ----------
+        transform : callable, optional
+            PIL image -> tensor, exactly what the model sees. ``None``: the RGB
+            image as a float tensor in [0, 1], shape (3, H, W).
+        start : int
+            Position of the first stimulus served (earlier ones are skipped, e.g.
+            to resume an extraction); the dataset has ``len(self) - start`` items
+            and ``position`` counts from the start of the set.
+
+        Returns
+        -------
+        torch.utils.data.Dataset
+        """
         from ._torch import ImageDataset
 
         return ImageDataset(self, transform, start=start)
@@ -207,7 +268,21 @@ class StimulusSet:
         return h.hexdigest()
 
     def save(self, out, *, overwrite: bool = False) -> "StimulusSet":
-        """Copy the images (and masks) and write ``stimuli.csv`` to a new folder."""
+        """Copy the images (and masks) and write ``stimuli.csv`` to a new folder.
+
+        Parameters
+        ----------
+        out : path-like
+            The new folder (not the set's own folder).
+        overwrite : bool
+            Replace ``out`` if neurocompare wrote it before; an existing empty
+            folder is always fine, anything else is refused.
+
+        Returns
+        -------
+        StimulusSet
+            The copy, loaded from ``out``.
+        """
         return save(self, out, overwrite=overwrite)
 
 
@@ -259,6 +334,21 @@ def save(stimuli: StimulusSet, out, *, overwrite: bool = False) -> StimulusSet:
 
     The folder is written under a temporary name and moved into place only when
     complete, so a failure leaves nothing behind.
+
+    Parameters
+    ----------
+    stimuli : StimulusSet
+        The set to copy.
+    out : path-like
+        The new folder (not the set's own folder).
+    overwrite : bool
+        Replace ``out`` if neurocompare wrote it before; an existing empty
+        folder is always fine, anything else is refused.
+
+    Returns
+    -------
+    StimulusSet
+        The copy, loaded from ``out``.
     """
     out = Path(out)
     if out.resolve() == stimuli.root.resolve():

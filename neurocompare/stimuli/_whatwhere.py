@@ -25,7 +25,7 @@ MAX_IMAGE_SIZE = 4096
 def make_whatwhere(out, *, n_per_category: int = 20, image_size: int = 64, random_state: int | None = 0,
                    categories=None, n_identities: int = 2, background: str = "blank", clutter: int = 0,
                    size_range=(0.3, 0.5), position_range=None, rotation_range=(0.0, 360.0),
-                   luminance_range=(0.65, 1.0), colour: bool = False, background_level: float = 0.3,
+                   luminance_range=(0.65, 1.0), color: bool = False, background_level: float = 0.3,
                    overwrite: bool = False):
     """Generate a what/where stimulus set: shapes with controlled identity and position.
 
@@ -34,7 +34,7 @@ def make_whatwhere(out, *, n_per_category: int = 20, image_size: int = 64, rando
     categories) are the "what" factors. Its position (``x``, ``y``), ``size`` and
     ``rotation`` are the "where" factors; all are sampled independently and
     uniformly, so they are orthogonal to category by design. Luminance (and
-    hue when ``colour=True``) vary too. The images are rendered with 4x4
+    hue when ``color=True``) vary too. The images are rendered with 4x4
     supersampling; the mask is exactly the set of pixels whose coverage by the
     target is at least one half, and the bounding box is that mask's.
 
@@ -70,8 +70,8 @@ def make_whatwhere(out, *, n_per_category: int = 20, image_size: int = 64, rando
     rotation_range : (float, float)
         Rotation in degrees, counter-clockwise.
     luminance_range : (float, float)
-        Target luminance in [0, 1] (value in HSV when ``colour=True``).
-    colour : bool
+        Target luminance in [0, 1] (value in HSV when ``color=True``).
+    color : bool
         Give each target a random hue (a ``hue`` factor in [0, 1)).
     background_level : float
         Mean background luminance.
@@ -122,7 +122,7 @@ def make_whatwhere(out, *, n_per_category: int = 20, image_size: int = 64, rando
         "rotation": np.round(rng.uniform(rot_lo, rot_hi, n), 4),
         "luminance": np.round(rng.uniform(lum_lo, lum_hi, n), 6),
     })
-    if colour:
+    if color:
         table["hue"] = np.round(rng.uniform(0, 1, n), 6)
     table["background"] = background
     child_seeds = np.random.SeedSequence(random_state).spawn(n)
@@ -135,7 +135,7 @@ def make_whatwhere(out, *, n_per_category: int = 20, image_size: int = 64, rando
     params = dict(n_per_category=n_per_category, image_size=image_size, random_state=int(random_state),
                   categories=list(cats), n_identities=n_identities, background=background, clutter=clutter,
                   size_range=[size_lo, size_hi], position_range=[pos_lo, pos_hi],
-                  rotation_range=[rot_lo, rot_hi], luminance_range=[lum_lo, lum_hi], colour=bool(colour),
+                  rotation_range=[rot_lo, rot_hi], luminance_range=[lum_lo, lum_hi], color=bool(color),
                   background_level=float(background_level))
     from PIL import Image
 

@@ -517,7 +517,8 @@ def _figures_rsa(state, res) -> None:
 
     for target in res.target.unique():
         sub = res[res.target == target]
-        ax = plotting.plot_layer_profile(sub, colour_by_stream="stream" in sub and sub["stream"].nunique() > 1,
+        streams = "stream" in sub and sub["stream"].nunique() > 1
+        ax = plotting.plot_layer_profile(sub, color_by="stream" if streams else None,
                                          ceiling=bool(sub["noise_ceiling_lower"].notna().any()),
                                          title=f"RSA against {target}")
         _save_figure(state, ax.figure, f"rsa_{target}")
@@ -546,7 +547,7 @@ def _stage_cam(state: _State, stage: Stage) -> None:
                                                 outline="mask")
                 _save_figure(state, fig, f"cam_{name}_{method}".replace("+", "p"))
         scores = pd.concat(frames, ignore_index=True)
-        summary = cam.summarize_scores(scores, n_boot=a.n_bootstrap, random_state=cfg.study.random_state)
+        summary = cam.summarize_scores(scores, n_bootstrap=a.n_bootstrap, random_state=cfg.study.random_state)
         _write_table(summary, table)
         for metric in summary["metric"].unique():
             ax = plotting.plot_cam_scores(summary, metric=metric)
@@ -669,7 +670,8 @@ def _stage_generation(state: _State, stage: Stage) -> None:
                                    out=state.out / "gan", overwrite=True, progress=state.progress)
         labeler = state.models[g.labeler]
         axes = generation.feature_axes(gan, labeler, factors=g.factors, lock=g.lock, method=g.method,
-                                       n_samples=g.n_samples, random_state=seed, device=cfg.study.device)
+                                       n_samples=g.n_samples, random_state=seed, device=cfg.study.device,
+                                       progress=state.progress)
         from .._utils.paths import remove_ours
 
         summaries = []
@@ -678,7 +680,7 @@ def _stage_generation(state: _State, stage: Stage) -> None:
             if folder.exists():
                 remove_ours(folder)
             trav = generation.traverse(gan, axes, factor=factor, steps=g.steps, n=g.n, labeler=labeler,
-                                       random_state=seed, out=folder)
+                                       random_state=seed, out=folder, progress=state.progress)
             summaries.append(generation.traversal_summary(trav).assign(axis=factor))
             fig = plotting.plot_traversal(trav, factors=list(dict.fromkeys([factor, *g.factors, *g.lock])))
             _save_figure(state, fig, f"generation_traversal_{factor}")

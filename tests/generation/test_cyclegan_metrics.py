@@ -49,7 +49,7 @@ def blank_ref(tmp_path_factory):
 
 
 def test_identity_translator_has_zero_cycle_l1(small_set, texture_set):
-    res = cycle_metrics(_fake(nn.Identity()), small_set, texture_set, n_boot=100)
+    res = cycle_metrics(_fake(nn.Identity()), small_set, texture_set, n_bootstrap=100)
     assert list(res.columns) == ["metric", "domain", "mapping", "value", "ci_low", "ci_high", "sd", "n"]
     assert len(res) == 6 and (res.value == 0).all() and (res.ci_high == 0).all()
     assert list(res.n) == [len(small_set)] * 3 + [len(texture_set)] * 3
@@ -59,7 +59,7 @@ def test_cycle_metrics_known_values(small_set, texture_set):
     # darken one way, identity back: the round trip and the change are both the mean |shift| exactly
     from neurocompare.generation.images import images_tensor
 
-    res = cycle_metrics(_fake(Darken()), small_set, texture_set, n_boot=200, random_state=0).set_index(
+    res = cycle_metrics(_fake(Darken()), small_set, texture_set, n_bootstrap=200, random_state=0).set_index(
         ["metric", "domain"])
     x = images_tensor(small_set, (32, 32), resize=False)
     expected = ((x - (x - 0.2).clamp(-1, 1)).abs().flatten(1).mean(1) / 2).double().numpy()
@@ -70,7 +70,7 @@ def test_cycle_metrics_known_values(small_set, texture_set):
     assert res.loc[("cycle_l1", "a"), "ci_low"] <= res.loc[("cycle_l1", "a"), "value"] <= \
         res.loc[("cycle_l1", "a"), "ci_high"]
     assert res.loc[("cycle_l1", "a"), "sd"] == pytest.approx(expected.std(ddof=1), abs=1e-7)
-    no_ci = cycle_metrics(_fake(Darken()), small_set, texture_set, n_boot=0)
+    no_ci = cycle_metrics(_fake(Darken()), small_set, texture_set, n_bootstrap=0)
     assert no_ci.ci_low.isna().all()
 
 
@@ -86,7 +86,7 @@ def test_style_features_separate_backgrounds(small_set, texture_set):
 
 def test_identity_translator_keeps_everything(labeler, test_set, small_set, texture_set):
     d = translation_dissociation(_fake(nn.Identity()), test_set, labeler=labeler,
-                                 reference=(small_set, texture_set), n_boot=100)
+                                 reference=(small_set, texture_set), n_bootstrap=100)
     v = d.set_index(["factor", "image", "metric"]).value
     for f in ("x", "y", "size"):
         assert v[f, "source_vs_translation", "r"] == pytest.approx(1.0)
@@ -105,7 +105,7 @@ def test_identity_translator_keeps_everything(labeler, test_set, small_set, text
 
 def test_mirror_translator_moves_x_only(labeler, test_set, small_set, texture_set):
     d = translation_dissociation(_fake(Flip()), test_set, labeler=labeler, reference=(small_set, texture_set),
-                                 n_boot=200, random_state=0)
+                                 n_bootstrap=200, random_state=0)
     v = d.set_index(["factor", "image", "metric"])
     r = v.loc[("x", "source_vs_translation", "r")]
     assert r.value < -0.7 and r.ci_high < 0  # left-right mirrored: x read-out anti-correlated
@@ -125,7 +125,7 @@ def test_translated_to_texture_reads_as_texture(labeler, test_set, small_set, te
             return torch.where(blank, bgs.repeat(2, 1, 1, 1)[:len(x)], x)
 
     d = translation_dissociation(_fake(Paste()), test_set, labeler=labeler,
-                                 reference=(small_set, texture_set), n_boot=0)
+                                 reference=(small_set, texture_set), n_bootstrap=0)
     v = d.set_index(["factor", "image", "metric"]).value
     assert v["domain", "translation", "target_domain_rate"] > 0.9
     assert v["domain", "translation", "target_distance_ratio"] < v["domain", "source", "target_distance_ratio"]
@@ -161,7 +161,7 @@ def test_labeler_by_name_is_trained_on_both_references(test_set, small_set, text
     assert set(both.metadata.background) == {"blank", "texture"}
     caplog.set_level("INFO", logger="neurocompare")
     d = translation_dissociation(_fake(nn.Identity()), test_set, labeler="twostreamnet",
-                                 reference=(small_set, texture_set), n_boot=0)
+                                 reference=(small_set, texture_set), n_bootstrap=0)
     assert "Training a twostreamnet labeler on the 48 reference images" in caplog.text
     assert d.set_index(["factor", "image", "metric"]).value["x", "source_vs_translation", "r"] == pytest.approx(1.0)
     with pytest.raises(ValueError, match="Invalid value for 'labeler'.*Did you mean 'twostreamnet'"):

@@ -156,8 +156,8 @@ def test_training_lowers_cycle_loss_and_writes_outputs(trained, dom_a, dom_b):
     # the round trip improves on the untrained nets (same seed, same initial weights)
     with torch_seed(0):
         init = CycleGAN(**_cyclegan._build_nets(res.config), config=res.config)
-    before = cycle_metrics(init, dom_a, dom_b, n_boot=0).set_index(["metric", "domain"]).value
-    after = cycle_metrics(res, dom_a, dom_b, n_boot=0).set_index(["metric", "domain"]).value
+    before = cycle_metrics(init, dom_a, dom_b, n_bootstrap=0).set_index(["metric", "domain"]).value
+    after = cycle_metrics(res, dom_a, dom_b, n_bootstrap=0).set_index(["metric", "domain"]).value
     for dom in "ab":
         assert after["cycle_l1", dom] < 0.9 * before["cycle_l1", dom]
     cyc = h[h.metric == "cycle_l1"].pivot(index="epoch", columns="domain", values="value")

@@ -155,7 +155,7 @@ def test_plot_rdm_and_mds(rsa_results):
 
 def test_plot_layer_profile_paper_defaults(rsa_results):
     _, _, res = rsa_results
-    ax = plotting.plot_layer_profile(res, colour_by_stream=True, layer_names={"l1": "conv 1", "l3": "fully conn."})
+    ax = plotting.plot_layer_profile(res, color_by="stream", layer_names={"l1": "conv 1", "l3": "fully conn."})
     assert ax.get_xlabel() == "layer"
     assert [t.get_text() for t in ax.get_xticklabels()] == ["conv 1", "l2", "fully conn."]
     assert ax.get_xticklabels()[0].get_rotation() == 45 and ax.get_xticklabels()[0].get_ha() == "right"
@@ -220,11 +220,40 @@ def test_plot_model_comparison_keeps_layer_names(rsa_results):
 
 def test_plot_layer_profile_and_model_comparison(rsa_results):
     _, models, res = rsa_results
-    ax = plotting.plot_layer_profile(res, colour_by_stream=True)
+    ax = plotting.plot_layer_profile(res, color_by="stream")
     assert [t.get_text() for t in ax.get_xticklabels()] == ["l1", "l2", "l3"]
     pw = nc.rsa.pairwise_tests(models, rsa_results[0], n_bootstrap=100)
     ax2 = plotting.plot_model_comparison(res, label="layer", pairwise=pw)
     assert len(ax2.patches) >= 3
     with pytest.raises(ValueError, match="'results'"):
         plotting.plot_layer_profile(res.drop(columns="value"))
+    plt.close("all")
+
+
+def test_plot_layer_profile_color_by(rsa_results):
+    from matplotlib.collections import PathCollection
+    from matplotlib.colors import to_hex
+
+    from neurocompare.plotting._style import PALETTE, STREAM_COLOURS
+
+    def colours(ax):  # the points' colours, from the scatter
+        (pts,) = [c for c in ax.collections if isinstance(c, PathCollection)]
+        return [to_hex(c) for c in pts.get_facecolors()]
+
+    _, _, res = rsa_results
+    ax = plotting.plot_layer_profile(res, color_by="stream")
+    points = colours(ax)
+    assert points == [to_hex(STREAM_COLOURS[s]) for s in res["stream"]]
+    # another column: the palette, one colour per value, named in the legend
+    ax = plotting.plot_layer_profile(res, color_by="layer")
+    assert len(set(colours(ax))) == res["layer"].nunique()
+    assert colours(ax)[0] == to_hex(PALETTE[0])
+    assert "layer l1" in [t.get_text() for t in ax.get_legend().get_texts()]
+    # without color_by every point has its line's colour
+    ax = plotting.plot_layer_profile(res)
+    assert len(set(colours(ax))) == 1
+    with pytest.raises(ValueError, match="'color_by'.*'colour' is not a column"):
+        plotting.plot_layer_profile(res, color_by="colour")
+    with pytest.raises(TypeError, match="'color_by'.*column name or None; got True"):
+        plotting.plot_layer_profile(res, color_by=True)
     plt.close("all")

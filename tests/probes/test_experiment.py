@@ -69,7 +69,7 @@ def test_onestreamnet_trains_like_twostreamnet(train_set, trained_twostream, tmp
 
 @pytest.fixture(scope="module")
 def experiment(train_set, test_set):
-    return stream_experiment(train_set, test_stimuli=test_set, seeds=(0, 1), epochs=EPOCHS, criterion=0.3,
+    return stream_experiment(train_set, test_stimuli=test_set, n_seeds=2, epochs=EPOCHS, criterion=0.3,
                              image_size=32, width=16, probe_cv=3, progress=False)
 
 
@@ -147,9 +147,7 @@ def test_default_test_set(train_set, tmp_path):
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    ({"seeds": []}, "'seeds'.*non-empty.*got an empty"),
-    ({"seeds": [0, 0]}, "'seeds'.*repeated"),
-    ({"seeds": [0, -1]}, "'seeds'.*non-negative"),
+    ({"n_seeds": 0}, "'n_seeds'.*>= 1; got 0"),
     ({"criterion": 0}, r"'criterion'.*\(0, 1\]; got 0"),
     ({"criterion": 1.5}, r"'criterion'.*\(0, 1\]; got 1.5"),
     ({"epochs": 0}, "'epochs'.*>= 1; got 0"),

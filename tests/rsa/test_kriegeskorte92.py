@@ -40,7 +40,7 @@ def test_trained_builtin_and_layer_profile_figure(k92, trained_twostream, tmp_pa
     assert set(rdms.stream.values) == {"shared", "what", "where"}
     res = nc.rsa.evaluate(rdms, k92.judgments, method="corr", bootstrap="both", n_bootstrap=200, permutations=200)
     assert set(res.stream) == {"shared", "what", "where"} and (res.n == 16).all()
-    ax = nc.plotting.plot_layer_profile(res, colour_by_stream=True)
+    ax = nc.plotting.plot_layer_profile(res, color_by="stream")
     assert ax.get_ylabel() == "RDM similarity (corr)" and len(ax.get_xticklabels()) == len(res)
     nc.plotting.save_figure(ax.figure, tmp_path / "profile")
     assert (tmp_path / "profile.png").stat().st_size > 10_000

@@ -70,7 +70,7 @@ def test_deterministic_for_a_seed(tmp_path):
 @pytest.mark.parametrize("background", ["blank", "noise", "texture"])
 def test_backgrounds_clutter_and_colour(tmp_path, background):
     st = make_whatwhere(tmp_path / background, n_per_category=2, image_size=32, categories=6, background=background,
-                        clutter=2, colour=True, random_state=3)
+                        clutter=2, color=True, random_state=3)
     assert "hue" in st.metadata and st.metadata.hue.between(0, 1).all()
     img = np.asarray(st.load_image(0)).astype(float)
     mask = st.load_mask(0)
