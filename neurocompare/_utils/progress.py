@@ -38,6 +38,7 @@ class LineProgress:
     def __init__(self, total: int, description: str, *, interval: float = LINE_INTERVAL, stream=None,
                  clock=time.monotonic):
         self.total, self.description, self.interval = max(0, int(total)), description, float(interval)
+        self.base = description  # the whole task's name, for the last line
         self.stream, self.clock = stream if stream is not None else sys.stderr, clock
         self.done, self.start = 0.0, clock()
         self.last, self.printed = self.start, False
@@ -73,7 +74,7 @@ class LineProgress:
     def finish(self) -> None:
         if self.printed:
             now = self.clock()
-            print(f"{self.description}: done in {format_seconds(now - self.start)}", file=self.stream, flush=True)
+            print(f"{self.base}: done in {format_seconds(now - self.start)}", file=self.stream, flush=True)
 
 
 @contextlib.contextmanager
