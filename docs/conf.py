@@ -79,3 +79,4 @@ html_theme_options = {
     "footer_end": [],
 }
 html_show_sourcelink = False
+html_context = {"default_mode": "light"}  # an explicit theme mode: without it the theme logs "invalid theme mode" in the browser console

@@ -285,8 +285,27 @@ def _on_config_inited(app, config) -> None:
     write_generated(Path(app.srcdir) / "generated")
 
 
+def _fill_numbers_tool():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("fill_numbers", DOCS / "_tools" / "fill_numbers.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+_SKIP_LINE = re.compile(r"^# doctest: skip \(.*\)\n", re.M)
+
+
+def _for_readers(text: str) -> str:
+    """Generated values as plain text (a marker at a line start would end the paragraph) and code blocks
+    without their ``# doctest: skip (why)`` lines, which are for the snippet tests."""
+    text = _fill_numbers_tool().VALUE.sub(lambda m: m["text"], text)
+    return _SKIP_LINE.sub("", text)
+
+
 def _on_source_read(app, docname, source) -> None:
-    source[0] = _outside_links_as_text(source[0], docname, Path(app.srcdir))
+    source[0] = _for_readers(_outside_links_as_text(source[0], docname, Path(app.srcdir)))
     if docname == "index":
         source[0] = _index_toctrees(source[0])
     # study.md embeds the reference for readers of the repository; on the site it is its own page.
