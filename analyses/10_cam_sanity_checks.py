@@ -12,7 +12,7 @@
 
 Writes figures (PNG + PDF) and CSV tables to --out (default ./neurocompare-analyses/10_cam_sanity_checks/).
 ``--docs docs/images`` also refreshes the figures, the table and the numbers of docs/analyses/10_cam_sanity.md.
-Run: python analyses/10_cam_sanity_checks.py   (about 3 minutes on 2 CPU cores the first time)
+Run: python analyses/10_cam_sanity_checks.py   (about 6 minutes of CPU time; a few more the first time)
 """
 from pathlib import Path
 
