@@ -13,9 +13,12 @@ with those judgments and with human IT (fMRI), the way RSA papers do:
 3. correlation-distance RDMs per layer; Pearson RDM correlation with each subject, averaged;
    95% bootstrap CIs over stimuli; stimulus-label permutation p-values; the noise ceiling;
 4. pairwise layer tests (FDR), and a non-circular choice of the best layer (chosen on 15
-   subjects, scored on the 16th).
+   subjects, scored on the 16th);
+5. the same scores (without bootstrap and permutations) for seeds 1 and 2 of both networks
+   (ResNet-18 initialisation, TwoStreamNet training), to see which conclusions survive the seed.
 
 Writes figures (PNG + PDF) and CSV tables to ``--out`` (default ./neurocompare-analyses/02_rsa/).
+``--docs docs/images`` also refreshes the figures and the numbers of docs/analyses/02_rsa.md.
 Run: NEUROCOMPARE_DATA_DIR=../shared/data python analyses/02_rsa_vs_human_judgments.py  (~2 min)
 """
 from pathlib import Path
@@ -27,10 +30,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 import neurocompare as nc  # noqa: E402
-from _analysis_cli import parse_args  # noqa: E402
+from _analysis_cli import parse_args, publish  # noqa: E402
 
 WEIGHTS = None  # "DEFAULT" for ImageNet weights (downloads once)
 N_BOOT, N_PERM = 1000, 1000
+SEEDS = (0, 1, 2)  # seed 0: the full analysis; all three: the spread over seeds
 args = parse_args(__doc__, "02_rsa")
 OUT = args.out
 
@@ -86,8 +90,75 @@ print(summary)
 best = pd.concat([res_j[(res_j.model == m) & (res_j.layer == summary.loc[m, "most_chosen"])]
                   for m in summary.index])
 best = best.assign(label=best.model + "\n" + best.layer)
-fig, ax = plt.subplots(figsize=(3.2, 3))
-nc.plotting.plot_model_comparison(best, label="label", ax=ax)
+fig, ax = plt.subplots(figsize=(5.6, 3.2))
+nc.plotting.plot_model_comparison(best, label="label", ax=ax, title="best layers vs similarity judgments")
+ax.set_xticklabels(best.label, rotation=0, ha="center")   # two short lines each: no need to rotate
+ax.set_xlabel("")
 fig.tight_layout()
 nc.plotting.save_figure(fig, OUT / "figures" / "best_layers")
+
+
+# 5. the spread over seeds (scores only) ----------------------------------------------------
+def seed_scores(seed):
+    """Each layer's mean RDM correlation with the judgments and with human IT, for one seed of both nets."""
+    nets = [nc.models.load("resnet18", weights=WEIGHTS, random_state=seed),
+            nc.models.train("twostreamnet", nc.stimuli.make_from_spec("whatwhere-default"), random_state=seed,
+                            progress=False)]
+    r = nc.rsa.compute_rdm(nc.extract(nets, k92.stimuli, reduce="avgpool"), "correlation")
+    return pd.concat([nc.rsa.evaluate(r, ref, method="corr", bootstrap=None, permutations=0, ceiling=False)
+                      .assign(seed=seed, reference=name)[["seed", "reference", "model", "layer", "value"]]
+                      for name, ref in (("judgments", judgments), ("human IT", human_it))])
+
+
+seeds = pd.concat([seed_scores(s) for s in SEEDS])
+seeds.to_csv(OUT / "tables" / "seeds.csv", index=False)
+wide = seeds.pivot_table(index=["reference", "model", "seed"], columns="layer", values="value")
+best_per_seed = wide.loc["judgments"].idxmax(axis=1).unstack("seed")   # (model, seed) -> best layer
+best_r_per_seed = wide.loc["judgments"].max(axis=1).unstack("seed")
+it_gap = (wide.loc[("human IT", "twostreamnet"), "ventral.block4"]
+          - wide.loc[("human IT", "twostreamnet"), "dorsal.fc"])           # one value per seed
+print("best layer (judgments) per seed:\n", best_per_seed)
+print("human IT, ventral.block4 - dorsal.fc per seed:", it_gap.round(3).to_dict())
+
+
+# the numbers the docs page quotes ------------------------------------------------------------
+def r_ci(row):
+    return f"r = {row.value:.3f} [{row.ci_low:.3f}, {row.ci_high:.3f}]"
+
+
+def layers(models):
+    """'ResNet-18 `maxpool`' for each model, in the order given."""
+    names = {"resnet18": "ResNet-18", "twostreamnet": "TwoStreamNet"}
+    return [f"{names[m]} `{summary.loc[m, 'most_chosen']}`" for m in models]
+
+
+top = res_j.loc[res_j.groupby("model").value.idxmax()].set_index("model")
+it = res_it.set_index(["model", "layer"])
+n_folds = choice.groupby("model").size()
+n_most = choice.groupby("model").best_layer.agg(lambda s: (s == s.mode()[0]).sum())
+chosen = [f"{name} {'every time' if n_most[m] == n_folds[m] else f'in {n_most[m]} of {n_folds[m]} folds'}"
+          for m, name in zip(("resnet18", "twostreamnet"), layers(("resnet18", "twostreamnet")))]
+numbers = {
+    "ceiling_judgments": f"{res_j.noise_ceiling_lower[0]:.2f}-{res_j.noise_ceiling_upper[0]:.2f}",
+    "ceiling_it": f"{res_it.noise_ceiling_lower[0]:.2f}-{res_it.noise_ceiling_upper[0]:.2f}",
+    "ceiling_judgments_lower": f"{res_j.noise_ceiling_lower[0]:.2f}",
+    "best_resnet": f"r = {top.loc['resnet18', 'value']:.2f} (ResNet-18 `{top.loc['resnet18', 'layer']}`)",
+    "best_twostream": f"{top.loc['twostreamnet', 'value']:.2f} (TwoStreamNet `{top.loc['twostreamnet', 'layer']}`)",
+    "above_chance": f"{(res_j.p < 0.01).sum()} of the {len(res_j)} layers",
+    "it_ventral_block4": r_ci(it.loc[("twostreamnet", "ventral.block4")]),
+    "it_ventral_fc": r_ci(it.loc[("twostreamnet", "ventral.fc")]),
+    "it_dorsal_fc1": r_ci(it.loc[("twostreamnet", "dorsal.fc1")]),
+    "it_dorsal_fc": r_ci(it.loc[("twostreamnet", "dorsal.fc")]),
+    "pairs_differ": f"{int(pair.significant.sum())} of {len(pair)} pairs",
+    "layer_choice": " and ".join(chosen),
+    "seeds": len(SEEDS),
+    "it_gap_seeds": ", ".join(f"{v:+.3f}" for v in it_gap),
+    "best_resnet_seeds": ", ".join(f"`{best_per_seed.loc['resnet18', s]}`" for s in SEEDS),
+    "best_twostream_seeds": ", ".join(f"`{best_per_seed.loc['twostreamnet', s]}`" for s in SEEDS),
+    "best_r_range_resnet": f"{best_r_per_seed.loc['resnet18'].min():.2f}-{best_r_per_seed.loc['resnet18'].max():.2f}",
+    "best_r_range_twostream": (f"{best_r_per_seed.loc['twostreamnet'].min():.2f}-"
+                               f"{best_r_per_seed.loc['twostreamnet'].max():.2f}"),
+    "torch": __import__("torch").__version__,
+}
+publish(args, "02", figures=("judgments_rdm_mds", "layer_profiles", "best_layers"), numbers=numbers)
 print(f"Wrote figures and tables to {OUT}")

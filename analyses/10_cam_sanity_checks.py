@@ -11,7 +11,8 @@
    a grid of one stimulus' maps along the cascade.
 
 Writes figures (PNG + PDF) and CSV tables to --out (default ./neurocompare-analyses/10_cam_sanity_checks/).
-Run: python analyses/10_cam_sanity_checks.py   (about 3 minutes on 2 CPU cores the first time)
+``--docs docs/images`` also refreshes the figures, the table and the numbers of docs/analyses/10_cam_sanity.md.
+Run: python analyses/10_cam_sanity_checks.py   (about 6 minutes of CPU time; a few more the first time)
 """
 from pathlib import Path
 
@@ -20,9 +21,10 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 
 import neurocompare as nc  # noqa: E402
-from _analysis_cli import parse_args  # noqa: E402
+from _analysis_cli import parse_args, publish  # noqa: E402
 
 args = parse_args(__doc__, "10_cam_sanity_checks")
 OUT = args.out
@@ -86,4 +88,60 @@ fig.suptitle("Maps of the predicted class as the SmallCNN is re-initialised from
 fig.tight_layout()
 nc.plotting.save_figure(fig, OUT / "figures" / "randomization_maps")
 plt.close(fig)
+
+
+# the docs' table and the numbers their sentences quote -----------------------------------------
+NAMES = {"gradcam": "Grad-CAM", "gradcam++": "Grad-CAM++", "layercam": "LayerCAM", "scorecam": "Score-CAM",
+         "eigencam": "Eigen-CAM"}
+
+
+def means(order, metric):
+    """Mean similarity to the original map: methods (in METHODS order) x re-initialised block, step order."""
+    part = results[order][(results[order].metric == metric) & (results[order].step > 0)]
+    return part.pivot_table(index="method", columns="randomized", values="value", sort=False).loc[
+        METHODS, list(dict.fromkeys(part.sort_values("step").randomized))]
+
+
+def span(values):
+    """'0.75-0.82' (or '-0.29 to 0.55', or one value when they all round alike)."""
+    lo, hi = float(np.min(values)), float(np.max(values))
+    return f"{lo:.2f}" if f"{lo:.2f}" == f"{hi:.2f}" else f"{lo:.2f}{' to ' if lo < 0 else '-'}{hi:.2f}"
+
+
+def undefined(order, method="gradcam"):
+    """Stimuli whose rank correlation is undefined (an all-zero map), per re-initialised block."""
+    part = results[order][(results[order].metric == "spearman") & (results[order].method == method)
+                          & (results[order].step > 0)]
+    return part.groupby("randomized", sort=False).value.apply(lambda v: int(v.isna().sum()))
+
+
+cas, cas_ssim, ind = means("cascade", "spearman"), means("cascade", "ssim"), means("independent", "spearman")
+steps = list(cas.columns)
+table = pd.DataFrame({"cascade, rank correlation": [NAMES[m] for m in METHODS]})
+for i, step in enumerate(steps):
+    table[f"{step} (all random)" if i == len(steps) - 1 else step] = [f"{v:.2f}" for v in cas[step]]
+head = [b for b in steps if b.startswith("fc")]         # the blocks above LAYER (the head)
+below = steps[steps.index(LAYER) + 1:]                  # the blocks below LAYER
+followers = ["gradcam++", "layercam", "scorecam"]
+low = ind.drop(index="gradcam").idxmin(axis=1)          # where each other method changes most, alone
+zero_cas, zero_ind = undefined("cascade"), undefined("independent")
+numbers = {
+    "torch": __import__("torch").__version__,
+    "n_stimuli": len(test_set),
+    "gradcam_fc": f"{cas.loc['gradcam', steps[0]]:.2f}",
+    "gradcam_fc_ssim": f"{cas_ssim.loc['gradcam', steps[0]]:.2f}",
+    "gradcam_random": f"{cas.loc['gradcam', steps[-1]]:.2f}",
+    "followers_random": span(cas.loc[followers, steps[-1]]),
+    "followers_random_ssim": span(cas_ssim.loc[followers, steps[-1]]),
+    "eigencam_head": span(cas.loc["eigencam", head]),
+    "eigencam_layer": f"{cas.loc['eigencam', LAYER]:.2f}",
+    "eigencam_below": span(cas.loc["eigencam", below]),
+    "gradcam_alone": span(ind.loc["gradcam"]),
+    "others_alone": "; ".join(f"{NAMES[m]} after `{low[m]}` ({ind.loc[m, low[m]]:.2f})" for m in low.index),
+    "zero_fc": f"{zero_cas.iloc[0]} of {len(test_set)}",
+    "zero_random": f"{zero_cas.iloc[-1]}",
+    "zero_alone": f"{zero_ind.max()} after `{zero_ind.idxmax()}`",
+}
+publish(args, "10", figures=("randomization_curves", "randomization_maps"),
+        tables={"cascade_spearman": table}, numbers=numbers)
 print("Wrote", OUT)
