@@ -13,6 +13,7 @@
 6. figures: overlay grids, pointing-game / energy bars by method and layer, deletion/insertion bars.
 
 Writes figures (PNG + PDF) and CSV tables to --out (default ./neurocompare-analyses/04_cam_localisation/).
+``--docs docs/images`` also refreshes the figures and the numbers of docs/analyses/04_cam.md.
 Run: python analyses/04_cam_localisation.py   (about 10 minutes on 2 CPU cores the first time)
 """
 from pathlib import Path
@@ -24,7 +25,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 import neurocompare as nc  # noqa: E402
-from _analysis_cli import parse_args  # noqa: E402
+from _analysis_cli import parse_args, publish  # noqa: E402
 
 args = parse_args(__doc__, "04_cam_localisation")
 OUT = args.out
@@ -106,4 +107,78 @@ nc.plotting.add_panel_letters(axes)
 fig.tight_layout()
 nc.plotting.save_figure(fig, OUT / "figures" / "faithfulness_bars")
 plt.close(fig)
+
+# the numbers the docs page quotes -------------------------------------------------------------
+NAMES = {"cam": "CAM", "gradcam": "Grad-CAM", "gradcam++": "Grad-CAM++", "hirescam": "HiResCAM",
+         "xgradcam": "XGrad-CAM", "layercam": "LayerCAM", "scorecam": "Score-CAM", "ablationcam": "Ablation-CAM",
+         "eigencam": "Eigen-CAM"}
+UNTRAINED = untrained.name
+
+
+def cell(model, metric, layer, method):
+    return summary.set_index(["model", "metric", "layer", "method"]).loc[(model, metric, layer, method)]
+
+
+def with_ci(row, digits=2):
+    return f"{row.value:.{digits}f} [{row.ci_low:.{digits}f}, {row.ci_high:.{digits}f}]"
+
+
+def extremes(part, digits=2, layer=True):
+    """'0.60 (Eigen-CAM, `block3`) to 0.83 (Ablation-CAM, `block3`)' over the rows of ``part``."""
+    def one(r):
+        return f"{r.value:.{digits}f} ({NAMES[r.method]}" + (f", `{r.layer}`)" if layer else ")")
+    return f"{one(part.loc[part.value.idxmin()])} to {one(part.loc[part.value.idxmax()])}"
+
+
+def span(values, digits=2):
+    lo, hi = float(min(values)), float(max(values))
+    return f"{lo:.{digits}f}" if f"{lo:.{digits}f}" == f"{hi:.{digits}f}" else f"{lo:.{digits}f}-{hi:.{digits}f}"
+
+
+trained = summary[summary.model.isin(list(nets))]
+point = trained[trained.metric == "pointing_game"]
+last = {name: LAYERS[name][-1] for name in nets}
+same = ["cam", "gradcam", "hirescam", "xgradcam"]
+ts_last = trained[(trained.model == "twostreamnet") & (trained.layer == last["twostreamnet"])
+                  & trained.method.isin(same)].pivot_table(index="method", columns="metric", values="value")
+energy, iou = trained[trained.metric == "energy"], trained[trained.metric == "iou"]
+faith_s = faith_summary.set_index(["model", "metric", "method"]).value
+del_small, ins_small = faith_s.loc[("smallcnn", "deletion")], faith_s.loc[("smallcnn", "insertion")]
+del_ts, ins_ts = faith_s.loc[("twostreamnet", "deletion")], faith_s.loc[("twostreamnet", "insertion")]
+untrained_point = summary[(summary.model == UNTRAINED) & (summary.metric == "pointing_game")]
+numbers = {
+    "torch": __import__("torch").__version__,
+    "chance": f"{point.chance.mean():.3f}",
+    "all_above_chance": ("all p < 0.001" if (point.p < 0.001).all() else f"largest p = {point.p.max():.3f}"),
+    "verdict_chance": ("Every method beats chance in the pointing game, at every layer of both nets"
+                       if (point.p < 0.05).all() else "Not every method beats chance in the pointing game"),
+    "point_small": extremes(point[point.model == "smallcnn"]),
+    "gradcam_small_b3": with_ci(cell("smallcnn", "pointing_game", "block3", "gradcam")),
+    "gradcam_small_b4": with_ci(cell("smallcnn", "pointing_game", "block4", "gradcam")),
+    "point_ts": extremes(point[point.model == "twostreamnet"]),
+    "gradcam_ts_b4": with_ci(cell("twostreamnet", "pointing_game", "ventral.block4", "gradcam")),
+    "energy_ratio": span(energy.value / energy.chance, 1),
+    "energy": extremes(energy),
+    "iou": extremes(iou),
+    "identical_verdict": ("identical scores" if ((ts_last.max() - ts_last.min()) < 1e-6).all()
+                          else "different scores"),
+    "identical_ts": " / ".join(f"{ts_last.loc['gradcam', m]:.2f}" for m in ("pointing_game", "energy", "iou")),
+    "untrained_scorecam": span(untrained_point[untrained_point.method == "scorecam"].value),
+    "untrained_eigencam_b4": f"{untrained_point.set_index(['layer', 'method']).value[('block4', 'eigencam')]:.2f}",
+    "trained_eigencam_b4": f"{cell('smallcnn', 'pointing_game', 'block4', 'eigencam').value:.2f}",
+    "trained_scorecam": span(point[(point.model == 'smallcnn') & (point.method == 'scorecam')].value),
+    "trained_gradcam": span(point[(point.model == 'smallcnn') & (point.method == 'gradcam')].value),
+    "untrained_gradcam": span(untrained_point[untrained_point.method == "gradcam"].value),
+    "del_small": (f"{del_small.min():.3f} ({NAMES[del_small.idxmin()]}) to {del_small.max():.3f} "
+                  f"({NAMES[del_small.idxmax()]})"),
+    "del_small_gradcam": f"{del_small['gradcam']:.3f}",
+    "ins_small": span(ins_small),
+    "del_ts_best": f"{NAMES[del_ts.idxmin()]} deletes best ({del_ts.min():.3f}",
+    "del_ts_gradcam": f"{del_ts['gradcam']:.3f}",
+    "ins_ts": span(ins_ts),
+    "eigencam_rank": (f"{int(del_small.rank(method='min')['eigencam'])} of {len(del_small)} on deletion and "
+                      f"{int(ins_small.rank(ascending=False, method='min')['eigencam'])} of {len(ins_small)} on insertion"),
+}
+publish(args, "04", figures=("overlay_smallcnn_gradcam_block4", "overlay_untrained_gradcam_block4", "localization_bars",
+                             "faithfulness_bars"), numbers=numbers)
 print("Wrote", OUT)

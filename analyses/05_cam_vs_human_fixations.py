@@ -17,6 +17,9 @@ network's CAM scores. Pretrained weights are what a user would use: pass --weigh
 torchvision ImageNet weights) or --weights path/to/resnet18.pth.
 
 Writes figures (PNG + PDF) and CSV tables to --out (default ./neurocompare-analyses/05_cam_vs_human_fixations/).
+With the random weights, Grad-CAM on SALICON is also scored for ResNet-18 seeds 0-2 (the spread over seeds).
+``--docs docs/images`` (random weights only: the page describes that control) also refreshes the figures,
+tables and numbers of docs/analyses/05_saliency.md.
 Run: python analyses/05_cam_vs_human_fixations.py [--weights DEFAULT]   (about 30 s on 2 CPU cores)
 """
 from pathlib import Path
@@ -30,7 +33,7 @@ import pandas as pd  # noqa: E402
 import xarray as xr  # noqa: E402
 
 import neurocompare as nc  # noqa: E402
-from _analysis_cli import parse_args, parser_for  # noqa: E402
+from _analysis_cli import parse_args, parser_for, publish  # noqa: E402
 
 parser = parser_for(__doc__)
 parser.add_argument("--weights", default=None,
@@ -153,4 +156,101 @@ with nc.plotting.paper_style():
     fig.tight_layout()
 nc.plotting.save_figure(fig, OUT / "figures" / "maps_i210")
 plt.close("all")
+
+
+# the spread over random initialisations (cheap: ten Grad-CAM maps per seed) -------------------------
+SEEDS = (0, 1, 2)
+seed_rows = []
+if weights is None:
+    for seed in SEEDS:
+        maps_s = gradcam_maps(nc.models.load("resnet18", weights=None, random_state=seed), sal.images)
+        sc = nc.saliency.compare_to_fixations(maps_s.drop_attrs(), sal.fixations, resize=True, random_state=0)
+        seed_rows.append({"seed": seed, **sc[metric_cols].mean().to_dict()})
+    seeds = pd.DataFrame(seed_rows)
+    seeds.to_csv(OUT / "tables" / "gradcam_random_seeds_salicon.csv", index=False)
+    print(seeds.round(3).to_string(index=False))
+
+
+# the docs' tables and the numbers their sentences quote ----------------------------------------------
+HEAD = {"nss": "NSS", "auc_judd": "AUC-Judd", "auc_borji": "AUC-Borji", "sauc": "sAUC", "cc": "CC", "sim": "SIM",
+        "kl": "KL", "ig": "IG (bits)"}
+LOWER_BETTER = {"kl"}
+
+
+def fmt(v, digits):
+    """Exact round values (the uniform map's 0 and 0.5) without trailing zeros."""
+    return f"{v:g}" if abs(v - round(v, 1)) < 1e-9 else f"{v:.{digits}f}"
+
+
+def display_table(frame, cols, *, digits, spread):
+    """One row per map; the best value of each column in bold; 'mean ± sd' when ``spread``."""
+    mean = frame.groupby("map", sort=False)[cols].mean()
+    sd = frame.groupby("map", sort=False)[cols].std()
+    best = {c: (mean[c].idxmin() if c in LOWER_BETTER else mean[c].idxmax()) for c in cols}
+    rows = []
+    for name in mean.index:
+        row = {"map": name}
+        for c in cols:
+            text = fmt(mean.loc[name, c], digits)
+            if spread and sd.loc[name, c] > 1e-9:
+                text += f" ± {sd.loc[name, c]:.{digits}f}"
+            row[HEAD[c]] = f"**{text}**" if best[c] == name and not spread else text
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+i210_cols = ["nss", "auc_judd", "auc_borji", "cc", "sim", "kl", "ig"]
+i210_order = ["Judd et al. 2009", "Itti & Koch 1998", "centre bias", cam_label, "uniform"]
+i210_tab = display_table(i210.set_index("map").loc[i210_order].reset_index(), i210_cols, digits=3, spread=False)
+sal_tab = display_table(salicon, metric_cols, digits=2, spread=True)
+
+m = i210.set_index("map")[i210_cols]
+judd, centre = m.loc["Judd et al. 2009"], m.loc["centre bias"]
+
+
+def beats(a, b):
+    """Metrics on which map a scores better than map b."""
+    return [c for c in i210_cols if (a[c] < b[c] if c in LOWER_BETTER else a[c] > b[c])]
+
+
+judd_vs_centre = beats(judd, centre)
+others = [c for c in i210_cols if c not in judd_vs_centre]
+every = all(len(beats(judd, m.loc[o])) == len(i210_cols) for o in ("uniform", "Itti & Koch 1998"))
+fix = nc.saliency.fixation_map(mit.fixations, "i210")
+itti = i210_maps["Itti & Koch 1998"]
+sal_mean = salicon.groupby("map", sort=False)[metric_cols].mean()
+sal_sd = salicon.groupby("map", sort=False)[metric_cols].std()
+numbers = {
+    "torch": __import__("torch").__version__,
+    "judd_vs_others": ("beats the uniform map and Itti-Koch on i210 on every metric" if every else
+                       "does not beat the uniform map and Itti-Koch on every metric of i210"),
+    "judd_vs_centre": ", ".join(HEAD[c].replace(" (bits)", "") for c in judd_vs_centre),
+    "judd_centre_rest": (f"on {' and '.join(HEAD[c] for c in others)} the centre bias is as good or better, "
+                         f"by at most {max(abs(judd[c] - centre[c]) for c in others):.3f}"
+                         if others else "and on every other metric too"),
+    "itti_auc": f"{m.loc['Itti & Koch 1998', 'auc_judd']:.2f}",
+    "itti_nss": f"{m.loc['Itti & Koch 1998', 'nss']:.2f}",
+    "itti_zero": f"{int((itti[fix] == 0).sum())} of the {int(fix.sum())}",
+    "centre_auc_i210": f"{centre['auc_judd']:.2f}",
+    "centre_auc_salicon": f"{sal_mean.loc['centre bias', 'auc_judd']:.2f}",
+    "centre_sauc": f"{sal_mean.loc['centre bias', 'sauc']:.2f} ± {sal_sd.loc['centre bias', 'sauc']:.2f}",
+    "cam_auc_i210": f"{m.loc[cam_label, 'auc_judd']:.2f}",
+    "cam_auc_salicon": f"{sal_mean.loc[cam_label, 'auc_judd']:.2f}",
+    "cam_sauc": f"{sal_mean.loc[cam_label, 'sauc']:.2f}",
+    "cam_ig": (f"negative IG over the centre bias ({m.loc[cam_label, 'ig']:.2f} bits on i210, "
+               f"{sal_mean.loc[cam_label, 'ig']:.2f} on SALICON)" if max(m.loc[cam_label, 'ig'],
+                                                                         sal_mean.loc[cam_label, 'ig']) < 0
+               else f"IG over the centre bias {m.loc[cam_label, 'ig']:.2f} bits on i210, "
+                    f"{sal_mean.loc[cam_label, 'ig']:.2f} on SALICON"),
+}
+if seed_rows:
+    numbers.update({"seeds": len(SEEDS),
+                    "seed_auc": f"{seeds.auc_judd.min():.2f}-{seeds.auc_judd.max():.2f}",
+                    "seed_sauc": f"{seeds.sauc.min():.2f}-{seeds.sauc.max():.2f}",
+                    "seed_ig": f"{seeds.ig.min():.2f} to {seeds.ig.max():.2f}"})
+if weights is None:
+    publish(args, "05", figures=("fixations", "maps_i210", "scores_salicon", "scores_i210"),
+            tables={"i210": i210_tab, "salicon": sal_tab}, numbers=numbers)
+elif args.docs is not None:
+    print("--docs ignored: docs/analyses/05_saliency.md describes the random-weight control (no --weights)")
 print(f"Wrote {OUT}")
