@@ -11,11 +11,16 @@ Run with ``make benchmark`` (or ``python benchmarks/extraction.py``). It writes
 2. Memory. ``extract(..., out="*.zarr")`` runs in a fresh process for 200 and 2,000
    stimuli; the peak resident memory (``ru_maxrss``) of each process is compared. The
    in-memory mode (``out=None``) is measured beside it for contrast.
+3. Other sources (when timm is installed): timm's ``vit_tiny_patch16_224`` and ``convnext_atto``
+   (random init, seed 0, their default layers, 64 stimuli at 224 px), timed like 1. against their own bare
+   forward; for the ViT also ``reduce="cls"`` and ``reduce=("grid", 2)`` on the patch tokens.
+   ``--sources`` runs only this part and replaces its subsection of RESULTS.md.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import resource
 import statistics
@@ -42,11 +47,67 @@ def _inputs(n: int, tmp: Path):
     return m, st, x
 
 
+def _floor(module, layers, x, batches, batch_size):
+    """The least any tool can do to keep every unit: copy each output once into a preallocated result."""
+    import torch
+
+    mods = dict(module.named_modules())
+
+    def floor():
+        arrays, pos = {}, [0]
+
+        def hook(name):
+            def fn(mod, inp, out):
+                if name not in arrays:
+                    arrays[name] = torch.empty((len(x), out[0].numel()))
+                arrays[name][pos[0]:pos[0] + len(out)].copy_(out.reshape(len(out), -1))
+            return fn
+
+        handles = [mods[n].register_forward_hook(hook(n)) for n in layers]
+        with torch.inference_mode():
+            for i, b in enumerate(batches):
+                pos[0] = i * batch_size
+                module(b)
+        for h in handles:
+            h.remove()
+
+    return floor
+
+
+def _measure(runs: dict, repeats: int) -> tuple[dict, dict, dict]:
+    """Interleaved rounds of every run; medians, and each run over the bare forward of the same round."""
+    for fn in runs.values():  # warm-up: lazy imports, allocator, oneDNN primitives of each run
+        fn()
+    times = {k: [] for k in runs}
+    for _ in range(repeats):
+        for name, fn in runs.items():
+            t = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - t)
+    med = {k: statistics.median(v) for k, v in times.items()}
+    # each run against the bare forward of the same round, then the median: robust to drift on a noisy machine
+    paired = {k: statistics.median(t / b for t, b in zip(v, times["bare forward"])) for k, v in times.items()}
+    return med, paired, times
+
+
+def _extract_runs(m, x, layers, batch_size, reduces) -> dict:
+    """``nc.extract`` for each reduce; ``"cls"`` skips the patch embedding (it has no class token)."""
+    import neurocompare as nc
+
+    def run(reduce, chosen):
+        return lambda: nc.extract(m, x, layers=chosen, batch_size=batch_size, reduce=reduce, progress=False)
+
+    runs = {}
+    for r in reduces:
+        chosen = [n for n in layers if n != "patch_embed"] if r == "cls" else layers
+        note = ", without patch_embed" if len(chosen) < len(layers) else ""
+        runs[f"neurocompare.extract (reduce={r!r}{note})"] = run(r, chosen)
+    return runs
+
+
 def time_overhead(n: int, batch_size: int, repeats: int, tmp: Path) -> dict:
     import torch
     from torchvision.models.feature_extraction import create_feature_extractor
-
-    import neurocompare as nc
 
     m, st, x = _inputs(n, tmp)
     module = m.module.eval()
@@ -63,52 +124,60 @@ def time_overhead(n: int, batch_size: int, repeats: int, tmp: Path) -> dict:
             for b in batches:
                 {k: v.clone() for k, v in fe(b).items()}
 
-    mods = dict(module.named_modules())
-
-    def floor():
-        # the least any tool can do to keep every unit: copy each output once into a preallocated result
-        arrays, pos, handles = {}, [0], []
-
-        def hook(name):
-            def fn(mod, inp, out):
-                if name not in arrays:
-                    arrays[name] = torch.empty((len(x), out[0].numel()))
-                arrays[name][pos[0]:pos[0] + len(out)].copy_(out.reshape(len(out), -1))
-            return fn
-
-        handles = [mods[n].register_forward_hook(hook(n)) for n in LAYERS]
-        with torch.inference_mode():
-            for i, b in enumerate(batches):
-                pos[0] = i * batch_size
-                module(b)
-        for h in handles:
-            h.remove()
-
-    runs = {
-        "bare forward": bare,
-        FLOOR: floor,
-        "neurocompare.extract (reduce=None)": lambda: nc.extract(m, x, layers=LAYERS, batch_size=batch_size,
-                                                                 progress=False),
-        "neurocompare.extract (reduce='avgpool')": lambda: nc.extract(m, x, layers=LAYERS, batch_size=batch_size,
-                                                                      reduce="avgpool", progress=False),
-        "torchvision create_feature_extractor": peer,
-    }
-    bare()  # warm-up
-    times = {k: [] for k in runs}
-    for _ in range(repeats):
-        for name, fn in runs.items():
-            t = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - t)
-    med = {k: statistics.median(v) for k, v in times.items()}
-    # each run against the bare forward of the same round, then the median: robust to drift on a noisy machine
-    paired = {k: statistics.median(t / b for t, b in zip(v, times["bare forward"])) for k, v in times.items()}
+    runs = {"bare forward": bare, FLOOR: _floor(module, LAYERS, x, batches, batch_size),
+            **_extract_runs(m, x, LAYERS, batch_size, (None, "avgpool")),
+            "torchvision create_feature_extractor": peer}
+    med, paired, times = _measure(runs, repeats)
     with torch.inference_mode():
         n_units = sum(v[0].numel() for v in fe(x[:1]).values())
     return {"n_stimuli": len(x), "batch_size": batch_size, "repeats": repeats, "layers": LAYERS,
             "units_per_stimulus": n_units,
             "seconds": med, "ratio_to_bare": paired,
             "all_seconds": times}
+
+
+#: the models of other sources timed against their bare forward (random init, default layers)
+SOURCE_MODELS = {"timm:vit_tiny_patch16_224": (None, "avgpool", "cls", ("grid", 2)),
+                 "timm:convnext_atto": (None, "avgpool")}
+
+
+def time_sources(n: int, batch_size: int, repeats: int, tmp: Path, models=SOURCE_MODELS) -> list[dict]:
+    """The extraction overhead of each model in ``models`` (name -> reduce options), each in its own rounds."""
+    import torch
+
+    import neurocompare as nc
+
+    st = nc.stimuli.make_whatwhere(tmp / f"stim{n}", n_per_category=max(1, n // 8), image_size=64, random_state=0,
+                                   overwrite=True)
+    out = []
+    for name, reduces in models.items():
+        m = nc.models.load(name, random_state=0)
+        x = torch.stack([m.transform(st.load_image(i)) for i in range(len(st))])
+        module = m.module.eval()
+        layers = m.resolve_layers()
+        batches = [x[i:i + batch_size] for i in range(0, len(x), batch_size)]
+
+        def bare(module=module, batches=batches):
+            with torch.inference_mode():
+                for b in batches:
+                    module(b)
+
+        units = {}
+        handles = [mod.register_forward_hook(lambda mod, i, o, k=k: units.__setitem__(k, o[0].numel()))
+                   for k, mod in module.named_modules() if k in layers]
+        with torch.inference_mode():
+            module(x[:1])
+        for h in handles:
+            h.remove()
+        runs = {"bare forward": bare, FLOOR: _floor(module, layers, x, batches, batch_size),
+                **_extract_runs(m, x, layers, batch_size, reduces)}
+        med, paired, times = _measure(runs, repeats)
+        out.append({"model": name, "n_stimuli": len(x), "input": list(x.shape[1:]), "batch_size": batch_size,
+                    "load_average": os.getloadavg()[0],
+                    "repeats": repeats, "layers": layers, "units_per_stimulus": sum(units.values()),
+                    "seconds": med, "ratio_to_bare": paired, "all_seconds": times})
+        print(name, json.dumps(paired, indent=1), flush=True)
+    return out
 
 
 def _rss_mib() -> float:
@@ -174,7 +243,55 @@ def memory(sizes=(200, 2000)) -> list[dict]:
     return rows
 
 
-def write_results(timing: dict, mem: list[dict]) -> str:
+SOURCES_HEADING = "### Time: timm models"
+
+
+def sources_section(rows: list[dict]) -> str:
+    """The subsection of the extraction section on the models of other sources (from :func:`time_sources`)."""
+    r0 = rows[0]
+    load = rows[-1].get("load_average", os.getloadavg()[0])
+    lines = [f"{SOURCES_HEADING} (random init), {r0['n_stimuli']} stimuli at {r0['input'][-1]} px, batch "
+             f"{r0['batch_size']}, each model's default layers; median of {r0['repeats']} interleaved rounds per "
+             "model; ratio as above", "",
+             f"Measured {time.strftime('%Y-%m-%d')} (`python benchmarks/extraction.py --sources`), 1-minute load "
+             f"average {load:.1f} at the end of the run.", "",
+             "| model | layers (values per stimulus) | run | seconds | ratio to bare forward |",
+             "|---|---|---|---:|---:|"]
+    for r in rows:
+        shown = f"{', '.join(_compact(r['layers']))} ({r['units_per_stimulus']:,})"
+        for i, (k, v) in enumerate(r["seconds"].items()):
+            lines.append(f"| {r['model'] if i == 0 else ''} | {shown if i == 0 else ''} | {k} | {v:.2f} | "
+                         f"{r['ratio_to_bare'][k]:.3f} |")
+    lines += ["", "Goal: at most 1.05x the bare forward pass, as for torchvision.", ""]
+    for r in rows:
+        ratio = r["ratio_to_bare"]
+        ours = {k.replace("neurocompare.extract ", ""): v for k, v in ratio.items() if k.startswith("neurocompare")}
+        met = [k for k, v in ours.items() if v <= 1.05]
+        lines.append(f"- {r['model']}: {len(met)} of {len(ours)} extractions within the goal; with `reduce=None` "
+                     f"({r['units_per_stimulus']:,} values per stimulus) extract runs at "
+                     f"{ratio['neurocompare.extract (reduce=None)'] / ratio[FLOOR]:.2f}x the floor row (copying every "
+                     f"unit once), which itself costs {ratio[FLOOR]:.2f}x the forward.")
+    lines += ["", "A ViT's token outputs are labelled (`token_kind`, `unit_y`, `unit_x`) and, with `reduce`, pooled "
+              "inside the hooks (`cls`; `avgpool` over the patch tokens only; `(\"grid\", 2)` over the patch "
+              "grid). On a shared 2-core machine single ratios move by several percent between runs; "
+              "the pooling itself (a mean over every map) is the remaining cost of the pooled runs.", ""]
+    return "\n".join(lines)
+
+
+def _compact(layers: list[str]) -> list[str]:
+    """``blocks.0 ... blocks.11`` shown as ``blocks.0-11``."""
+    out, i = [], 0
+    while i < len(layers):
+        stem, _, idx = layers[i].rpartition(".")
+        j = i
+        while stem and idx.isdigit() and j + 1 < len(layers) and layers[j + 1] == f"{stem}.{int(idx) + j + 1 - i}":
+            j += 1
+        out.append(f"{layers[i]}-{layers[j].rpartition('.')[2]}" if j > i else layers[i])
+        i = j + 1
+    return out
+
+
+def write_results(timing: dict, mem: list[dict], sources: list[dict] | None = None) -> str:
     import torch
 
     import neurocompare as nc
@@ -194,8 +311,10 @@ def write_results(timing: dict, mem: list[dict]) -> str:
     lines += ["", "Goal: at most 1.05x the bare forward pass. With `reduce=None` these seven layers hold "
               f"{timing['units_per_stimulus']:,} values per stimulus ({timing['units_per_stimulus'] * 4 * timing['n_stimuli'] / 2**20:.0f} MiB "
               "for the run); writing them once into fresh memory is itself the floor row, and extract runs at "
-              f"{ratio['neurocompare.extract (reduce=None)'] / ratio[FLOOR]:.2f}x that floor.", "",
-              "### Peak memory: resnet18 layers layer4, avgpool, fc (26,600 values per stimulus), batch 50", "",
+              f"{ratio['neurocompare.extract (reduce=None)'] / ratio[FLOOR]:.2f}x that floor.", ""]
+    if sources:
+        lines += [sources_section(sources), ""]
+    lines += ["### Peak memory: resnet18 layers layer4, avgpool, fc (26,600 values per stimulus), batch 50", "",
               "Resident memory sampled every 5 ms in a fresh process per run; \"before\" is after loading torch, the "
               "model and the stimulus table.", "",
               "| output | stimuli | RSS before (MiB) | peak RSS (MiB) | growth (MiB) | seconds |",
@@ -218,20 +337,40 @@ def main():
     parser.add_argument("--child", nargs=3, metavar=("MODE", "N", "TMP"), help=argparse.SUPPRESS)
     parser.add_argument("--n", type=int, default=128)
     parser.add_argument("--repeats", type=int, default=9)
+    parser.add_argument("--sources", action="store_true",
+                        help="Time only the timm models (a ViT and a ConvNeXt) and replace their subsection of "
+                             "RESULTS.md (2 to 5 minutes on 2 busy cores).")
     args = parser.parse_args()
     if args.child:
         _child(args.child[0], int(args.child[1]), args.child[2])
         return
+    sys.path.insert(0, str(HERE))
+    from _results import write_section, write_subsection
+
+    (HERE / "output").mkdir(exist_ok=True)
+    try:
+        import timm  # noqa: F401
+        has_timm = True
+    except ImportError:
+        has_timm = False
+    if args.sources:
+        if not has_timm:
+            raise SystemExit('--sources needs timm: pip install "neurocompare[timm]"')
+        with tempfile.TemporaryDirectory() as tmp:
+            sources = time_sources(64, 32, args.repeats, Path(tmp))
+        (HERE / "output" / "extraction_sources.json").write_text(json.dumps(sources, indent=1, default=str))
+        text = sources_section(sources)
+        write_subsection("Extraction (`benchmarks/extraction.py`)", SOURCES_HEADING, text, before="### Peak memory")
+        print(text)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         timing = time_overhead(args.n, 32, args.repeats, Path(tmp))
-    print(json.dumps(timing["ratio_to_bare"], indent=1), flush=True)
+        print(json.dumps(timing["ratio_to_bare"], indent=1), flush=True)
+        sources = time_sources(64, 32, args.repeats, Path(tmp)) if has_timm else None
     mem = memory()
-    section = write_results(timing, mem)
-    (HERE / "output").mkdir(exist_ok=True)
-    (HERE / "output" / "extraction.json").write_text(json.dumps({"timing": timing, "memory": mem}, indent=1))
-    sys.path.insert(0, str(HERE))
-    from _results import write_section
-
+    section = write_results(timing, mem, sources)
+    (HERE / "output" / "extraction.json").write_text(json.dumps({"timing": timing, "memory": mem,
+                                                                 "sources": sources}, indent=1, default=str))
     write_section("Extraction (`benchmarks/extraction.py`)", section.split("\n", 1)[1])
     print(section)
 

@@ -81,6 +81,18 @@ def test_timm_download_offline_names_the_cache(monkeypatch):
         nc.models.load("timm:resnet10t", weights="c3_in1")
 
 
+def test_timm_default_is_timms_default_tag(monkeypatch):
+    # timm lists vit_tiny_patch16_224's tags as augreg_in21k, augreg_in21k_ft_in1k; its default is the second
+    import timm.models._builder as builder
+
+    def offline(*args, **kwargs):
+        raise ConnectionError("Network is unreachable")
+
+    monkeypatch.setattr(builder, "load_pretrained", offline)
+    with pytest.raises(WeightsDownloadError, match=r"'vit_tiny_patch16_224\.augreg_in21k_ft_in1k'"):
+        nc.models.load("timm:vit_tiny_patch16_224", weights="DEFAULT", img_size=32, depth=1)
+
+
 def test_openclip_vit_tower():
     pytest.importorskip("open_clip")
     m = nc.models.load("openclip:ViT-S-32", force_image_size=64)

@@ -68,6 +68,17 @@ def _create(timm, name, pretrained, options, prefixed):
         raise
 
 
+def _default_tag(arch: str, tags: list[str]) -> str:
+    """timm's own default weights of ``arch`` (its pretrained config), else the first tag timm lists."""
+    from timm.models import get_pretrained_cfg
+
+    try:
+        tag = getattr(get_pretrained_cfg(arch), "tag", None)
+    except Exception:  # an architecture without a registered default config
+        tag = None
+    return tag if tag in tags else tags[0]
+
+
 def _pretrained_name(arch: str, tag: str, weights: str, prefixed: str) -> tuple[str, str]:
     """The ``arch.tag`` timm downloads for ``weights`` ("DEFAULT" = the tag in the name, or timm's default)."""
     import timm
@@ -77,7 +88,7 @@ def _pretrained_name(arch: str, tag: str, weights: str, prefixed: str) -> tuple[
         raise ValueError(f"Invalid value for 'weights': timm has no pretrained weights for {arch!r}; use "
                          "weights=None (random init) or a file path.")
     if weights == "DEFAULT":
-        chosen = tag or tags[0]
+        chosen = tag or _default_tag(arch, tags)
     else:
         if tag and weights != tag:
             raise ValueError(f"Invalid value for 'weights': {prefixed!r} already names the weights {tag!r}; got "
