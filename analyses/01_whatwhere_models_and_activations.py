@@ -15,8 +15,6 @@ Writes figures (PNG + PDF) and CSV tables to ``--out`` (default ./neurocompare-a
 Run:  python analyses/01_whatwhere_models_and_activations.py   (about 3 minutes the first time)
 ``--docs docs/images`` also refreshes the figures and the table of docs/analyses/01_whatwhere.md.
 """
-from pathlib import Path
-
 import matplotlib
 
 matplotlib.use("Agg")

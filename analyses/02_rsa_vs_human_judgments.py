@@ -21,8 +21,6 @@ Writes figures (PNG + PDF) and CSV tables to ``--out`` (default ./neurocompare-a
 ``--docs docs/images`` also refreshes the figures and the numbers of docs/analyses/02_rsa.md.
 Run: NEUROCOMPARE_DATA_DIR=../shared/data python analyses/02_rsa_vs_human_judgments.py  (~2 min)
 """
-from pathlib import Path
-
 import matplotlib
 
 matplotlib.use("Agg")

@@ -19,8 +19,6 @@ Writes figures (PNG + PDF) and CSV tables to --out (default ./neurocompare-analy
 Run: python analyses/03_what_where_probes.py   (about 3 minutes on 2 CPU cores the first time)
 ``--docs docs/images`` also refreshes the figures, the table and the numbers of docs/analyses/03_probes.md.
 """
-from pathlib import Path
-
 import matplotlib
 
 matplotlib.use("Agg")

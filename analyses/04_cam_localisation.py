@@ -16,8 +16,6 @@ Writes figures (PNG + PDF) and CSV tables to --out (default ./neurocompare-analy
 ``--docs docs/images`` also refreshes the figures and the numbers of docs/analyses/04_cam.md.
 Run: python analyses/04_cam_localisation.py   (about 10 minutes on 2 CPU cores the first time)
 """
-from pathlib import Path
-
 import matplotlib
 
 matplotlib.use("Agg")

@@ -23,8 +23,6 @@ Writes figures (PNG + PDF) and CSV tables to --out (default ./neurocompare-analy
 Run: python analyses/06_behavior_vs_humans.py   (about 5 minutes on 2 CPU cores the first time)
 Needs the data: NEUROCOMPARE_DATA_DIR=/path/with/geirhos2019 or an internet connection once.
 """
-from pathlib import Path
-
 import matplotlib
 
 matplotlib.use("Agg")

@@ -16,8 +16,6 @@ start and the end of training (linear CKA and RDM correlation on the held-out te
 Writes figures (PNG + PDF) and CSV tables to --out (default ./neurocompare-analyses/07_transfer/).
 Run: python analyses/07_transfer_learning.py   (a few minutes on 2 CPU cores; interrupted runs resume)
 """
-from pathlib import Path
-
 import matplotlib
 
 matplotlib.use("Agg")

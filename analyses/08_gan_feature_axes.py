@@ -16,8 +16,6 @@ Writes figures (PNG + PDF) and CSV tables to --out (default ./neurocompare-analy
 Run: python analyses/08_gan_feature_axes.py   (about 2 minutes on 2 CPU cores the first time; on a
 busy machine OMP_NUM_THREADS=1 is much faster)
 """
-from pathlib import Path
-
 import matplotlib
 
 matplotlib.use("Agg")

@@ -14,8 +14,6 @@ Writes figures (PNG + PDF) and CSV tables to --out (default ./neurocompare-analy
 ``--docs docs/images`` also refreshes the figures, the table and the numbers of docs/analyses/10_cam_sanity.md.
 Run: python analyses/10_cam_sanity_checks.py   (about 6 minutes of CPU time; a few more the first time)
 """
-from pathlib import Path
-
 import matplotlib
 
 matplotlib.use("Agg")

@@ -31,8 +31,6 @@ Writes figures (PNG + PDF) and CSV tables to --out (default ./neurocompare-analy
 Run: python analyses/12_vit_position.py   (about 3 minutes on 2 CPU cores)
 ``--docs docs/images`` also refreshes the figures, tables and numbers of docs/analyses/12_vit_position.md.
 """
-from pathlib import Path
-
 import matplotlib
 
 matplotlib.use("Agg")

@@ -13,8 +13,6 @@ def demo(out: Path = typer.Option(Path("neurocompare-demo"), help="Results folde
          quick: bool = typer.Option(False, help="A smaller, faster run (for checks)."),
          overwrite: bool = typer.Option(False, help="Start afresh if OUT holds another study's results.")):
     """Run the demo study on the embedded default data: every stage, ending with report.html."""
-    import sys
-
     from ..demo import run_demo
 
     summary = run_demo(out, quick=quick, overwrite=overwrite, progress=True)

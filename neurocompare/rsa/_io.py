@@ -189,8 +189,6 @@ def _from_mat(path, variable, stimulus_ids):
 
 
 def _from_matrix_csv(path):
-    import pandas as pd
-
     from .._utils.tables import read_csv_table
 
     table = read_csv_table(path, what="The matrix CSV", index_col=0)
