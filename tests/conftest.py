@@ -273,6 +273,34 @@ def chromium():
     return browser
 
 
+@pytest.fixture
+def interrupt_extraction(monkeypatch):
+    """``with interrupt_extraction(n):`` extraction stops (KeyboardInterrupt, as a kill would) right after its
+    n-th progress write; the store's writer is restored when the block ends."""
+    import contextlib
+
+    from neurocompare.extraction import _store
+
+    @contextlib.contextmanager
+    def after(n_writes: int):
+        real = _store.ZarrStore.set_progress
+        calls = {"n": 0}
+
+        def interrupted(self, *args, **kwargs):
+            real(self, *args, **kwargs)
+            calls["n"] += 1
+            if calls["n"] == n_writes:
+                raise KeyboardInterrupt
+
+        monkeypatch.setattr(_store.ZarrStore, "set_progress", interrupted)
+        try:
+            yield
+        finally:
+            monkeypatch.setattr(_store.ZarrStore, "set_progress", real)
+
+    return after
+
+
 @pytest.fixture(scope="module")
 def dask_client():
     """A dask LocalCluster of 2 worker processes, 1 thread each (one per test module; closed after)."""

@@ -7,6 +7,7 @@ looks for the source files.
 """
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 import re
@@ -285,7 +286,9 @@ def _on_config_inited(app, config) -> None:
     write_generated(Path(app.srcdir) / "generated")
 
 
+@functools.lru_cache(maxsize=None)
 def _fill_numbers_tool():
+    """docs/_tools/fill_numbers.py, loaded once per build (its VALUE pattern marks generated values)."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("fill_numbers", DOCS / "_tools" / "fill_numbers.py")

@@ -77,12 +77,8 @@ def summarised_fold_warnings():
     if outer is not None:       # an enclosing block reports
         yield outer
         return
-    sink = FoldWarnings()
-    token = _SINK.set(sink)
-    try:
+    with collected() as sink:
         yield sink
-    finally:
-        _SINK.reset(token)
     sink.report()
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-_NA = ["", "NaN", "nan", "NA"]
+#: the separators a table may use, sniffed on its header line (spreadsheets in many locales save ";"-separated "CSV")
+SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 
 
 def read_csv_table(path, *, what: str, dtype=None, **kwargs):
@@ -37,7 +38,7 @@ def read_csv_table(path, *, what: str, dtype=None, **kwargs):
         with open(path, encoding="utf-8-sig", newline="") as fh:
             head = fh.read(64 * 1024)
         try:
-            sep = csv.Sniffer().sniff(head.split("\n", 1)[0] or head, delimiters=",;\t|").delimiter
+            sep = csv.Sniffer().sniff(head.split("\n", 1)[0] or head, delimiters="".join(SEPARATORS)).delimiter
         except csv.Error:  # one column, or nothing to tell from
             sep = ","
         header = pd.read_csv(path, nrows=0, sep=sep, encoding="utf-8-sig").columns

@@ -51,12 +51,8 @@ def read_toml(path: Path) -> dict:
         raise ValueError(f"The sidecar file {str(path)!r} is not valid TOML: {err}.") from None
 
 
-#: separators a stimulus table may use (spreadsheets in many locales save ";"-separated "CSV")
-SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
-
-
 def read_table(csv: Path):
-    from .._utils.tables import read_csv_table
+    from .._utils.tables import SEPARATORS, read_csv_table
 
     md = read_csv_table(csv, what="The stimulus table", dtype={"stimulus_id": str, "file": str, "mask_file": str,
                                                                "category": str, "identity": str},

@@ -1,22 +1,9 @@
 import numpy as np
 import pytest
-import xarray as xr
 from sklearn.model_selection import cross_val_score
 
 from neurocompare.decoding import (LeaveOneLevelOut, TransferSplit, decode, default_estimator, factor_split,
                                    make_cv, pearson_r)
-
-
-@pytest.fixture(scope="module")
-def data():
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(120, 40))
-    cat = np.array(list("abc"))[rng.integers(0, 3, 120)]
-    x[:, 0] += 2.0 * (cat == "a") - 2.0 * (cat == "b")
-    pos = x[:, 1] * 0.8 + 0.3 * rng.normal(size=120)
-    da = xr.DataArray(x, dims=("stimulus", "unit"), coords={"stimulus": [f"s{i}" for i in range(120)],
-                                                           "category": ("stimulus", cat), "x": ("stimulus", pos)})
-    return da
 
 
 @pytest.mark.parametrize("target, scoring, metric", [("category", "balanced_accuracy", "balanced_accuracy"),

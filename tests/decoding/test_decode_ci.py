@@ -24,16 +24,6 @@ def _layer(values, **factors):
                                 **{k: ("stimulus", v) for k, v in factors.items()}})
 
 
-@pytest.fixture(scope="module")
-def data():
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(120, 40))
-    cat = np.array(list("abc"))[rng.integers(0, 3, 120)]
-    x[:, 0] += 2.0 * (cat == "a") - 2.0 * (cat == "b")
-    pos = x[:, 1] * 0.8 + 0.3 * rng.normal(size=120)
-    return _layer(x, category=cat, x=pos)
-
-
 class SignOfFirstUnit(ClassifierMixin, BaseEstimator):
     """A fixed decoder (training changes nothing): label 1 where unit 0 is positive. Its accuracy is known."""
 

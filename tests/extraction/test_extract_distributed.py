@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import neurocompare as nc
-from neurocompare.extraction import _store, get_layer, iter_layers, load
+from neurocompare.extraction import get_layer, iter_layers, load
 
 # the tests that start the 2-process LocalCluster are slow (~40 s together on 2 busy cores); the argument checks,
 # which refuse before any cluster is reached, are not
@@ -48,20 +48,10 @@ def test_sharded_extraction_equals_local_bit_for_bit(net, small_set, local, dask
 
 
 @slow
-def test_an_interrupted_local_store_resumes_on_the_cluster(net, small_set, local, dask_client, tmp_path, monkeypatch):
-    real = _store.ZarrStore.set_progress
-    calls = {"n": 0}
-
-    def interrupted(self, *args, **kwargs):
-        real(self, *args, **kwargs)
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise KeyboardInterrupt
-
-    monkeypatch.setattr(_store.ZarrStore, "set_progress", interrupted)
-    with pytest.raises(KeyboardInterrupt):
+def test_an_interrupted_local_store_resumes_on_the_cluster(net, small_set, local, dask_client, tmp_path,
+                                                           interrupt_extraction):
+    with interrupt_extraction(2), pytest.raises(KeyboardInterrupt):
         nc.extract(net, small_set, out=tmp_path / "acts.zarr", **KW)
-    monkeypatch.setattr(_store.ZarrStore, "set_progress", real)
     assert load(tmp_path / "acts.zarr", allow_incomplete=True)["smallcnn"].attrs["n_done"] == 10
     tree = nc.extract(net, small_set, out=tmp_path / "acts.zarr", scheduler=dask_client, **KW)
     assert_same(local, tree)

@@ -5,7 +5,7 @@ import pytest
 import xarray as xr
 
 import neurocompare as nc
-from neurocompare.extraction import _store, get_layer, load, save
+from neurocompare.extraction import get_layer, load, save
 
 
 def _files(path):
@@ -47,23 +47,13 @@ def test_round_trip_zarr_and_netcdf(net, small_set, tmp_path):
     xr.testing.assert_identical(get_layer(direct, "fc"), get_layer(load(tmp_path / "direct.nc"), "fc"))
 
 
-def test_resume_after_interruption_gives_the_same_store(net, small_set, tmp_path, monkeypatch):
+def test_resume_after_interruption_gives_the_same_store(net, small_set, tmp_path, monkeypatch,
+                                                        interrupt_extraction):
     kw = dict(layers=["block1", "block3", "fc"], batch_size=5, reduce=None, progress=False)
     nc.extract(net, small_set, out=tmp_path / "whole.zarr", **kw)
 
-    real = _store.ZarrStore.set_progress
-    calls = {"n": 0}
-
-    def interrupted(self, *args, **kwargs):
-        real(self, *args, **kwargs)
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise KeyboardInterrupt
-
-    monkeypatch.setattr(_store.ZarrStore, "set_progress", interrupted)
-    with pytest.raises(KeyboardInterrupt):
+    with interrupt_extraction(2), pytest.raises(KeyboardInterrupt):
         nc.extract(net, small_set, out=tmp_path / "resumed.zarr", **kw)
-    monkeypatch.setattr(_store.ZarrStore, "set_progress", real)
     with pytest.raises(ValueError, match=r"incomplete \(model 'smallcnn' has 10 of 24 stimuli\).*same "
                                          r"neurocompare.extract.*allow_incomplete=True"):
         load(tmp_path / "resumed.zarr")
